@@ -1,0 +1,487 @@
+//! The HTTP API's request and response bodies, and the conversions from raw forms to checked values that the
+//! server and the UI both run (`RegisterForm::parse`, ...). Requests carry raw text on purpose: the citizen's
+//! input is parsed once, here, and every refusal is reported by field.
+
+use serde::{Deserialize, Serialize};
+
+use crate::address::Address;
+use crate::clave::PresentedClave;
+use crate::{
+    AddressForm, ClaveSence, Email, ErrorCode, FieldErrors, Mobile, Phone, Rut, SecretAnswer, SecretQuestion,
+    SerialNumber,
+};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// The error body of every refusal: a stable code, and for form errors the code of each refused field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    #[serde(default, skip_serializing_if = "FieldErrors::is_empty")]
+    pub fields: FieldErrors,
+    /// Seconds to wait before trying again (also sent as `Retry-After`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// A captcha to show: the PNG as a data URL, and the id to send back with the answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CaptchaChallenge {
+    pub id: String,
+    /// `data:image/png;base64,...`
+    pub image: String,
+    /// Unix seconds after which the answer is refused.
+    pub expires_at: i64,
+}
+
+/// The captcha part of a form: which challenge, and the letters the citizen read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct CaptchaAnswer {
+    pub id: String,
+    pub text: String,
+}
+
+/// Which flow a record belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FlowKind {
+    Registration,
+    Recovery,
+    Change,
+    Update,
+}
+
+impl FlowKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FlowKind::Registration => "registration",
+            FlowKind::Recovery => "recovery",
+            FlowKind::Change => "change",
+            FlowKind::Update => "update",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [FlowKind::Registration, FlowKind::Recovery, FlowKind::Change, FlowKind::Update]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+    }
+}
+
+/// The step a flow is waiting for; each request may only move it one legal step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FlowStep {
+    /// Registration: the whole form of §2.
+    Form,
+    /// Recovery §3.2/§3.3: answer the secret question, or say it is forgotten.
+    Answer,
+    /// Recovery §3.1/§3.2: the ID card serial number, checked with the Registro Civil.
+    Serial,
+    /// Recovery §3.1(6)/§3.2(7): "¿El email es correcto?" Sí, or No with a new e-mail and mobile.
+    Contact,
+    /// Recovery: the captcha and "Recuperar Clave".
+    Captcha,
+    /// Change §4: the new CS twice and the captcha.
+    NewCs,
+    /// Update §5(4): the secret question and answer.
+    Security,
+    /// Update §5(5): address, contacts and the captcha.
+    Data,
+    /// Finished; the flow accepts nothing more.
+    Done,
+}
+
+impl FlowStep {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FlowStep::Form => "form",
+            FlowStep::Answer => "answer",
+            FlowStep::Serial => "serial",
+            FlowStep::Contact => "contact",
+            FlowStep::Captcha => "captcha",
+            FlowStep::NewCs => "new_cs",
+            FlowStep::Security => "security",
+            FlowStep::Data => "data",
+            FlowStep::Done => "done",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        use FlowStep::*;
+        [Form, Answer, Serial, Contact, Captcha, NewCs, Security, Data, Done].into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+/// What the citizen is told at the end ("Éxito"): which channels a message went to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Completion {
+    /// An SMS was queued to the mobile on file.
+    pub sms: bool,
+    /// An e-mail was queued to the address on file.
+    pub email: bool,
+}
+
+/// The contact and address data on file, shown to prefill §5(5) once the citizen is verified.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AccountData {
+    pub address: AddressForm,
+    pub email: String,
+    pub home_phone: String,
+    pub work_phone: String,
+    /// The 8 digits after `+56 9`; empty when "Sin celular".
+    pub mobile: String,
+}
+
+/// A flow as the client sees it: where it stands and what the next screen needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct FlowView {
+    pub id: String,
+    pub kind: FlowKind,
+    pub step: FlowStep,
+    /// Unix seconds after which the flow is refused.
+    pub expires_at: i64,
+    /// The secret question on file (code), for the `answer` and `security` steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
+    /// The masked e-mail on file, for the `contact` step ("Se le enviará una clave al siguiente correo").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_masked: Option<String>,
+    /// The data on file, for the update `data` step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<AccountData>,
+    /// Set when `step` is `done`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion: Option<Completion>,
+}
+
+// ---- Requests -------------------------------------------------------------------------------------------
+
+/// §2: the registration form, field by field in the guide's order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct RegisterForm {
+    pub rut: String,
+    /// Question code (see `SecretQuestion`).
+    pub question: String,
+    pub answer: String,
+    pub address: AddressForm,
+    pub email: String,
+    pub home_phone: String,
+    pub work_phone: String,
+    /// The 8 digits after `+56 9`, unless `no_mobile`.
+    pub mobile: String,
+    /// "Sin celular".
+    pub no_mobile: bool,
+    pub cs: String,
+    pub cs_repeat: String,
+    pub captcha: CaptchaAnswer,
+}
+
+/// The contact block shared by registration and update: e-mail, phones and mobile or "Sin celular".
+pub struct Contacts {
+    pub email: Email,
+    pub home_phone: Option<Phone>,
+    pub work_phone: Option<Phone>,
+    pub mobile: Option<Mobile>,
+}
+
+fn optional<T>(raw: &str, parse: fn(&str) -> Result<T, ErrorCode>) -> Result<Option<T>, ErrorCode> {
+    if raw.trim().is_empty() { Ok(None) } else { parse(raw).map(Some) }
+}
+
+impl Contacts {
+    fn parse(
+        email: &str,
+        home: &str,
+        work: &str,
+        mobile: &str,
+        no_mobile: bool,
+        errors: &mut FieldErrors,
+    ) -> Option<Self> {
+        let email = errors.check("email", Email::parse(email));
+        let home_phone = errors.check("home_phone", optional(home, Phone::parse));
+        let work_phone = errors.check("work_phone", optional(work, Phone::parse));
+        // "Sin celular" is an explicit choice: an empty mobile without it is a missing field.
+        let mobile = if no_mobile { Some(None) } else { errors.check("mobile", Mobile::parse(mobile).map(Some)) };
+        Some(Contacts { email: email?, home_phone: home_phone?, work_phone: work_phone?, mobile: mobile? })
+    }
+}
+
+/// A registration that passed every field rule (the captcha is the server's to check).
+pub struct NewAccount {
+    pub rut: Rut,
+    pub question: SecretQuestion,
+    pub answer: SecretAnswer,
+    pub address: Address,
+    pub contacts: Contacts,
+    pub cs: ClaveSence,
+}
+
+impl RegisterForm {
+    pub fn parse(&self) -> Result<NewAccount, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let rut = errors.check("rut", Rut::parse(&self.rut));
+        let question = errors.check("question", SecretQuestion::parse(&self.question));
+        let answer = errors.check("answer", SecretAnswer::parse(&self.answer));
+        let address = Address::parse(&self.address, &mut errors);
+        let contacts =
+            Contacts::parse(&self.email, &self.home_phone, &self.work_phone, &self.mobile, self.no_mobile, &mut errors);
+        let cs = match rut {
+            Some(rut) => match ClaveSence::parse_pair(&self.cs, &self.cs_repeat, rut) {
+                Ok(cs) => Some(cs),
+                Err((field, code)) => {
+                    errors.add(field, code);
+                    None
+                }
+            },
+            None => {
+                // Without a RUT the CS can still be checked for shape, so the citizen sees both problems.
+                if let Err(code) = crate::clave::check_shape(&self.cs) {
+                    errors.add("cs", code);
+                }
+                None
+            }
+        };
+        errors.into_result(|| {
+            Some(NewAccount {
+                rut: rut?,
+                question: question?,
+                answer: answer?,
+                address: address?,
+                contacts: contacts?,
+                cs: cs?,
+            })
+        })
+    }
+}
+
+/// Recovery, first step (§3(4)): the RUT and "Validar".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct RecoveryStart {
+    pub rut: String,
+}
+
+/// Recovery `answer` step: the answer, or "No recuerdo la respuesta a mi pregunta secreta".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct RecoveryAnswer {
+    pub answer: String,
+    pub forgot: bool,
+}
+
+/// Recovery `serial` step: "Número de serie cédula de identidad".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct RecoverySerial {
+    pub serial: String,
+}
+
+impl RecoverySerial {
+    pub fn parse(&self) -> Result<SerialNumber, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let serial = errors.check("serial", SerialNumber::parse(&self.serial));
+        errors.into_result(|| serial)
+    }
+}
+
+/// Recovery `contact` step: "¿El email es correcto?" Sí, or No with "Email Actual" and "Celular Actual".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct RecoveryContact {
+    pub email_correct: bool,
+    pub email: String,
+    pub mobile: String,
+}
+
+/// New contacts given in recovery when the e-mail on file is wrong.
+pub struct ReplacementContacts {
+    pub email: Email,
+    pub mobile: Mobile,
+}
+
+impl RecoveryContact {
+    /// `None` when the citizen confirmed the e-mail on file.
+    pub fn parse(&self) -> Result<Option<ReplacementContacts>, FieldErrors> {
+        if self.email_correct {
+            return Ok(None);
+        }
+        let mut errors = FieldErrors::new();
+        let email = errors.check("email", Email::parse(&self.email));
+        let mobile = errors.check("mobile", Mobile::parse(&self.mobile));
+        errors.into_result(|| Some(Some(ReplacementContacts { email: email?, mobile: mobile? })))
+    }
+}
+
+/// A step that only needs the captcha (recovery's last step).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct CaptchaStep {
+    pub captcha: CaptchaAnswer,
+}
+
+/// RUT + CS: login (for other SENCE platforms), and the first step of change (§4(4)) and update (§5(4)).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct Credentials {
+    pub rut: String,
+    pub cs: String,
+}
+
+impl Credentials {
+    pub fn parse(&self) -> Result<(Rut, PresentedClave), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let rut = errors.check("rut", Rut::parse(&self.rut));
+        let cs = errors.check("cs", PresentedClave::parse(&self.cs));
+        errors.into_result(|| Some((rut?, cs?)))
+    }
+}
+
+/// Answer to a successful login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LoginOk {
+    /// The RUT as displayed (`12.345.678-5`).
+    pub rut: String,
+}
+
+/// Change `new_cs` step (§4(4)–(5)): "CS Nueva", "Repetir CS Nueva" and the captcha.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct NewClaveForm {
+    pub cs: String,
+    pub cs_repeat: String,
+    pub captcha: CaptchaAnswer,
+}
+
+impl NewClaveForm {
+    pub fn parse(&self, rut: Rut) -> Result<ClaveSence, FieldErrors> {
+        ClaveSence::parse_pair(&self.cs, &self.cs_repeat, rut).map_err(|(field, code)| {
+            let mut errors = FieldErrors::new();
+            errors.add(field, code);
+            errors
+        })
+    }
+}
+
+/// Update `security` step (§5(4)): "Pregunta Secreta" and "Respuesta Secreta".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct SecurityForm {
+    pub question: String,
+    pub answer: String,
+}
+
+impl SecurityForm {
+    pub fn parse(&self) -> Result<(SecretQuestion, SecretAnswer), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let question = errors.check("question", SecretQuestion::parse(&self.question));
+        let answer = errors.check("answer", SecretAnswer::parse(&self.answer));
+        errors.into_result(|| Some((question?, answer?)))
+    }
+}
+
+/// Update `data` step (§5(5)–(7)): address, "Email Actual", phones, "Celular Nuevo" or "Sin Celular", captcha.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct UpdateForm {
+    pub address: AddressForm,
+    pub email: String,
+    pub home_phone: String,
+    pub work_phone: String,
+    pub mobile: String,
+    pub no_mobile: bool,
+    pub captcha: CaptchaAnswer,
+}
+
+impl UpdateForm {
+    pub fn parse(&self) -> Result<(Address, Contacts), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let address = Address::parse(&self.address, &mut errors);
+        let contacts =
+            Contacts::parse(&self.email, &self.home_phone, &self.work_phone, &self.mobile, self.no_mobile, &mut errors);
+        errors.into_result(|| Some((address?, contacts?)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn register_form() -> RegisterForm {
+        RegisterForm {
+            rut: "12.345.678-5".into(),
+            question: "favorite_country".into(),
+            answer: "Perú".into(),
+            address: AddressForm {
+                street: "Huérfanos".into(),
+                number: "1273".into(),
+                region: "13".into(),
+                comuna: "13101".into(),
+                ..AddressForm::default()
+            },
+            email: "juana@example.cl".into(),
+            mobile: "12345678".into(),
+            cs: "Mapocho#24".into(),
+            cs_repeat: "Mapocho#24".into(),
+            ..RegisterForm::default()
+        }
+    }
+
+    #[test]
+    fn a_complete_form_parses() {
+        let account = register_form().parse().map_err(|e| format!("{e:?}"));
+        assert!(account.is_ok(), "{:?}", account.err());
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let form = RegisterForm {
+            rut: "12.345.678-9".into(),
+            cs: "corta".into(),
+            mobile: String::new(),
+            email: "juana".into(),
+            ..register_form()
+        };
+        let errors = form.parse().err().unwrap_or_default();
+        assert_eq!(errors.get("rut"), Some(ErrorCode::RutCheckDigit));
+        assert_eq!(errors.get("cs"), Some(ErrorCode::CsTooShort));
+        assert_eq!(errors.get("mobile"), Some(ErrorCode::Required));
+        assert_eq!(errors.get("email"), Some(ErrorCode::EmailInvalid));
+    }
+
+    #[test]
+    fn sin_celular_needs_no_mobile() {
+        let form = RegisterForm { mobile: String::new(), no_mobile: true, ..register_form() };
+        assert!(form.parse().map(|a| a.contacts.mobile.is_none()).unwrap_or(false));
+    }
+
+    #[test]
+    fn recovery_replacement_needs_email_and_mobile() {
+        let contact = RecoveryContact { email_correct: false, email: "nuevo@example.cl".into(), mobile: String::new() };
+        assert_eq!(contact.parse().err().and_then(|e| e.get("mobile")), Some(ErrorCode::Required));
+        let confirmed = RecoveryContact { email_correct: true, ..RecoveryContact::default() };
+        assert!(matches!(confirmed.parse(), Ok(None)));
+    }
+}

@@ -1,0 +1,163 @@
+//! `ClaveSence`: the citizen's password, and `PresentedClave`, one typed to prove who they are.
+//!
+//! Rules: 8 to 10 characters as the guide says (§2(5)); not one of the most common passwords (ASVS 6.2.4);
+//! not the citizen's own RUT digits. No character-class rules (ASVS 6.2.5) and no trimming: what is pasted is
+//! what counts (ASVS 6.2.7). Both types hold a `SecretString`: no `Debug`/`Display` of the value, never logged.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::{ErrorCode, Rut};
+
+pub const MIN_CHARS: usize = 8;
+pub const MAX_CHARS: usize = 10;
+/// A presented (current) CS longer than this cannot be ours; bounds the hashing work per request.
+const MAX_PRESENTED_CHARS: usize = 128;
+
+static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("../data/common-passwords.txt")
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect()
+});
+
+/// Whether `candidate` is on the shipped list of common passwords (compared in lower case).
+pub fn is_common(candidate: &str) -> bool {
+    COMMON.contains(candidate.to_lowercase().as_str())
+}
+
+/// A new Clave Sence that passed every rule.
+pub struct ClaveSence(SecretString);
+
+impl ClaveSence {
+    /// Checks a new CS for the citizen with `rut`.
+    pub fn parse(raw: &str, rut: Rut) -> Result<Self, ErrorCode> {
+        check_shape(raw)?;
+        let lower = raw.to_lowercase();
+        if is_common(&lower) {
+            return Err(ErrorCode::CsTooCommon);
+        }
+        let digits: String = lower.chars().filter(|c| !matches!(c, '.' | '-' | ' ')).collect();
+        if rut.digit_forms().iter().any(|form| *form == digits) {
+            return Err(ErrorCode::CsEqualsRut);
+        }
+        Ok(ClaveSence(SecretString::from(raw)))
+    }
+
+    /// Checks the CS typed twice ("Clave CS" and "Repetir Clave CS"). The mismatch belongs to the second field.
+    pub fn parse_pair(raw: &str, repeat: &str, rut: Rut) -> Result<Self, (&'static str, ErrorCode)> {
+        let clave = ClaveSence::parse(raw, rut).map_err(|code| ("cs", code))?;
+        if raw != repeat {
+            return Err(("cs_repeat", ErrorCode::CsMismatch));
+        }
+        Ok(clave)
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+/// Length and characters only; the same rule the UI applies as the citizen types.
+pub fn check_shape(raw: &str) -> Result<(), ErrorCode> {
+    if raw.is_empty() {
+        return Err(ErrorCode::Required);
+    }
+    if raw.chars().any(char::is_control) {
+        return Err(ErrorCode::CsInvalidCharacter);
+    }
+    match raw.chars().count() {
+        n if n < MIN_CHARS => Err(ErrorCode::CsTooShort),
+        n if n > MAX_CHARS => Err(ErrorCode::CsTooLong),
+        _ => Ok(()),
+    }
+}
+
+/// A CS typed to authenticate (current or provisional). Not checked against the rules for new ones, since
+/// accounts made before a rule existed must still be able to sign in.
+pub struct PresentedClave(SecretString);
+
+impl PresentedClave {
+    pub fn parse(raw: &str) -> Result<Self, ErrorCode> {
+        if raw.is_empty() {
+            return Err(ErrorCode::Required);
+        }
+        if raw.chars().count() > MAX_PRESENTED_CHARS {
+            return Err(ErrorCode::CsTooLong);
+        }
+        Ok(PresentedClave(SecretString::from(raw)))
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rut() -> Rut {
+        Rut::parse("12.345.678-5").unwrap_or_else(|_| unreachable!())
+    }
+
+    #[test]
+    fn length_is_eight_to_ten_characters() {
+        assert_eq!(ClaveSence::parse("Qz7-vmr", rut()).err(), Some(ErrorCode::CsTooShort));
+        assert!(ClaveSence::parse("Qz7-vmr9", rut()).is_ok());
+        assert!(ClaveSence::parse("Qz7-vmr9xy", rut()).is_ok());
+        assert_eq!(ClaveSence::parse("Qz7-vmr9xyz", rut()).err(), Some(ErrorCode::CsTooLong));
+        // Characters, not bytes: accents count once.
+        assert!(ClaveSence::parse("ñandúñandú", rut()).is_ok());
+    }
+
+    #[test]
+    fn refuses_common_passwords_in_any_case() {
+        for raw in ["password", "PASSWORD1", "12345678", "qwerty123", "Contraseña"] {
+            assert_eq!(ClaveSence::parse(raw, rut()).err(), Some(ErrorCode::CsTooCommon), "{raw}");
+        }
+    }
+
+    #[test]
+    fn refuses_the_rut_digits() {
+        let rut = Rut::parse("9.876.543-3").unwrap_or_else(|_| unreachable!());
+        for raw in ["98765433", "9876543-3", "9.876.543"] {
+            assert_eq!(ClaveSence::parse(raw, rut).err(), Some(ErrorCode::CsEqualsRut), "{raw}");
+        }
+    }
+
+    #[test]
+    fn pair_must_match_and_mismatch_is_on_the_repeat_field() {
+        assert!(ClaveSence::parse_pair("Qz7-vmr9", "Qz7-vmr9", rut()).is_ok());
+        assert_eq!(
+            ClaveSence::parse_pair("Qz7-vmr9", "qz7-vmr9", rut()).err(),
+            Some(("cs_repeat", ErrorCode::CsMismatch))
+        );
+        assert_eq!(ClaveSence::parse_pair("short", "short", rut()).err(), Some(("cs", ErrorCode::CsTooShort)));
+    }
+
+    #[test]
+    fn spaces_and_symbols_are_kept_as_typed() {
+        let cs = ClaveSence::parse(" Mi clave ", rut()).unwrap_or_else(|_| unreachable!());
+        assert_eq!(cs.expose(), " Mi clave ");
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_strings_never_panic(raw in "\\PC*") {
+            let _ = ClaveSence::parse(&raw, rut());
+            let _ = PresentedClave::parse(&raw);
+        }
+
+        #[test]
+        fn accepted_values_round_trip(raw in "[a-zA-Z0-9!#%&]{8,10}") {
+            if let Ok(cs) = ClaveSence::parse(&raw, rut()) {
+                prop_assert_eq!(cs.expose(), raw.as_str());
+                prop_assert!(ClaveSence::parse(cs.expose(), rut()).is_ok());
+            }
+        }
+    }
+}
