@@ -1,1 +1,53 @@
-fn main() {}
+//! `clave-sence`: serves the API (default), or imports legacy accounts.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use server::{Application, Dependencies, Settings, telemetry};
+
+#[derive(Parser)]
+#[command(name = "clave-sence", about = "Clave Sence backend")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API (the default).
+    Serve,
+    /// Import existing accounts from a CSV file (rut,email,mobile); safe to run twice.
+    ImportLegacy { csv: PathBuf },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init();
+    let cli = Cli::parse();
+    let settings = Settings::load()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(settings.clone(), Dependencies::default()).await?;
+            let address = format!("http://{}:{}", settings.http.listen.ip(), app.port());
+            tracing::info!(%address, database = %settings.database_url(), registro_civil = %settings.registro_civil.url, "Clave Sence listening");
+            println!("Clave Sence escuchando en {address}  (API: {address}/api, OpenAPI: {address}/api/openapi.json)");
+            app.run_until_stopped().await?;
+        }
+        Command::ImportLegacy { csv } => {
+            std::fs::create_dir_all(&settings.data_dir)?;
+            let pool = server::store::connect(&settings.database_url()).await?;
+            let now = server::clock::Clock::now(&server::clock::SystemClock);
+            let report = server::legacy::import(&pool, std::fs::File::open(&csv)?, now).await?;
+            println!(
+                "imported: {}, already present: {}, rejected: {}",
+                report.imported,
+                report.skipped_existing,
+                report.rejected.len()
+            );
+            for (line, reason) in &report.rejected {
+                println!("  line {line}: {reason}");
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! Settings, layered: defaults in code, then `config/clave-sence.toml` (or the file in `CLAVE_CONFIG`), then
+//! `CLAVE__SECTION__KEY` environment variables; `DATABASE_URL` overrides the database. The embedded defaults
+//! run a complete system on one machine: SQLite in `./data`, the fake Registro Civil on 127.0.0.1:8091.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    pub http: HttpSettings,
+    /// The address citizens open, used in the links of e-mails.
+    pub public_url: String,
+    /// Folder for the SQLite file and the dev mail sink.
+    pub data_dir: PathBuf,
+    /// `sqlite://...` (default: `<data_dir>/clave-sence.sqlite`) or, later, `postgres://...`.
+    pub database_url: Option<String>,
+    pub registro_civil: RegistroCivilSettings,
+    pub captcha: CaptchaSettings,
+    pub security: SecuritySettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HttpSettings {
+    pub listen: SocketAddr,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// Requests per minute allowed from one IP address to `/api` (a SENCE office's kiosks share one).
+    pub requests_per_minute_per_ip: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegistroCivilSettings {
+    /// Base URL of the document verification service.
+    pub url: String,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CaptchaSettings {
+    pub ttl_seconds: i64,
+    /// Known answer for every captcha, for automated tests. Refused at start-up in a release build unless the
+    /// `test-captcha` feature is compiled in; always logged as a warning.
+    pub test_answer: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SecuritySettings {
+    /// Lifetime of a flow (registration, recovery, change, update), in seconds.
+    pub flow_ttl_seconds: i64,
+    /// Lifetime of a provisional CS, in seconds (default 24 h).
+    pub provisional_ttl_seconds: i64,
+    /// Concurrent Argon2id computations (each takes 19 MiB and ~15 ms of one core).
+    pub hash_concurrency: usize,
+    /// How long a request waits for a hashing slot before it is answered 429.
+    pub hash_wait_ms: u64,
+    /// Failures per RUT before waits begin (login, secret answer, serial number).
+    pub free_failures: i64,
+    /// First wait after the free failures; each further failure adds as much again (Keycloak's scheme).
+    pub lock_step_seconds: i64,
+    pub lock_max_seconds: i64,
+    /// Failures older than this are forgotten.
+    pub failure_reset_seconds: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            http: HttpSettings {
+                listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+                body_limit: 16 * 1024,
+                requests_per_minute_per_ip: 600,
+            },
+            public_url: "http://127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            registro_civil: RegistroCivilSettings { url: "http://127.0.0.1:8091".into(), timeout_ms: 5_000 },
+            captcha: CaptchaSettings { ttl_seconds: 300, test_answer: None },
+            security: SecuritySettings {
+                flow_ttl_seconds: 30 * 60,
+                provisional_ttl_seconds: 24 * 60 * 60,
+                hash_concurrency: 4,
+                hash_wait_ms: 2_000,
+                free_failures: 5,
+                lock_step_seconds: 60,
+                lock_max_seconds: 15 * 60,
+                failure_reset_seconds: 12 * 60 * 60,
+            },
+        }
+    }
+}
+
+impl Settings {
+    /// Loads the layered configuration.
+    pub fn load() -> Result<Settings, figment::Error> {
+        let file = std::env::var("CLAVE_CONFIG").unwrap_or_else(|_| "config/clave-sence.toml".into());
+        let mut settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("CLAVE__").split("__"))
+            .extract()?;
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            settings.database_url = Some(url);
+        }
+        Ok(settings)
+    }
+
+    /// The database URL in force: the configured one or the SQLite file in the data folder.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", self.data_dir.join("clave-sence.sqlite").display()))
+    }
+}

@@ -1,0 +1,47 @@
+//! Change (§4): `POST /api/change` with RUT + current CS, then `POST /api/change/{id}/new-cs`.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use domain::api::{Credentials, FlowKind, FlowView, NewClaveForm};
+
+use super::error::ApiError;
+use super::json::AppJson;
+use crate::flows::{self, change};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/change", post(start))
+        .route("/change/{id}", get(show))
+        .route("/change/{id}/new-cs", post(new_cs))
+}
+
+/// "Validar": RUT and current CS (or the provisional CS from a recovery).
+#[utoipa::path(post, path = "/api/change", tag = "change", request_body = Credentials,
+    responses((status = 201, body = FlowView), (status = 401, description = "invalid_credentials", body = domain::api::ErrorBody),
+        (status = 403, description = "provisional_expired", body = domain::api::ErrorBody), (status = 429, description = "account_locked", body = domain::api::ErrorBody)))]
+pub async fn start(
+    State(app): State<AppState>,
+    AppJson(request): AppJson<Credentials>,
+) -> Result<(StatusCode, AppJson<FlowView>), ApiError> {
+    Ok((StatusCode::CREATED, AppJson(change::start(&app, &request).await?)))
+}
+
+/// Where a change flow stands.
+#[utoipa::path(get, path = "/api/change/{id}", tag = "change", params(("id" = String, Path)), responses((status = 200, body = FlowView)))]
+pub async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(flows::find(&app, FlowKind::Change, &id).await?.view()))
+}
+
+/// "Cambiar Clave": new CS twice and the captcha.
+#[utoipa::path(post, path = "/api/change/{id}/new-cs", tag = "change", params(("id" = String, Path)), request_body = NewClaveForm,
+    responses((status = 200, body = FlowView), (status = 422, body = domain::api::ErrorBody)))]
+pub async fn new_cs(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    AppJson(form): AppJson<NewClaveForm>,
+) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(change::new_cs(&app, &id, &form).await?))
+}

@@ -1,0 +1,32 @@
+//! `POST /api/login`: RUT + CS for other SENCE platforms. Refusals: `invalid_credentials` (same whether or
+//! not the RUT has an account), `account_locked` (with `retry_after`), `provisional_must_change`,
+//! `provisional_expired`. The README's table tells the citizen what to do for each.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+use domain::api::{Credentials, LoginOk};
+
+use super::error::ApiError;
+use super::json::AppJson;
+use crate::auth::{Provisional, authenticate};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/login", post(login))
+}
+
+/// Checks a RUT and Clave Sence.
+#[utoipa::path(post, path = "/api/login", tag = "login", request_body = Credentials,
+    responses((status = 200, body = LoginOk),
+        (status = 401, description = "invalid_credentials", body = domain::api::ErrorBody),
+        (status = 403, description = "provisional_must_change / provisional_expired", body = domain::api::ErrorBody),
+        (status = 429, description = "account_locked (Retry-After)", body = domain::api::ErrorBody)))]
+pub async fn login(
+    State(app): State<AppState>,
+    AppJson(request): AppJson<Credentials>,
+) -> Result<AppJson<LoginOk>, ApiError> {
+    let (rut, cs) = request.parse()?;
+    authenticate(&app, rut, &cs, Provisional::Refuse, "login").await?;
+    Ok(AppJson(LoginOk { rut: rut.to_string() }))
+}

@@ -1,0 +1,42 @@
+//! The HTTP API under `/api`, one module per flow, each with its `router()`; plus `/health` and the
+//! OpenAPI document at `/api/openapi.json`.
+
+pub mod error;
+pub mod json;
+pub mod rate_limit;
+
+mod captcha;
+mod change;
+mod login;
+mod openapi;
+mod recovery;
+mod registration;
+mod update;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use domain::ErrorCode;
+
+use crate::state::AppState;
+use error::ApiError;
+
+/// Every route of the API, with its state applied.
+pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter) -> Router {
+    let body_limit = state.settings.http.body_limit;
+    let api = Router::new()
+        .merge(captcha::router())
+        .merge(registration::router())
+        .merge(recovery::router())
+        .merge(change::router())
+        .merge(update::router())
+        .merge(login::router())
+        .fallback(|| async { ApiError::Refused(ErrorCode::NotFound) })
+        .layer(axum::middleware::from_fn_with_state(limiter, rate_limit::limit))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state);
+    Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .route("/api/openapi.json", get(openapi::document))
+        .nest("/api", api)
+}

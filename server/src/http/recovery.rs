@@ -1,0 +1,84 @@
+//! Recovery (§3): `POST /api/recovery` with the RUT, then one `POST` per step.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use domain::api::{CaptchaStep, FlowKind, FlowView, RecoveryAnswer, RecoveryContact, RecoverySerial, RecoveryStart};
+
+use super::error::ApiError;
+use super::json::AppJson;
+use crate::flows::{self, recovery};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/recovery", post(start))
+        .route("/recovery/{id}", get(show))
+        .route("/recovery/{id}/answer", post(answer))
+        .route("/recovery/{id}/serial", post(serial))
+        .route("/recovery/{id}/contact", post(contact))
+        .route("/recovery/{id}/captcha", post(finish))
+}
+
+/// "Validar" the RUT: next step `answer` (question on file) or `serial` (none on file, §3.1).
+#[utoipa::path(post, path = "/api/recovery", tag = "recovery", request_body = RecoveryStart,
+    responses((status = 201, body = FlowView), (status = 404, description = "account_not_found", body = domain::api::ErrorBody)))]
+pub async fn start(
+    State(app): State<AppState>,
+    AppJson(request): AppJson<RecoveryStart>,
+) -> Result<(StatusCode, AppJson<FlowView>), ApiError> {
+    Ok((StatusCode::CREATED, AppJson(recovery::start(&app, &request).await?)))
+}
+
+/// Where a recovery flow stands.
+#[utoipa::path(get, path = "/api/recovery/{id}", tag = "recovery", params(("id" = String, Path)), responses((status = 200, body = FlowView)))]
+pub async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(flows::find(&app, FlowKind::Recovery, &id).await?.view()))
+}
+
+/// The secret answer (→ `captcha`), or `forgot` (→ `serial`).
+#[utoipa::path(post, path = "/api/recovery/{id}/answer", tag = "recovery", params(("id" = String, Path)), request_body = RecoveryAnswer,
+    responses((status = 200, body = FlowView), (status = 422, description = "answer_wrong", body = domain::api::ErrorBody),
+        (status = 429, description = "too_many_attempts", body = domain::api::ErrorBody)))]
+pub async fn answer(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    AppJson(request): AppJson<RecoveryAnswer>,
+) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(recovery::answer(&app, &id, &request).await?))
+}
+
+/// The ID card serial number, checked with the Registro Civil (→ `contact`, with the masked e-mail).
+#[utoipa::path(post, path = "/api/recovery/{id}/serial", tag = "recovery", params(("id" = String, Path)), request_body = RecoverySerial,
+    responses((status = 200, body = FlowView), (status = 422, description = "serial_mismatch / document_not_vigente", body = domain::api::ErrorBody),
+        (status = 503, description = "registro_civil_unavailable", body = domain::api::ErrorBody)))]
+pub async fn serial(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    AppJson(request): AppJson<RecoverySerial>,
+) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(recovery::serial(&app, &id, &request).await?))
+}
+
+/// "¿El email es correcto?": Sí, or No with "Email Actual" and "Celular Actual" (→ `captcha`).
+#[utoipa::path(post, path = "/api/recovery/{id}/contact", tag = "recovery", params(("id" = String, Path)), request_body = RecoveryContact,
+    responses((status = 200, body = FlowView), (status = 422, body = domain::api::ErrorBody)))]
+pub async fn contact(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    AppJson(request): AppJson<RecoveryContact>,
+) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(recovery::contact(&app, &id, &request).await?))
+}
+
+/// "Recuperar Clave": the captcha; issues the provisional CS by SMS and e-mail (→ `done`).
+#[utoipa::path(post, path = "/api/recovery/{id}/captcha", tag = "recovery", params(("id" = String, Path)), request_body = CaptchaStep,
+    responses((status = 200, body = FlowView), (status = 422, description = "captcha_wrong / captcha_expired", body = domain::api::ErrorBody)))]
+pub async fn finish(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    AppJson(request): AppJson<CaptchaStep>,
+) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(recovery::finish(&app, &id, &request).await?))
+}

@@ -1,0 +1,45 @@
+//! Registration (§2): `POST /api/registration` opens the flow, `POST /api/registration/{id}/form` sends it.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use domain::api::{FlowKind, FlowView, RegisterForm};
+
+use super::error::ApiError;
+use super::json::AppJson;
+use crate::flows::{self, registration};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/registration", post(start))
+        .route("/registration/{id}", get(show))
+        .route("/registration/{id}/form", post(form))
+}
+
+/// Opens a registration flow.
+#[utoipa::path(post, path = "/api/registration", tag = "registration", responses((status = 201, body = FlowView)))]
+pub async fn start(State(app): State<AppState>) -> Result<(StatusCode, AppJson<FlowView>), ApiError> {
+    Ok((StatusCode::CREATED, AppJson(registration::start(&app).await?)))
+}
+
+/// Where a registration flow stands.
+#[utoipa::path(get, path = "/api/registration/{id}", tag = "registration", params(("id" = String, Path)),
+    responses((status = 200, body = FlowView), (status = 404, body = domain::api::ErrorBody)))]
+pub async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(flows::find(&app, FlowKind::Registration, &id).await?.view()))
+}
+
+/// "Crear Cuenta": the whole form with its captcha.
+#[utoipa::path(post, path = "/api/registration/{id}/form", tag = "registration", params(("id" = String, Path)),
+    request_body = RegisterForm,
+    responses((status = 200, body = FlowView), (status = 409, description = "rut_already_registered / flow_wrong_step", body = domain::api::ErrorBody),
+        (status = 422, description = "field refusals", body = domain::api::ErrorBody)))]
+pub async fn form(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    AppJson(form): AppJson<RegisterForm>,
+) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(registration::submit(&app, &id, &form).await?))
+}

@@ -1,0 +1,58 @@
+//! Update personal data (§5): `POST /api/update` with RUT + CS, then `security`, then `data`.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use domain::api::{Credentials, FlowKind, FlowView, SecurityForm, UpdateForm};
+
+use super::error::ApiError;
+use super::json::AppJson;
+use crate::flows::{self, update};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/update", post(start))
+        .route("/update/{id}", get(show))
+        .route("/update/{id}/security", post(security))
+        .route("/update/{id}/data", post(data))
+}
+
+/// "Validar": RUT and CS (a provisional CS is refused: change it first).
+#[utoipa::path(post, path = "/api/update", tag = "update", request_body = Credentials,
+    responses((status = 201, body = FlowView), (status = 401, body = domain::api::ErrorBody), (status = 403, description = "provisional_must_change", body = domain::api::ErrorBody)))]
+pub async fn start(
+    State(app): State<AppState>,
+    AppJson(request): AppJson<Credentials>,
+) -> Result<(StatusCode, AppJson<FlowView>), ApiError> {
+    Ok((StatusCode::CREATED, AppJson(update::start(&app, &request).await?)))
+}
+
+/// Where an update flow stands.
+#[utoipa::path(get, path = "/api/update/{id}", tag = "update", params(("id" = String, Path)), responses((status = 200, body = FlowView)))]
+pub async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(flows::find(&app, FlowKind::Update, &id).await?.view()))
+}
+
+/// "Datos de Seguridad": the secret question and its answer (→ `data`, with the data on file).
+#[utoipa::path(post, path = "/api/update/{id}/security", tag = "update", params(("id" = String, Path)), request_body = SecurityForm,
+    responses((status = 200, body = FlowView), (status = 422, body = domain::api::ErrorBody), (status = 429, body = domain::api::ErrorBody)))]
+pub async fn security(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    AppJson(form): AppJson<SecurityForm>,
+) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(update::security(&app, &id, &form).await?))
+}
+
+/// "Actualizar datos": address, contacts and the captcha.
+#[utoipa::path(post, path = "/api/update/{id}/data", tag = "update", params(("id" = String, Path)), request_body = UpdateForm,
+    responses((status = 200, body = FlowView), (status = 422, body = domain::api::ErrorBody)))]
+pub async fn data(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    AppJson(form): AppJson<UpdateForm>,
+) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(update::data(&app, &id, &form).await?))
+}

@@ -1,0 +1,1 @@
+Se cambiaron sus datos de contacto de la Clave Sence

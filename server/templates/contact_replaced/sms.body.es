@@ -1,0 +1,1 @@
+Sr(A) usuario(a), en una recuperacion de su clave Sence se cambio su celular y e-mail. Si no fue usted, llame al 800 80 10 30. Atte. SENCE

@@ -1,0 +1,1 @@
+Sus datos personales fueron actualizados

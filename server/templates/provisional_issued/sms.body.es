@@ -1,0 +1,1 @@
+Sr(A) usuario(a), su clave Sence es: {{clave}}. Atte. SENCE
