@@ -1,1 +1,34 @@
-fn main() {}
+//! `clave-fakes`: runs the local fake services for `cargo xtask run` (never in production).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use fakes::registro_civil::{FakeRegistroCivil, Fixtures};
+
+#[derive(Parser)]
+#[command(name = "clave-fakes", about = "Local fakes of the Registro Civil (and SMS gateway) for development")]
+struct Cli {
+    /// Address of the fake Registro Civil.
+    #[arg(long, default_value = "127.0.0.1:8091")]
+    registro_civil: SocketAddr,
+    /// Fixtures file (default: the bundled fixtures).
+    #[arg(long)]
+    fixtures: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt().with_env_filter("info").init();
+    let cli = Cli::parse();
+    let fixtures = match &cli.fixtures {
+        Some(path) => Fixtures::load(path)?,
+        None => Fixtures::bundled()?,
+    };
+    let registro_civil = FakeRegistroCivil::new(fixtures);
+    let listener = tokio::net::TcpListener::bind(cli.registro_civil).await?;
+    let url = fakes::spawn(listener, registro_civil.router());
+    println!("Registro Civil (falso) en {url}");
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}

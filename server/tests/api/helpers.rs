@@ -1,0 +1,186 @@
+//! Test harness: `spawn_app()` starts the real server on port 0 with a fresh SQLite file, the fake Registro
+//! Civil on its own port and a clock the test can move; request helpers speak the public API.
+
+use std::sync::Arc;
+
+use domain::AddressForm;
+use domain::api::{CaptchaAnswer, RegisterForm};
+use fakes::registro_civil::{FakeRegistroCivil, Fixtures};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use server::clock::ShiftedClock;
+use server::{Application, Dependencies, Settings};
+use sqlx::SqlitePool;
+
+/// Every captcha's answer in test mode.
+pub const CAPTCHA: &str = "TEST5";
+/// A RUT with a vigente document `A123456789` in the fake Registro Civil's fixtures.
+pub const RUT: &str = "12.345.678-5";
+pub const SERIAL: &str = "A123456789";
+pub const CS: &str = "Mapocho#24";
+pub const ANSWER: &str = "Perú";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub clock: ShiftedClock,
+    pub pool: SqlitePool,
+    pub registro_civil: FakeRegistroCivil,
+    _data: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let data = tempfile::tempdir().expect("temp dir");
+    let registro_civil = FakeRegistroCivil::new(Fixtures::bundled().expect("fixtures"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake");
+    let registro_civil_url = fakes::spawn(listener, registro_civil.router());
+
+    let mut settings = Settings::default();
+    settings.http.listen = "127.0.0.1:0".parse().expect("addr");
+    settings.data_dir = data.path().to_owned();
+    settings.registro_civil.url = registro_civil_url;
+    settings.registro_civil.timeout_ms = 2_000;
+    settings.captcha.test_answer = Some(CAPTCHA.into());
+    settings.security.hash_wait_ms = 60_000;
+    settings.http.requests_per_minute_per_ip = 100_000;
+    configure(&mut settings);
+
+    let clock = ShiftedClock::default();
+    let deps = Dependencies { clock: Some(Arc::new(clock.clone())), verifier: None };
+    let app = Application::build(settings, deps).await.expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let pool = app.state().pool.clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp { address, client: reqwest::Client::new(), clock, pool, registro_civil, _data: data }
+}
+
+/// A form that registers `RUT` with every field right.
+pub fn register_form(captcha_id: &str) -> RegisterForm {
+    RegisterForm {
+        rut: RUT.into(),
+        question: "MI PAÍS FAVORITO".into(),
+        answer: ANSWER.into(),
+        address: AddressForm {
+            street: "Huérfanos".into(),
+            number: "1273".into(),
+            block: String::new(),
+            apartment: "501".into(),
+            region: "13".into(),
+            comuna: "13101".into(),
+        },
+        email: "juana.perez@example.cl".into(),
+        home_phone: "221234567".into(),
+        work_phone: String::new(),
+        mobile: "98765432".into(),
+        no_mobile: false,
+        cs: CS.into(),
+        cs_repeat: CS.into(),
+        captcha: CaptchaAnswer { id: captcha_id.into(), text: CAPTCHA.into() },
+    }
+}
+
+/// An outbox row as a test reads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Sent {
+    pub channel: String,
+    pub event: String,
+    pub recipient: String,
+    pub subject: Option<String>,
+    pub body: String,
+}
+
+impl TestApp {
+    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        let response = self.client.post(format!("{}{path}", self.address)).json(body).send().await.expect("request");
+        let status = response.status();
+        let body = response.json::<Value>().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.client.get(format!("{}{path}", self.address)).send().await.expect("request");
+        let status = response.status();
+        (status, response.json::<Value>().await.unwrap_or(Value::Null))
+    }
+
+    /// A fresh captcha answered right.
+    pub async fn captcha(&self) -> Value {
+        let (status, body) = self.post("/api/captchas", &json!({})).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        json!({ "id": body["id"], "text": CAPTCHA })
+    }
+
+    /// Opens a flow of `kind` and returns its view.
+    pub async fn open(&self, kind: &str, body: &Value) -> (StatusCode, Value) {
+        self.post(&format!("/api/{kind}"), body).await
+    }
+
+    pub async fn step(&self, kind: &str, flow: &Value, step: &str, body: &Value) -> (StatusCode, Value) {
+        let id = flow["id"].as_str().expect("flow id");
+        self.post(&format!("/api/{kind}/{id}/{step}"), body).await
+    }
+
+    /// Submits a registration form through a new flow.
+    pub async fn register(&self, form: &RegisterForm) -> (StatusCode, Value) {
+        let (status, flow) = self.open("registration", &json!({})).await;
+        assert_eq!(status, StatusCode::CREATED, "{flow}");
+        self.step("registration", &flow, "form", &serde_json::to_value(form).expect("json")).await
+    }
+
+    /// Registers `RUT` with the default form.
+    pub async fn register_default(&self) {
+        let captcha = self.captcha().await;
+        let form = register_form(captcha["id"].as_str().expect("id"));
+        let (status, body) = self.register(&form).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["step"], "done");
+    }
+
+    pub async fn login(&self, rut: &str, cs: &str) -> (StatusCode, Value) {
+        self.post("/api/login", &json!({ "rut": rut, "cs": cs })).await
+    }
+
+    /// Messages queued so far, oldest first.
+    pub async fn outbox(&self) -> Vec<Sent> {
+        sqlx::query_as("SELECT channel, event, recipient, subject, body FROM outbox ORDER BY created_at, rowid")
+            .fetch_all(&self.pool)
+            .await
+            .expect("outbox")
+    }
+
+    /// The provisional CS in the last provisional SMS or e-mail to `recipient`.
+    pub async fn provisional_for(&self, recipient: &str) -> String {
+        let sent = self.outbox().await;
+        let message = sent
+            .iter()
+            .rev()
+            .find(|m| m.event == "provisional_issued" && m.recipient == recipient)
+            .unwrap_or_else(|| panic!("no provisional CS sent to {recipient}: {sent:?}"));
+        let marker = if message.channel == "sms" { "su clave Sence es: " } else { "Su Clave Sence provisoria es: " };
+        let start = message.body.find(marker).expect("marker") + marker.len();
+        message.body[start..start + 8].to_owned()
+    }
+
+    /// Walks recovery §3.3 (right answer) to the end; returns the final view.
+    pub async fn recover_with_answer(&self, rut: &str, answer: &str) -> Value {
+        let (status, flow) = self.open("recovery", &json!({ "rut": rut })).await;
+        assert_eq!(status, StatusCode::CREATED, "{flow}");
+        assert_eq!(flow["step"], "answer");
+        let (status, flow) = self.step("recovery", &flow, "answer", &json!({ "answer": answer })).await;
+        assert_eq!(status, StatusCode::OK, "{flow}");
+        assert_eq!(flow["step"], "captcha");
+        let captcha = self.captcha().await;
+        let (status, done) = self.step("recovery", &flow, "captcha", &json!({ "captcha": captcha })).await;
+        assert_eq!(status, StatusCode::OK, "{done}");
+        assert_eq!(done["step"], "done");
+        done
+    }
+
+    pub async fn account_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(&self.pool).await.expect("count")
+    }
+}

@@ -1,0 +1,95 @@
+//! API hygiene: health, OpenAPI, bad bodies, unknown routes, per-IP limits, captcha images.
+
+use base64::Engine;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn health_and_openapi_are_served() {
+    let app = spawn_app().await;
+    let health = app.client.get(format!("{}/health", app.address)).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let (status, doc) = app.get("/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with('3'));
+    for path in [
+        "/api/registration/{id}/form",
+        "/api/recovery/{id}/serial",
+        "/api/change/{id}/new-cs",
+        "/api/update/{id}/data",
+        "/api/login",
+        "/api/captchas",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing");
+    }
+    assert!(doc["components"]["schemas"]["ErrorCode"]["enum"].as_array().unwrap().contains(&json!("account_locked")));
+}
+
+#[tokio::test]
+async fn malformed_json_gets_a_stable_4xx() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(format!("{}/api/login", app.address))
+        .header("content-type", "application/json")
+        .body("{rut:")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.json::<Value>().await.unwrap(), json!({ "code": "invalid_request" }));
+    let (status, body) = app.post("/api/registration", &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = body["id"].as_str().unwrap();
+    let (status, body) = app.post(&format!("/api/registration/{id}/form"), &json!({ "no_mobile": "yes" })).await;
+    assert_eq!((status, body), (StatusCode::BAD_REQUEST, json!({ "code": "invalid_request" })));
+    let response = app.client.post(format!("{}/api/login", app.address)).body("rut=1").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let app = spawn_app().await;
+    let huge = "x".repeat(64 * 1024);
+    let (status, body) = app.post("/api/login", &json!({ "rut": RUT, "cs": huge })).await;
+    assert_eq!((status, body), (StatusCode::PAYLOAD_TOO_LARGE, json!({ "code": "payload_too_large" })));
+}
+
+#[tokio::test]
+async fn unknown_routes_are_json_404() {
+    let app = spawn_app().await;
+    let (status, body) = app.get("/api/nothing-here").await;
+    assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({ "code": "not_found" })));
+}
+
+#[tokio::test]
+async fn one_address_is_limited_per_minute() {
+    let app = spawn_app_with(|s| s.http.requests_per_minute_per_ip = 5).await;
+    // Stay inside one minute window regardless of when the test starts.
+    let now = server::clock::Clock::now(&server::clock::SystemClock);
+    app.clock.advance(60 - now % 60);
+    for _ in 0..5 {
+        assert_eq!(app.post("/api/captchas", &json!({})).await.0, StatusCode::CREATED);
+    }
+    let response = app.client.post(format!("{}/api/captchas", app.address)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(response.json::<Value>().await.unwrap()["code"], "rate_limited");
+    app.clock.advance(60);
+    assert_eq!(app.post("/api/captchas", &json!({})).await.0, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn captcha_is_a_png_image() {
+    let app = spawn_app().await;
+    let (status, captcha) = app.post("/api/captchas", &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let image = captcha["image"].as_str().unwrap();
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(image.strip_prefix("data:image/png;base64,").unwrap())
+        .unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert!(captcha["expires_at"].as_i64().unwrap() > 0);
+}

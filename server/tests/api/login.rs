@@ -1,0 +1,63 @@
+//! Login with RUT + CS for other SENCE platforms, and its refusals.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_wrong_clave_and_an_unknown_rut_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    let wrong = app.login(RUT, "Mapocho#25").await;
+    let unknown = app.login("11.111.111-1", "Mapocho#24").await;
+    assert_eq!(wrong.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong, unknown);
+    assert_eq!(wrong.1, json!({ "code": "invalid_credentials" }));
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_with_growing_waits() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    for _ in 0..4 {
+        assert_eq!(app.login(RUT, "nope-nope").await.1["code"], "invalid_credentials");
+    }
+    let (status, body) = app.login(RUT, "nope-nope").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body, json!({ "code": "account_locked", "retry_after": 60 }));
+    // Locked: even the right CS waits, and the Retry-After header says how long.
+    let response = app
+        .client
+        .post(format!("{}/api/login", app.address))
+        .json(&json!({ "rut": RUT, "cs": CS }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()["retry-after"], "60");
+    app.clock.advance(61);
+    // The next failure waits longer (2 minutes).
+    assert_eq!(app.login(RUT, "nope-nope").await.1["retry_after"], 120);
+    app.clock.advance(121);
+    assert_eq!(app.login(RUT, CS).await.0, StatusCode::OK);
+    // Success forgets the failures.
+    assert_eq!(app.login(RUT, "nope-nope").await.1["code"], "invalid_credentials");
+}
+
+#[tokio::test]
+async fn an_unknown_rut_is_locked_like_a_real_one() {
+    let app = spawn_app().await;
+    for _ in 0..4 {
+        app.login("11.111.111-1", "nope-nope").await;
+    }
+    assert_eq!(app.login("11.111.111-1", "nope-nope").await.1["code"], "account_locked");
+}
+
+#[tokio::test]
+async fn malformed_credentials_are_field_errors() {
+    let app = spawn_app().await;
+    let (status, body) = app.login("12.345.678-9", "").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["fields"], json!({ "rut": "rut_check_digit", "cs": "required" }));
+}

@@ -1,0 +1,14 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! API integration tests: the real server on port 0, a fresh SQLite database per test, the fake Registro Civil
+//! over HTTP. One module per flow of the guide.
+
+mod helpers;
+
+mod change;
+mod concurrency;
+mod hygiene;
+mod legacy;
+mod login;
+mod recovery;
+mod registration;
+mod update;

@@ -1,0 +1,248 @@
+//! §3: recovering a Clave Sence, in its three cases, and each refusal.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// Inserts an account as the legacy import does: e-mail and mobile, no question, no usable CS (§3.1).
+async fn legacy_account(app: &TestApp, rut: &str, email: &str, mobile: Option<&str>) {
+    let csv = format!("rut,email,mobile\n{rut},{email},{}\n", mobile.unwrap_or(""));
+    let report = server::legacy::import(&app.pool, csv.as_bytes(), 0).await.unwrap();
+    assert_eq!(report.imported, 1, "{report:?}");
+}
+
+/// Walks serial → contact (confirmed or replaced) → captcha.
+async fn finish_with_serial(app: &TestApp, flow: &Value, serial: &str, contact: Value) -> Value {
+    let (status, flow) = app.step("recovery", flow, "serial", &json!({ "serial": serial })).await;
+    assert_eq!(status, StatusCode::OK, "{flow}");
+    assert_eq!(flow["step"], "contact");
+    let (status, flow) = app.step("recovery", &flow, "contact", &contact).await;
+    assert_eq!(status, StatusCode::OK, "{flow}");
+    assert_eq!(flow["step"], "captcha");
+    let captcha = app.captcha().await;
+    let (status, done) = app.step("recovery", &flow, "captcha", &json!({ "captcha": captcha })).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    done
+}
+
+#[tokio::test]
+async fn recovery_without_secret_question_requires_serial_number() {
+    let app = spawn_app().await;
+    legacy_account(&app, "11.111.111-1", "pedro.soto@example.cl", Some("+56911112222")).await;
+    let (status, flow) = app.open("recovery", &json!({ "rut": "11.111.111-1" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{flow}");
+    assert_eq!(flow["step"], "serial");
+    assert!(flow.get("question").is_none());
+    let (status, contact) = app.step("recovery", &flow, "serial", &json!({ "serial": "100.200.300" })).await;
+    assert_eq!(status, StatusCode::OK, "{contact}");
+    assert_eq!(contact["email_masked"], "pe****@ex****.cl");
+    let (_, flow) = app.step("recovery", &contact, "contact", &json!({ "email_correct": true })).await;
+    let captcha = app.captcha().await;
+    let (status, done) = app.step("recovery", &flow, "captcha", &json!({ "captcha": captcha })).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["step"], "done");
+    assert_eq!(done["completion"], json!({ "sms": true, "email": true }));
+
+    let sent = app.outbox().await;
+    let sms = sent.iter().find(|m| m.channel == "sms").expect("sms");
+    assert_eq!(sms.recipient, "+56911112222");
+    let key = app.provisional_for("+56911112222").await;
+    assert_eq!(sms.body, format!("Sr(A) usuario(a), su clave Sence es: {key}. Atte. SENCE"));
+    assert!(key.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+    let email = sent.iter().find(|m| m.channel == "email").expect("email");
+    assert_eq!(email.recipient, "pedro.soto@example.cl");
+    assert_eq!(email.subject.as_deref(), Some("Su Clave Sence provisoria"));
+    assert!(email.body.contains(&key) && email.body.contains("Cambie su CS aquí"), "{}", email.body);
+
+    // The provisional CS only serves to change the CS.
+    let (status, body) = app.login("11.111.111-1", &key).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], "provisional_must_change");
+}
+
+#[tokio::test]
+async fn recovery_when_the_answer_is_forgotten_and_the_email_is_confirmed() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    assert_eq!(flow["step"], "answer");
+    assert_eq!(flow["question"], "favorite_country");
+    let (status, flow) = app.step("recovery", &flow, "answer", &json!({ "forgot": true })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(flow["step"], "serial");
+    let done = finish_with_serial(&app, &flow, SERIAL, json!({ "email_correct": true })).await;
+    assert_eq!(done["completion"], json!({ "sms": true, "email": true }));
+    app.provisional_for("juana.perez@example.cl").await;
+    app.provisional_for("+56998765432").await;
+}
+
+#[tokio::test]
+async fn recovery_when_the_answer_is_forgotten_and_the_email_is_replaced() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (_, flow) = app.step("recovery", &flow, "answer", &json!({ "forgot": true })).await;
+    let contact = json!({ "email_correct": false, "email": "juana.nueva@example.cl", "mobile": "+56 9 5555 4444" });
+    let done = finish_with_serial(&app, &flow, SERIAL, contact).await;
+    assert_eq!(done["step"], "done");
+    // The provisional CS goes to the new contacts; the old ones are told what changed, without the key.
+    let key = app.provisional_for("juana.nueva@example.cl").await;
+    assert_eq!(app.provisional_for("+56955554444").await, key);
+    let sent = app.outbox().await;
+    let warned: Vec<_> = sent.iter().filter(|m| m.event == "contact_replaced").collect();
+    assert_eq!(warned.len(), 2, "{sent:?}");
+    assert!(warned.iter().any(|m| m.recipient == "juana.perez@example.cl" && m.body.contains("ju****@ex****.cl")));
+    assert!(warned.iter().any(|m| m.recipient == "+56998765432"));
+    assert!(warned.iter().all(|m| !m.body.contains(&key)));
+    let (email, mobile): (String, String) =
+        sqlx::query_as("SELECT email, mobile FROM accounts").fetch_one(&app.pool).await.unwrap();
+    assert_eq!((email.as_str(), mobile.as_str()), ("juana.nueva@example.cl", "+56955554444"));
+}
+
+#[tokio::test]
+async fn recovery_with_the_right_answer_needs_only_the_captcha() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    // Case and accents of the answer do not matter.
+    let done = app.recover_with_answer(RUT, "  peru ").await;
+    assert_eq!(done["completion"], json!({ "sms": true, "email": true }));
+    let key = app.provisional_for("+56998765432").await;
+    // The current CS keeps working until the provisional one is used.
+    assert_eq!(app.login(RUT, CS).await.0, StatusCode::OK);
+    assert_eq!(app.login(RUT, &key).await.1["code"], "provisional_must_change");
+}
+
+#[tokio::test]
+async fn wrong_answers_repeated_are_throttled() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    for _ in 0..4 {
+        let (status, body) = app.step("recovery", &flow, "answer", &json!({ "answer": "Chile" })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["fields"]["answer"], "answer_wrong");
+    }
+    let (status, body) = app.step("recovery", &flow, "answer", &json!({ "answer": "Chile" })).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["code"], "too_many_attempts");
+    assert_eq!(body["retry_after"], 60);
+    // Even the right answer waits, also from a new flow.
+    let (_, again) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (status, _) = app.step("recovery", &again, "answer", &json!({ "answer": ANSWER })).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    app.clock.advance(61);
+    let (status, body) = app.step("recovery", &again, "answer", &json!({ "answer": ANSWER })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // A further wrong answer after the wait grows it (none are forgotten until the recovery succeeds).
+    let (_, third) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (status, body) = app.step("recovery", &third, "answer", &json!({ "answer": "Chile" })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a right answer cleared the count: {body}");
+}
+
+#[tokio::test]
+async fn wrong_serial_is_refused_and_counted() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (_, flow) = app.step("recovery", &flow, "answer", &json!({ "forgot": true })).await;
+    let (status, body) = app.step("recovery", &flow, "serial", &json!({ "serial": "999999999" })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["fields"]["serial"], "serial_mismatch");
+    let (status, body) = app.step("recovery", &flow, "serial", &json!({ "serial": "12" })).await;
+    assert_eq!((status, &body["fields"]["serial"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("serial_invalid")));
+    for _ in 0..4 {
+        app.step("recovery", &flow, "serial", &json!({ "serial": "999999999" })).await;
+    }
+    let (status, body) = app.step("recovery", &flow, "serial", &json!({ "serial": SERIAL })).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["code"], "too_many_attempts");
+}
+
+#[tokio::test]
+async fn a_document_no_longer_vigente_is_refused() {
+    let app = spawn_app().await;
+    legacy_account(&app, "22.222.222-2", "ana@example.cl", None).await;
+    let (_, flow) = app.open("recovery", &json!({ "rut": "22222222-2" })).await;
+    let (status, body) = app.step("recovery", &flow, "serial", &json!({ "serial": "500600700" })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["fields"]["serial"], "document_not_vigente");
+}
+
+#[tokio::test]
+async fn registro_civil_down_gets_its_own_message() {
+    let app = spawn_app().await;
+    legacy_account(&app, "11.111.111-1", "pedro@example.cl", None).await;
+    let (_, flow) = app.open("recovery", &json!({ "rut": "11.111.111-1" })).await;
+    app.registro_civil.set_down(true);
+    let (status, body) = app.step("recovery", &flow, "serial", &json!({ "serial": "100200300" })).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["code"], "registro_civil_unavailable");
+    // Not counted as a failure, and the same flow goes on once the service is back.
+    app.registro_civil.set_down(false);
+    let (status, body) = app.step("recovery", &flow, "serial", &json!({ "serial": "100200300" })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn registro_civil_unreachable_is_unavailable() {
+    let app = spawn_app_with(|s| s.registro_civil.url = "http://127.0.0.1:9".into()).await;
+    legacy_account(&app, "11.111.111-1", "pedro@example.cl", None).await;
+    let (_, flow) = app.open("recovery", &json!({ "rut": "11.111.111-1" })).await;
+    let (status, body) = app.step("recovery", &flow, "serial", &json!({ "serial": "100200300" })).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["code"], "registro_civil_unavailable");
+}
+
+#[tokio::test]
+async fn a_step_cannot_be_skipped() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    assert_eq!(flow["step"], "answer");
+    let captcha = app.captcha().await;
+    let (status, body) = app.step("recovery", &flow, "captcha", &json!({ "captcha": captcha })).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["code"], "flow_wrong_step");
+    let (status, body) = app
+        .step(
+            "recovery",
+            &flow,
+            "contact",
+            &json!({ "email_correct": false, "email": "x@evil.example", "mobile": "99999999" }),
+        )
+        .await;
+    assert_eq!((status, &body["code"]), (StatusCode::CONFLICT, &json!("flow_wrong_step")));
+    let (status, _) = app.step("recovery", &flow, "serial", &json!({ "serial": SERIAL })).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(app.outbox().await.is_empty());
+}
+
+#[tokio::test]
+async fn an_unknown_rut_and_an_expired_flow_are_refused() {
+    let app = spawn_app().await;
+    let (status, body) = app.open("recovery", &json!({ "rut": "11.111.111-1" })).await;
+    assert_eq!((status, &body["code"]), (StatusCode::NOT_FOUND, &json!("account_not_found")));
+    let (status, body) = app.open("recovery", &json!({ "rut": "11.111.111-2" })).await;
+    assert_eq!((status, &body["fields"]["rut"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("rut_check_digit")));
+
+    app.register_default().await;
+    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    app.clock.advance(31 * 60);
+    let (status, body) = app.step("recovery", &flow, "answer", &json!({ "answer": ANSWER })).await;
+    assert_eq!((status, &body["code"]), (StatusCode::GONE, &json!("flow_expired")));
+    let (status, body) = app.post("/api/recovery/0000/answer", &json!({ "answer": ANSWER })).await;
+    assert_eq!((status, &body["code"]), (StatusCode::NOT_FOUND, &json!("flow_not_found")));
+}
+
+#[tokio::test]
+async fn a_successful_recovery_unlocks_the_login() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    for _ in 0..5 {
+        app.login(RUT, "wrong-clave").await;
+    }
+    assert_eq!(app.login(RUT, CS).await.1["code"], "account_locked");
+    app.recover_with_answer(RUT, ANSWER).await;
+    assert_eq!(app.login(RUT, CS).await.0, StatusCode::OK);
+}

@@ -1,0 +1,185 @@
+//! §2: registering a Clave Sence.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn registration_with_every_field_creates_an_account_that_can_log_in() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    assert_eq!(app.account_count().await, 1);
+    let (status, body) = app.login(RUT, CS).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["rut"], "12.345.678-5");
+    // Stored hashed, never as typed.
+    let (cs_hash, answer_hash, mobile): (String, String, String) =
+        sqlx::query_as("SELECT cs_hash, answer_hash, mobile FROM accounts").fetch_one(&app.pool).await.unwrap();
+    assert!(cs_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    assert!(answer_hash.starts_with("$argon2id$"));
+    assert!(!cs_hash.contains(CS));
+    assert_eq!(mobile, "+56998765432");
+}
+
+#[tokio::test]
+async fn registration_accepts_sin_celular_and_the_rut_without_dots() {
+    let app = spawn_app().await;
+    let captcha = app.captcha().await;
+    let mut form = register_form(captcha["id"].as_str().unwrap());
+    form.rut = "123456785".into();
+    form.mobile = String::new();
+    form.no_mobile = true;
+    let (status, body) = app.register(&form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mobile: Option<String> = sqlx::query_scalar("SELECT mobile FROM accounts").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(mobile, None);
+}
+
+/// Submits the default form changed by `change`, expecting one field refusal.
+async fn refused(change: impl FnOnce(&mut domain::api::RegisterForm), field: &str, code: &str) {
+    let app = spawn_app().await;
+    let captcha = app.captcha().await;
+    let mut form = register_form(captcha["id"].as_str().unwrap());
+    change(&mut form);
+    let (status, body) = app.register(&form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["fields"][field], code, "{body}");
+    assert_eq!(app.account_count().await, 0);
+}
+
+#[tokio::test]
+async fn wrong_check_digit_is_refused() {
+    refused(|f| f.rut = "12.345.678-9".into(), "rut", "rut_check_digit").await;
+}
+
+#[tokio::test]
+async fn clave_of_seven_characters_is_refused() {
+    refused(|f| (f.cs, f.cs_repeat) = ("Mapo#24".into(), "Mapo#24".into()), "cs", "cs_too_short").await;
+}
+
+#[tokio::test]
+async fn clave_of_eleven_characters_is_refused() {
+    refused(|f| (f.cs, f.cs_repeat) = ("Mapocho#245".into(), "Mapocho#245".into()), "cs", "cs_too_long").await;
+}
+
+#[tokio::test]
+async fn clave_repeated_differently_is_refused() {
+    refused(|f| f.cs_repeat = "Mapocho#25".into(), "cs_repeat", "cs_mismatch").await;
+}
+
+#[tokio::test]
+async fn common_clave_is_refused() {
+    refused(|f| (f.cs, f.cs_repeat) = ("password1".into(), "password1".into()), "cs", "cs_too_common").await;
+}
+
+#[tokio::test]
+async fn clave_equal_to_the_rut_is_refused() {
+    refused(|f| (f.cs, f.cs_repeat) = ("123456785".into(), "123456785".into()), "cs", "cs_equals_rut").await;
+}
+
+#[tokio::test]
+async fn comuna_outside_its_region_is_refused() {
+    refused(|f| f.address.comuna = "05101".into(), "address.comuna", "comuna_not_in_region").await;
+}
+
+#[tokio::test]
+async fn missing_mobile_without_sin_celular_is_refused() {
+    refused(|f| f.mobile = String::new(), "mobile", "required").await;
+}
+
+#[tokio::test]
+async fn wrong_captcha_is_refused_and_consumed() {
+    let app = spawn_app().await;
+    let captcha = app.captcha().await;
+    let mut form = register_form(captcha["id"].as_str().unwrap());
+    form.captcha.text = "WRONG".into();
+    let (status, body) = app.register(&form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["fields"]["captcha"], "captcha_wrong");
+    // The same captcha with the right letters is now spent.
+    form.captcha.text = CAPTCHA.into();
+    let (status, body) = app.register(&form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["fields"]["captcha"], "captcha_expired");
+    assert_eq!(app.account_count().await, 0);
+}
+
+#[tokio::test]
+async fn reused_captcha_is_refused() {
+    let app = spawn_app().await;
+    let captcha = app.captcha().await;
+    let id = captcha["id"].as_str().unwrap();
+    let (status, _) = app.register(&register_form(id)).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut other = register_form(id);
+    other.rut = "11.111.111-1".into();
+    let (status, body) = app.register(&other).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["fields"]["captcha"], "captcha_expired");
+}
+
+#[tokio::test]
+async fn expired_captcha_is_refused() {
+    let app = spawn_app().await;
+    let captcha = app.captcha().await;
+    app.clock.advance(301);
+    let (status, body) = app.register(&register_form(captcha["id"].as_str().unwrap())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["fields"]["captcha"], "captcha_expired");
+}
+
+#[tokio::test]
+async fn a_form_with_field_errors_keeps_its_captcha() {
+    let app = spawn_app().await;
+    let captcha = app.captcha().await;
+    let mut form = register_form(captcha["id"].as_str().unwrap());
+    form.email = "juana".into();
+    let (status, _) = app.register(&form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    form.email = "juana@example.cl".into();
+    let (status, body) = app.register(&form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn a_rut_already_registered_is_refused() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    let captcha = app.captcha().await;
+    let (status, body) = app.register(&register_form(captcha["id"].as_str().unwrap())).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["code"], "rut_already_registered");
+}
+
+#[tokio::test]
+async fn a_finished_registration_flow_cannot_be_submitted_again() {
+    let app = spawn_app().await;
+    let (_, flow) = app.open("registration", &json!({})).await;
+    let captcha = app.captcha().await;
+    let form = serde_json::to_value(register_form(captcha["id"].as_str().unwrap())).unwrap();
+    let (status, _) = app.step("registration", &flow, "form", &form).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app.step("registration", &flow, "form", &form).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["code"], "flow_wrong_step");
+    let (status, view) = app.get(&format!("/api/registration/{}", flow["id"].as_str().unwrap())).await;
+    assert_eq!((status, &view["step"]), (StatusCode::OK, &json!("done")));
+}
+
+#[tokio::test]
+async fn every_bad_field_is_reported_in_one_answer() {
+    let app = spawn_app().await;
+    let captcha = app.captcha().await;
+    let mut form = register_form(captcha["id"].as_str().unwrap());
+    form.rut = "12.345.678-9".into();
+    form.email = "x".into();
+    form.address.street = String::new();
+    let (status, body) = app.register(&form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["code"], "invalid_request");
+    assert_eq!(
+        body["fields"],
+        json!({ "rut": "rut_check_digit", "email": "email_invalid", "address.street": "required" })
+    );
+}
