@@ -1,7 +1,10 @@
 //! Local fakes of services that belong to others, speaking the same HTTP+JSON as the real ones, for tests and
-//! `cargo xtask run`: the Registro Civil's document check and (later) the SMS operator's gateway.
+//! `cargo xtask run`: the Registro Civil's document check, the SMS operator's gateway, and an SMTP sink that
+//! stands for the mail relay.
 
 pub mod registro_civil;
+pub mod sms_gateway;
+pub mod smtp_sink;
 
 use tokio::net::TcpListener;
 

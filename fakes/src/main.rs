@@ -7,11 +7,20 @@ use clap::Parser;
 use fakes::registro_civil::{FakeRegistroCivil, Fixtures};
 
 #[derive(Parser)]
-#[command(name = "clave-fakes", about = "Local fakes of the Registro Civil (and SMS gateway) for development")]
+#[command(
+    name = "clave-fakes",
+    about = "Local fakes of the Registro Civil, the SMS gateway and an SMTP sink, for development"
+)]
 struct Cli {
     /// Address of the fake Registro Civil.
     #[arg(long, default_value = "127.0.0.1:8091")]
     registro_civil: SocketAddr,
+    /// Address of the fake SMS gateway.
+    #[arg(long, default_value = "127.0.0.1:8092")]
+    sms_gateway: SocketAddr,
+    /// Address of the SMTP sink.
+    #[arg(long, default_value = "127.0.0.1:2525")]
+    smtp: SocketAddr,
     /// Fixtures file (default: the bundled fixtures).
     #[arg(long)]
     fixtures: Option<PathBuf>,
@@ -29,6 +38,12 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(cli.registro_civil).await?;
     let url = fakes::spawn(listener, registro_civil.router());
     println!("Registro Civil (falso) en {url}");
+    let gateway = fakes::sms_gateway::FakeSmsGateway::new();
+    let url = fakes::spawn(tokio::net::TcpListener::bind(cli.sms_gateway).await?, gateway.router());
+    println!("Pasarela SMS (falsa) en {url}");
+    let sink = fakes::smtp_sink::SmtpSink::new();
+    sink.spawn(tokio::net::TcpListener::bind(cli.smtp).await?);
+    println!("Servidor SMTP (falso) en smtp://{}", cli.smtp);
     tokio::signal::ctrl_c().await?;
     Ok(())
 }

@@ -54,6 +54,7 @@ CREATE TABLE throttles (
 );
 
 -- Notifications written in the same transaction as the account change; a worker delivers them.
+-- Times in this table and the next are unix MILLISECONDS (retry backoff and latency need them).
 CREATE TABLE outbox (
     id              TEXT PRIMARY KEY,          -- also the idempotency key sent to the provider
     channel         TEXT NOT NULL,             -- email | sms

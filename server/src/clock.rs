@@ -8,6 +8,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub trait Clock: Send + Sync + 'static {
     /// Unix seconds.
     fn now(&self) -> i64;
+    /// Unix milliseconds (the outbox's backoff and latency).
+    fn now_ms(&self) -> i64;
 }
 
 #[derive(Debug, Default)]
@@ -15,7 +17,10 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> i64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+        self.now_ms() / 1000
+    }
+    fn now_ms(&self) -> i64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
     }
 }
 
@@ -31,6 +36,9 @@ impl ShiftedClock {
 
 impl Clock for ShiftedClock {
     fn now(&self) -> i64 {
-        SystemClock.now() + self.0.load(Ordering::SeqCst)
+        self.now_ms() / 1000
+    }
+    fn now_ms(&self) -> i64 {
+        SystemClock.now_ms() + self.0.load(Ordering::SeqCst) * 1000
     }
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -21,6 +22,76 @@ pub struct Settings {
     pub registro_civil: RegistroCivilSettings,
     pub captcha: CaptchaSettings,
     pub security: SecuritySettings,
+    pub notifications: NotificationSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NotificationSettings {
+    /// Also write every message to `<data_dir>/outbox/` and show them at `/dev/messages`, so a developer can
+    /// finish a recovery on one machine. Holds provisional keys: never enable it in production.
+    pub dev_sink: bool,
+    pub smtp: SmtpSettings,
+    pub sms: SmsSettings,
+    pub worker: WorkerSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain SMTP (local relays and the dev sink only).
+    None,
+    /// SMTP with STARTTLS upgrade (usually port 587).
+    Starttls,
+    /// Implicit TLS (usually port 465).
+    Tls,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    /// Secret: `SecretString` is never printed by `Debug`.
+    #[serde(serialize_with = "serialize_secret")]
+    pub password: Option<SecretString>,
+    /// `From:` of every e-mail.
+    pub from: String,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SmsSettings {
+    /// Base URL of the SMS operator's HTTP gateway (`POST {url}/v1/messages`).
+    pub url: String,
+    #[serde(serialize_with = "serialize_secret")]
+    pub token: Option<SecretString>,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorkerSettings {
+    /// Workers delivering the outbox in this process (0: none; another process delivers).
+    pub count: usize,
+    /// Idle polling period when nothing wakes the worker.
+    pub poll_ms: u64,
+    /// How long a claimed row stays reserved to one worker; longer than any send timeout.
+    pub lease_ms: i64,
+    pub batch: i64,
+    /// Messages sent at once by one worker.
+    pub concurrency: usize,
+    pub max_attempts: i64,
+    /// Backoff before attempt n+1: `base × 2^n`, at most `max`, with jitter (half to all of it).
+    pub backoff_base_ms: i64,
+    pub backoff_max_ms: i64,
+}
+
+/// Secrets are written only as a placeholder when settings are serialised (figment needs `Serialize`).
+fn serialize_secret<S: serde::Serializer>(secret: &Option<SecretString>, serializer: S) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(_) => serializer.serialize_some("[secret]"),
+        None => serializer.serialize_none(),
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -88,6 +159,29 @@ impl Default for Settings {
                 lock_step_seconds: 60,
                 lock_max_seconds: 15 * 60,
                 failure_reset_seconds: 12 * 60 * 60,
+            },
+            notifications: NotificationSettings {
+                dev_sink: true,
+                smtp: SmtpSettings {
+                    host: "127.0.0.1".into(),
+                    port: 2525,
+                    tls: SmtpTls::None,
+                    username: None,
+                    password: None,
+                    from: "Clave Sence <no-responder@sence.cl>".into(),
+                    timeout_ms: 15_000,
+                },
+                sms: SmsSettings { url: "http://127.0.0.1:8092".into(), token: None, timeout_ms: 10_000 },
+                worker: WorkerSettings {
+                    count: 1,
+                    poll_ms: 1_000,
+                    lease_ms: 60_000,
+                    batch: 32,
+                    concurrency: 8,
+                    max_attempts: 12,
+                    backoff_base_ms: 1_000,
+                    backoff_max_ms: 300_000,
+                },
             },
         }
     }

@@ -6,11 +6,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 
 use crate::captcha::Captchas;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::http::{api_router, rate_limit::IpLimiter};
+use crate::outbox::dev_sink::{self, DevSink};
+use crate::outbox::sms_http::HttpSmsChannel;
+use crate::outbox::smtp::SmtpChannel;
+use crate::outbox::worker::{Channels, OutboxMetrics, Worker};
 use crate::registro_civil::{DocumentVerifier, HttpDocumentVerifier};
 use crate::secrets::Hasher;
 use crate::state::{AppState, Inner};
@@ -27,6 +32,26 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     state: AppState,
+    channels: Channels,
+}
+
+/// SMTP and the SMS gateway, each wrapped by the dev sink when it is on.
+fn channels(settings: &Settings) -> anyhow::Result<Channels> {
+    let notifications = &settings.notifications;
+    let mut channels = Channels {
+        email: Arc::new(SmtpChannel::new(&notifications.smtp)?),
+        sms: Arc::new(HttpSmsChannel::new(&notifications.sms)?),
+    };
+    if notifications.dev_sink {
+        let dir = dev_sink_dir(settings);
+        channels.email = Arc::new(DevSink::new(dir.clone(), channels.email));
+        channels.sms = Arc::new(DevSink::new(dir, channels.sms));
+    }
+    Ok(channels)
+}
+
+fn dev_sink_dir(settings: &Settings) -> std::path::PathBuf {
+    settings.data_dir.join("outbox")
 }
 
 /// Refuses the known-answer captcha in release builds without the `test-captcha` feature.
@@ -55,6 +80,10 @@ impl Application {
                 Duration::from_millis(settings.registro_civil.timeout_ms),
             )?),
         };
+        let channels = channels(&settings)?;
+        if settings.notifications.dev_sink {
+            tracing::warn!(folder = %dev_sink_dir(&settings).display(), "DEV SINK: every message, provisional keys included, is written there and shown at /dev/messages. Disable it in production (CLAVE__NOTIFICATIONS__DEV_SINK=false).");
+        }
         let security = &settings.security;
         let state = AppState::new(Inner {
             captchas: Captchas::new(pool.clone(), settings.captcha.ttl_seconds, settings.captcha.test_answer.clone()),
@@ -64,11 +93,17 @@ impl Application {
             clock: clock.clone(),
             pool,
             settings: settings.clone(),
+            outbox_wake: Arc::new(Notify::new()),
+            outbox_metrics: Arc::new(OutboxMetrics::default()),
         });
         let limiter = IpLimiter::new(settings.http.requests_per_minute_per_ip, clock);
-        let router = api_router(state.clone(), limiter).layer(tower_http::trace::TraceLayer::new_for_http());
+        let mut router = api_router(state.clone(), limiter);
+        if settings.notifications.dev_sink {
+            router = router.merge(dev_sink::router(dev_sink_dir(&settings)));
+        }
+        let router = router.layer(tower_http::trace::TraceLayer::new_for_http());
         let listener = TcpListener::bind(settings.http.listen).await?;
-        Ok(Application { listener, router, state })
+        Ok(Application { listener, router, state, channels })
     }
 
     pub fn port(&self) -> u16 {
@@ -79,8 +114,27 @@ impl Application {
         &self.state
     }
 
-    /// Serves until the process ends; a janitor purges expired flows and captchas every 10 minutes.
+    /// An outbox worker of this application (tests run several).
+    pub fn worker(&self, id: &str) -> Worker {
+        let state = &self.state;
+        Worker::new(
+            id.to_owned(),
+            state.pool.clone(),
+            self.channels.clone(),
+            state.clock.clone(),
+            state.settings.notifications.worker.clone(),
+            state.outbox_metrics.clone(),
+            state.outbox_wake.clone(),
+        )
+    }
+
+    /// Serves until the process ends, with `notifications.worker.count` outbox workers and a janitor that
+    /// purges expired flows and captchas every 10 minutes.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let instance = format!("{}-{}", std::process::id(), crate::secrets::random_id().get(..6).unwrap_or_default());
+        for n in 0..self.state.settings.notifications.worker.count {
+            tokio::spawn(self.worker(&format!("{instance}-{n}")).run());
+        }
         let janitor_state = self.state.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(600));

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use sqlx::SqlitePool;
+use tokio::sync::Notify;
 
 use crate::captcha::Captchas;
 use crate::clock::Clock;
@@ -22,6 +23,9 @@ pub struct Inner {
     pub verifier: Arc<dyn DocumentVerifier>,
     pub settings: Settings,
     pub policy: Policy,
+    /// Wakes an outbox worker when a flow queued messages (low latency without tight polling).
+    pub outbox_wake: Arc<Notify>,
+    pub outbox_metrics: Arc<crate::outbox::worker::OutboxMetrics>,
 }
 
 impl AppState {
@@ -31,6 +35,15 @@ impl AppState {
 
     pub fn now(&self) -> i64 {
         self.0.clock.now()
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.0.clock.now_ms()
+    }
+
+    /// Tells a worker that new outbox rows are committed.
+    pub fn wake_outbox(&self) {
+        self.0.outbox_wake.notify_one();
     }
 
     /// The address citizens use, for links in messages.

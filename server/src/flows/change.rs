@@ -31,15 +31,16 @@ pub async fn new_cs(app: &AppState, id: &str, form: &NewClaveForm) -> Result<Flo
     accounts::set_clave(&mut *tx, &account.rut, &cs_hash, now).await?;
     let display_rut = rut.to_string();
     let vars = Vars(vec![("rut", &display_rut), ("url", app.public_url())]);
-    outbox::enqueue(&mut *tx, Channel::Email, Event::CsChanged, &account.email, &vars, now).await?;
+    outbox::enqueue(&mut *tx, Channel::Email, Event::CsChanged, &account.email, &vars, app.now_ms()).await?;
     if let Some(mobile) = &account.mobile {
-        outbox::enqueue(&mut *tx, Channel::Sms, Event::CsChanged, mobile, &vars, now).await?;
+        outbox::enqueue(&mut *tx, Channel::Sms, Event::CsChanged, mobile, &vars, app.now_ms()).await?;
     }
     flow.state.completion = Some(Completion { sms: account.mobile.is_some(), email: true });
     advance(&mut *tx, &mut flow, FlowStep::Done).await?;
     let outcome = if flow.state.via_provisional { "ok_from_provisional" } else { "ok" };
     audit::record(&mut *tx, now, Some(&account.rut), "change", outcome).await?;
     tx.commit().await?;
+    app.wake_outbox();
     tracing::info!(rut = ?rut, "CS changed");
     Ok(flow.view())
 }

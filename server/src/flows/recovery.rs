@@ -150,11 +150,11 @@ pub async fn finish(app: &AppState, id: &str, request: &CaptchaStep) -> Result<F
         ("url", app.public_url()),
     ]);
     if let Some(mobile) = &mobile {
-        outbox::enqueue(&mut *tx, Channel::Sms, Event::ProvisionalIssued, mobile, &vars, now).await?;
+        outbox::enqueue(&mut *tx, Channel::Sms, Event::ProvisionalIssued, mobile, &vars, app.now_ms()).await?;
     }
-    outbox::enqueue(&mut *tx, Channel::Email, Event::ProvisionalIssued, &email, &vars, now).await?;
+    outbox::enqueue(&mut *tx, Channel::Email, Event::ProvisionalIssued, &email, &vars, app.now_ms()).await?;
     if let Some((new_email, new_mobile)) = &replacement {
-        notify_replaced(&mut tx, &account, &display_rut, new_email, new_mobile, now).await?;
+        notify_replaced(&mut tx, &account, &display_rut, new_email, new_mobile, app.now_ms()).await?;
     }
     // A recovery proves the citizen again: lift the lockouts on this RUT.
     for kind in [Kind::Login, Kind::Answer, Kind::Serial] {
@@ -172,6 +172,7 @@ pub async fn finish(app: &AppState, id: &str, request: &CaptchaStep) -> Result<F
     )
     .await?;
     tx.commit().await?;
+    app.wake_outbox();
     tracing::info!(rut = ?rut, sms = mobile.is_some(), "provisional CS issued");
     Ok(flow.view())
 }
@@ -183,16 +184,16 @@ async fn notify_replaced(
     display_rut: &str,
     new_email: &str,
     new_mobile: &str,
-    now: i64,
+    now_ms: i64,
 ) -> Result<(), ApiError> {
     let email_masked = Email::parse(new_email).map(|e| e.masked()).unwrap_or_default();
     let mobile_masked = Mobile::parse(new_mobile).map(|m| m.masked()).unwrap_or_default();
     let vars = Vars(vec![("rut", display_rut), ("new_email", &email_masked), ("new_mobile", &mobile_masked)]);
     if !account.email.eq_ignore_ascii_case(new_email) {
-        outbox::enqueue(&mut *tx, Channel::Email, Event::ContactReplaced, &account.email, &vars, now).await?;
+        outbox::enqueue(&mut *tx, Channel::Email, Event::ContactReplaced, &account.email, &vars, now_ms).await?;
     }
     if let Some(old_mobile) = account.mobile.as_ref().filter(|old| *old != new_mobile) {
-        outbox::enqueue(&mut *tx, Channel::Sms, Event::ContactReplaced, old_mobile, &vars, now).await?;
+        outbox::enqueue(&mut *tx, Channel::Sms, Event::ContactReplaced, old_mobile, &vars, now_ms).await?;
     }
     Ok(())
 }

@@ -111,15 +111,16 @@ pub async fn data(app: &AppState, id: &str, form: &UpdateForm) -> Result<FlowVie
     }
     let display_rut = rut.to_string();
     let vars = Vars(vec![("rut", &display_rut), ("url", app.public_url())]);
-    outbox::enqueue(&mut *tx, Channel::Email, Event::DataUpdated, &after.email, &vars, now).await?;
+    outbox::enqueue(&mut *tx, Channel::Email, Event::DataUpdated, &after.email, &vars, app.now_ms()).await?;
     // A changed address is told to the old one too, so a takeover does not go unnoticed.
     if !before.email.eq_ignore_ascii_case(&after.email) {
-        outbox::enqueue(&mut *tx, Channel::Email, Event::DataUpdated, &before.email, &vars, now).await?;
+        outbox::enqueue(&mut *tx, Channel::Email, Event::DataUpdated, &before.email, &vars, app.now_ms()).await?;
     }
     flow.state.completion = Some(Completion { sms: false, email: true });
     advance(&mut *tx, &mut flow, FlowStep::Done).await?;
     audit::record(&mut *tx, now, Some(&after.rut), "update", "ok").await?;
     tx.commit().await?;
+    app.wake_outbox();
     tracing::info!(rut = ?rut, "personal data updated");
     Ok(flow.view())
 }

@@ -8,6 +8,7 @@ pub mod rate_limit;
 mod captcha;
 mod change;
 mod login;
+mod metrics;
 mod openapi;
 mod recovery;
 mod registration;
@@ -24,6 +25,7 @@ use error::ApiError;
 /// Every route of the API, with its state applied.
 pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter) -> Router {
     let body_limit = state.settings.http.body_limit;
+    let metrics_state = state.clone();
     let api = Router::new()
         .merge(captcha::router())
         .merge(registration::router())
@@ -37,6 +39,7 @@ pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter) -> Router {
         .with_state(state);
     Router::new()
         .route("/health", get(|| async { "ok" }))
+        .route("/metrics", get(metrics::render).with_state(metrics_state))
         .route("/api/openapi.json", get(openapi::document))
         .nest("/api", api)
 }

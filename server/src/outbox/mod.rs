@@ -2,7 +2,12 @@
 //! causes it, so a notice is never lost nor sent for a change that did not happen. The row id is the
 //! idempotency key given to the provider. Delivery (worker, SMTP, SMS gateway) reads these rows.
 
+pub mod channel;
+pub mod dev_sink;
+pub mod sms_http;
+pub mod smtp;
 pub mod templates;
+pub mod worker;
 
 use sqlx::SqliteExecutor;
 
@@ -29,13 +34,14 @@ impl Channel {
 pub struct Vars<'a>(pub Vec<(&'a str, &'a str)>);
 
 /// Renders the `event` templates for `channel` and queues the message to `recipient`. Returns the row id.
+/// `now_ms` is unix milliseconds.
 pub async fn enqueue(
     db: impl SqliteExecutor<'_>,
     channel: Channel,
     event: Event,
     recipient: &str,
     vars: &Vars<'_>,
-    now: i64,
+    now_ms: i64,
 ) -> Result<String, sqlx::Error> {
     let ch = channel.as_str();
     let subject = match channel {
@@ -55,8 +61,8 @@ pub async fn enqueue(
     .bind(recipient)
     .bind(subject)
     .bind(body)
-    .bind(now)
-    .bind(now)
+    .bind(now_ms)
+    .bind(now_ms)
     .execute(db)
     .await?;
     Ok(id)

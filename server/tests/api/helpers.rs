@@ -6,6 +6,8 @@ use std::sync::Arc;
 use domain::AddressForm;
 use domain::api::{CaptchaAnswer, RegisterForm};
 use fakes::registro_civil::{FakeRegistroCivil, Fixtures};
+use fakes::sms_gateway::FakeSmsGateway;
+use fakes::smtp_sink::SmtpSink;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use server::clock::ShiftedClock;
@@ -26,7 +28,10 @@ pub struct TestApp {
     pub clock: ShiftedClock,
     pub pool: SqlitePool,
     pub registro_civil: FakeRegistroCivil,
-    _data: tempfile::TempDir,
+    pub sms: FakeSmsGateway,
+    sms_url: String,
+    pub smtp: SmtpSink,
+    pub data: tempfile::TempDir,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -39,7 +44,22 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake");
     let registro_civil_url = fakes::spawn(listener, registro_civil.router());
 
+    let sms = FakeSmsGateway::new();
+    let sms_url = fakes::spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind"), sms.router());
+    let smtp = SmtpSink::new();
+    let smtp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let smtp_port = smtp_listener.local_addr().expect("addr").port();
+    smtp.spawn(smtp_listener);
+
     let mut settings = Settings::default();
+    // Flow tests read the outbox as written; notification tests turn the workers on.
+    settings.notifications.worker.count = 0;
+    settings.notifications.worker.poll_ms = 50;
+    settings.notifications.worker.backoff_base_ms = 20;
+    settings.notifications.worker.backoff_max_ms = 200;
+    settings.notifications.dev_sink = false;
+    settings.notifications.sms.url = sms_url.clone();
+    settings.notifications.smtp.port = smtp_port;
     settings.http.listen = "127.0.0.1:0".parse().expect("addr");
     settings.data_dir = data.path().to_owned();
     settings.registro_civil.url = registro_civil_url;
@@ -55,7 +75,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.state().pool.clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), clock, pool, registro_civil, _data: data }
+    TestApp { address, client: reqwest::Client::new(), clock, pool, registro_civil, sms, sms_url, smtp, data }
 }
 
 /// A form that registers `RUT` with every field right.
@@ -182,5 +202,37 @@ impl TestApp {
 
     pub async fn account_count(&self) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(&self.pool).await.expect("count")
+    }
+}
+
+/// Polls `check` until it holds, for at most 20 s.
+pub async fn wait_until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !check().await {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+impl TestApp {
+    pub fn sms_url(&self) -> &str {
+        &self.sms_url
+    }
+
+    /// Rows of the outbox not yet sent or given up.
+    pub async fn pending(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+            .fetch_one(&self.pool)
+            .await
+            .expect("pending")
+    }
+
+    /// Waits until every queued message is sent (or failed).
+    pub async fn drain(&self) {
+        wait_until("the outbox to drain", || async { self.pending().await == 0 }).await;
     }
 }

@@ -9,6 +9,7 @@ mod concurrency;
 mod hygiene;
 mod legacy;
 mod login;
+mod notifications;
 mod recovery;
 mod registration;
 mod update;

@@ -1,0 +1,320 @@
+//! Delivery of the outbox: a real SMTP conversation with a local sink, the fake SMS gateway, retries,
+//! failures, several workers, the dev sink.
+
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use serde_json::json;
+use server::clock::{Clock, SystemClock};
+use server::outbox::sms_http::HttpSmsChannel;
+use server::outbox::smtp::SmtpChannel;
+use server::outbox::worker::{Channels, OutboxMetrics, Worker};
+use server::outbox::{self, Channel, Event, Vars};
+
+use crate::helpers::*;
+
+async fn spawn_delivering() -> TestApp {
+    spawn_app_with(|s| s.notifications.worker.count = 1).await
+}
+
+/// Recovery §3.3 with the default account; returns the provisional CS as the citizen received it by SMS.
+async fn recover_and_read_sms(app: &TestApp) -> String {
+    app.recover_with_answer(RUT, ANSWER).await;
+    wait_until("the provisional SMS", || async { !app.sms.delivered().is_empty() }).await;
+    let sms = app.sms.delivered().pop().unwrap();
+    sms.text.strip_prefix("Sr(A) usuario(a), su clave Sence es: ").unwrap()[..8].to_owned()
+}
+
+#[tokio::test]
+async fn every_template_arrives_with_its_exact_spanish_subject_and_body() {
+    let app = spawn_delivering().await;
+    app.register_default().await;
+    let url = "http://127.0.0.1:8080";
+
+    // Recovery: the provisional CS by SMS and e-mail (§3.3(8)–(9)).
+    let key = recover_and_read_sms(&app).await;
+    app.drain().await;
+    let sms = app.sms.delivered();
+    assert_eq!(sms.len(), 1);
+    assert_eq!(sms[0].to, "+56998765432");
+    assert_eq!(sms[0].text, format!("Sr(A) usuario(a), su clave Sence es: {key}. Atte. SENCE"));
+    let mails = app.smtp.mails();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, ["juana.perez@example.cl"]);
+    assert_eq!(mails[0].from, "no-responder@sence.cl");
+    assert_eq!(mails[0].subject(), "Su Clave Sence provisoria");
+    assert_eq!(
+        mails[0].body(),
+        format!(
+            "Estimado(a) usuario(a):\n\n\
+             Recibimos una solicitud para recuperar la Clave Sence (CS) del RUT 12.345.678-5.\n\n\
+             Su Clave Sence provisoria es: {key}\n\n\
+             Esta clave es válida por 24 horas y sólo sirve para cambiar su Clave Sence: no permite iniciar sesión en las plataformas del Sence. Para cambiarla:\n\n\
+             1. Ingrese a {url} y pulse \"Cambie su CS aquí\", en el cuadro Persona Natural.\n\
+             2. Escriba su RUT y, en \"CS Actual\", la clave provisoria {key}. Pulse \"Validar\".\n\
+             3. Escriba su nueva Clave Sence (entre 8 y 10 caracteres) en \"CS Nueva\" y en \"Repetir CS Nueva\", complete el Captcha y pulse \"Cambiar Clave\".\n\n\
+             Si usted no pidió recuperar su clave, ignore este mensaje: su Clave Sence anterior sigue siendo válida.\n\n\
+             Si tiene alguna consulta llámenos gratis al 800 80 10 30, de lunes a viernes de 9.00 a 18.00 horas.\n\n\
+             Atte.\nSENCE"
+        )
+    );
+    // Once sent, the key is wiped from the database.
+    let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM outbox").fetch_all(&app.pool).await.unwrap();
+    assert!(bodies.iter().all(|b| !b.contains(&key)), "{bodies:?}");
+
+    // Change (§4(6)): e-mail and SMS notices.
+    let (_, flow) = app.open("change", &json!({ "rut": RUT, "cs": key })).await;
+    let captcha = app.captcha().await;
+    let (status, _) = app
+        .step("change", &flow, "new-cs", &json!({ "cs": "Alameda-77", "cs_repeat": "Alameda-77", "captcha": captcha }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.drain().await;
+    assert_eq!(
+        app.sms.delivered()[1].text,
+        "Sr(A) usuario(a), su clave Sence fue cambiada. Si no fue usted, llame al 800 80 10 30. Atte. SENCE"
+    );
+    let mail = &app.smtp.mails()[1];
+    assert_eq!(mail.subject(), "Su Clave Sence fue cambiada");
+    assert_eq!(
+        mail.body(),
+        format!(
+            "Estimado(a) usuario(a):\n\n\
+             Le informamos que la Clave Sence (CS) del RUT 12.345.678-5 fue cambiada correctamente. Desde ahora, use su nueva Clave Sence para iniciar sesión en las plataformas del Sence.\n\n\
+             Si usted no hizo este cambio, recupere su clave de inmediato en {url} (\"Recuperar CS aquí\") y llámenos gratis al 800 80 10 30, de lunes a viernes de 9.00 a 18.00 horas.\n\n\
+             Atte.\nSENCE"
+        )
+    );
+
+    // Update (§5(7)): e-mail only.
+    let (_, flow) = app.open("update", &json!({ "rut": RUT, "cs": "Alameda-77" })).await;
+    let (_, flow) =
+        app.step("update", &flow, "security", &json!({ "question": "favorite_country", "answer": ANSWER })).await;
+    let mut data = serde_json::to_value(&flow["data"]).unwrap();
+    data["captcha"] = app.captcha().await;
+    data["no_mobile"] = json!(false);
+    let (status, body) = app.step("update", &flow, "data", &data).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    app.drain().await;
+    assert_eq!(app.sms.delivered().len(), 2, "no SMS for an update");
+    let mail = &app.smtp.mails()[2];
+    assert_eq!(mail.subject(), "Sus datos personales fueron actualizados");
+    assert_eq!(
+        mail.body(),
+        format!(
+            "Estimado(a) usuario(a):\n\n\
+             Le informamos que los datos personales asociados a la Clave Sence del RUT 12.345.678-5 (pregunta secreta, domicilio y datos de contacto) fueron actualizados correctamente.\n\n\
+             Si usted no hizo este cambio, cambie su Clave Sence en {url} (\"Cambie su CS aquí\") y llámenos gratis al 800 80 10 30, de lunes a viernes de 9.00 a 18.00 horas.\n\n\
+             Atte.\nSENCE"
+        )
+    );
+
+    // Recovery with new contacts: the old ones are warned.
+    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (_, flow) = app.step("recovery", &flow, "answer", &json!({ "forgot": true })).await;
+    let (_, flow) = app.step("recovery", &flow, "serial", &json!({ "serial": SERIAL })).await;
+    let (_, flow) = app
+        .step(
+            "recovery",
+            &flow,
+            "contact",
+            &json!({ "email_correct": false, "email": "otra@example.cl", "mobile": "912341234" }),
+        )
+        .await;
+    let captcha = app.captcha().await;
+    app.step("recovery", &flow, "captcha", &json!({ "captcha": captcha })).await;
+    app.drain().await;
+    let warning_sms =
+        app.sms.delivered().into_iter().find(|s| s.to == "+56998765432" && s.text.contains("celular")).unwrap();
+    assert_eq!(
+        warning_sms.text,
+        "Sr(A) usuario(a), en una recuperacion de su clave Sence se cambio su celular y e-mail. Si no fue usted, llame al 800 80 10 30. Atte. SENCE"
+    );
+    let warning = app
+        .smtp
+        .mails()
+        .into_iter()
+        .find(|m| m.subject() == "Se cambiaron sus datos de contacto de la Clave Sence")
+        .unwrap();
+    assert_eq!(warning.to, ["juana.perez@example.cl"]);
+    assert_eq!(
+        warning.body(),
+        "Estimado(a) usuario(a):\n\n\
+         Al recuperar la Clave Sence (CS) del RUT 12.345.678-5, validando el número de serie de la cédula de identidad, se reemplazaron los datos de contacto registrados: el correo electrónico ahora es ot****@ex****.cl y el celular +56 9 **** **34. Este es el último mensaje que recibirá en esta dirección.\n\n\
+         Si usted no hizo esta recuperación, llámenos de inmediato gratis al 800 80 10 30, de lunes a viernes de 9.00 a 18.00 horas.\n\n\
+         Atte.\nSENCE"
+    );
+    // Every e-mail carries its outbox id as Message-ID (the idempotency key).
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM outbox WHERE channel = 'email'").fetch_all(&app.pool).await.unwrap();
+    for mail in app.smtp.mails() {
+        assert!(ids.iter().any(|id| mail.message_id() == format!("{id}@clave-sence")), "{}", mail.message_id());
+    }
+}
+
+#[tokio::test]
+async fn an_sms_gateway_failing_three_times_delivers_the_sms_once() {
+    let app = spawn_delivering().await;
+    app.register_default().await;
+    app.sms.fail_next(3);
+    recover_and_read_sms(&app).await;
+    app.drain().await;
+    let delivered = app.sms.delivered();
+    assert_eq!(delivered.len(), 1);
+    let key = &delivered[0].key;
+    assert_eq!(app.sms.requests().iter().filter(|k| *k == key).count(), 4, "3 failures and 1 success");
+    let outcomes: Vec<String> =
+        sqlx::query_scalar("SELECT outcome FROM outbox_attempts WHERE outbox_id = $1 ORDER BY attempt")
+            .bind(key)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(outcomes, ["retry", "retry", "retry", "sent"]);
+    let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("clave_outbox_retried_total 3"), "{metrics}");
+    assert!(metrics.contains("clave_outbox_sent_total 2"), "{metrics}");
+}
+
+#[tokio::test]
+async fn a_message_that_keeps_failing_is_marked_failed_after_the_last_attempt() {
+    let app = spawn_app_with(|s| {
+        s.notifications.worker.count = 1;
+        s.notifications.worker.max_attempts = 3;
+    })
+    .await;
+    app.register_default().await;
+    app.sms.fail_next(100);
+    app.recover_with_answer(RUT, ANSWER).await;
+    app.drain().await;
+    let (status, attempts, error): (String, i64, Option<String>) =
+        sqlx::query_as("SELECT status, attempts, last_error FROM outbox WHERE channel = 'sms'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), attempts), ("failed", 3));
+    assert!(error.unwrap().contains("500"));
+    let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("clave_outbox_failed_total 1"), "{metrics}");
+    assert!(metrics.contains("clave_outbox_messages{status=\"failed\"} 1"), "{metrics}");
+}
+
+#[tokio::test]
+async fn an_email_queued_while_smtp_is_down_arrives_once_it_is_back() {
+    // A port with nothing listening yet.
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = reserved.local_addr().unwrap().port();
+    drop(reserved);
+    let app = spawn_app_with(|s| {
+        s.notifications.worker.count = 1;
+        s.notifications.smtp.port = port;
+    })
+    .await;
+    app.register_default().await;
+    app.recover_with_answer(RUT, ANSWER).await;
+    wait_until("two failed e-mail attempts", || async {
+        let n: i64 = sqlx::query_scalar("SELECT attempts FROM outbox WHERE channel = 'email'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        n >= 2
+    })
+    .await;
+    assert!(app.smtp.mails().is_empty());
+    let sink = fakes::smtp_sink::SmtpSink::new();
+    sink.spawn(tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap());
+    app.drain().await;
+    let mails = sink.mails();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].subject(), "Su Clave Sence provisoria");
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM outbox WHERE channel = 'email'").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(status, "sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_send_a_thousand_queued_messages_once_each() {
+    let app = spawn_app().await;
+    let now = SystemClock.now_ms();
+    let mut tx = app.pool.begin().await.unwrap();
+    let vars = Vars(vec![("rut", "12.345.678-5"), ("url", "http://127.0.0.1:8080")]);
+    for i in 0..1000 {
+        let to = format!("+5699{i:07}");
+        outbox::enqueue(&mut *tx, Channel::Sms, Event::CsChanged, &to, &vars, now).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let mut settings = server::Settings::default();
+    settings.notifications.sms.url = format!("{}", app.sms_url());
+    settings.notifications.smtp.port = 9;
+    settings.notifications.worker.batch = 16;
+    let channels = Channels {
+        email: Arc::new(SmtpChannel::new(&settings.notifications.smtp).unwrap()),
+        sms: Arc::new(HttpSmsChannel::new(&settings.notifications.sms).unwrap()),
+    };
+    let metrics = Arc::new(OutboxMetrics::default());
+    let workers: Vec<_> = ["a", "b"]
+        .into_iter()
+        .map(|id| {
+            let worker = Worker::new(
+                id.into(),
+                app.pool.clone(),
+                channels.clone(),
+                Arc::new(SystemClock),
+                settings.notifications.worker.clone(),
+                metrics.clone(),
+                Arc::default(),
+            );
+            tokio::spawn(async move {
+                let mut rounds = 0;
+                while worker.try_execute_round().await.unwrap() > 0 {
+                    rounds += 1;
+                }
+                rounds
+            })
+        })
+        .collect();
+    let mut rounds = Vec::new();
+    for worker in workers {
+        rounds.push(worker.await.unwrap());
+    }
+    app.drain().await;
+    let requests = app.sms.requests();
+    let unique: std::collections::HashSet<_> = requests.iter().collect();
+    assert_eq!(requests.len(), 1000, "each message sent exactly once");
+    assert_eq!(unique.len(), 1000);
+    assert!(rounds.iter().all(|r| *r > 0), "both workers took part: {rounds:?}");
+    let by_worker: Vec<(String, i64)> =
+        sqlx::query_as("SELECT worker, COUNT(*) FROM outbox_attempts GROUP BY worker ORDER BY worker")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(by_worker.iter().map(|(_, n)| n).sum::<i64>(), 1000, "{by_worker:?}");
+}
+
+#[tokio::test]
+async fn the_dev_sink_shows_every_message_to_the_developer() {
+    let app = spawn_app_with(|s| {
+        s.notifications.worker.count = 1;
+        s.notifications.dev_sink = true;
+    })
+    .await;
+    app.register_default().await;
+    let key = recover_and_read_sms(&app).await;
+    app.drain().await;
+    let (status, messages) = app.get("/dev/messages.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let messages = messages.as_array().unwrap();
+    assert_eq!(messages.len(), 2);
+    assert!(messages.iter().any(|m| m["channel"] == "sms" && m["body"].as_str().unwrap().contains(&key)));
+    let files = std::fs::read_dir(app.data.path().join("outbox")).unwrap().count();
+    assert_eq!(files, 2, "a file per message");
+    let page = app.client.get(format!("{}/dev/messages", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Mensajes enviados") && page.contains(&key));
+}
+
+#[tokio::test]
+async fn without_the_dev_sink_there_is_no_dev_page() {
+    let app = spawn_app().await;
+    let response = app.client.get(format!("{}/dev/messages.json", app.address)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
