@@ -74,6 +74,7 @@ impl SmtpSink {
     }
 
     async fn session(&self, stream: TcpStream) -> std::io::Result<()> {
+        stream.set_nodelay(true)?;
         let (read, mut write) = stream.into_split();
         let mut lines = BufReader::new(read);
         write.write_all(b"220 clave-fakes ESMTP\r\n").await?;

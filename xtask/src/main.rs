@@ -4,6 +4,7 @@
 //!   defaults (SQLite in `./data`), and prints where it listens.
 //! - `test`: installs what is missing and runs every test (unit, property, API, wasm build), then prints one
 //!   `N passed, N failed` line.
+//! - `bench`: the benchmarks (outbox throughput and latency).
 
 mod setup;
 
@@ -18,9 +19,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(),
         Some("test") => test(),
+        Some("bench") => bench(),
         Some("setup") => setup::ensure(setup::Purpose::Test),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|setup>");
+            eprintln!("usage: cargo xtask <run|test|bench|setup>");
             return ExitCode::from(2);
         }
     };
@@ -121,6 +123,12 @@ fn cargo_test(args: &[&str], totals: &mut Totals) -> Result<bool> {
         totals.add_line(&line);
     }
     Ok(child.wait()?.success())
+}
+
+/// Benchmarks (speed targets live here, never in timed tests).
+fn bench() -> Result<()> {
+    setup::ensure(setup::Purpose::Test)?;
+    status(cargo().args(["bench", "-p", "server", "--bench", "outbox"]))
 }
 
 fn test() -> Result<()> {
