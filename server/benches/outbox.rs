@@ -22,7 +22,9 @@ const LATENCY_SAMPLES: usize = 100;
 #[tokio::main]
 async fn main() {
     let data = tempfile::tempdir().unwrap();
-    let pool = server::store::connect(&format!("sqlite://{}?mode=rwc", data.path().join("bench.sqlite").display())).await.unwrap();
+    let pool = server::store::connect(&format!("sqlite://{}?mode=rwc", data.path().join("bench.sqlite").display()))
+        .await
+        .unwrap();
     let sink = SmtpSink::new();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut settings = Settings::default();

@@ -101,6 +101,8 @@ pub struct HttpSettings {
     pub body_limit: usize,
     /// Requests per minute allowed from one IP address to `/api` (a SENCE office's kiosks share one).
     pub requests_per_minute_per_ip: u32,
+    /// The built web UI (`cargo xtask run` builds it into `ui/dist`), served at `/`.
+    pub ui_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -144,6 +146,7 @@ impl Default for Settings {
                 listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
                 body_limit: 16 * 1024,
                 requests_per_minute_per_ip: 600,
+                ui_dir: PathBuf::from("ui/dist"),
             },
             public_url: "http://127.0.0.1:8080".into(),
             data_dir: PathBuf::from("data"),

@@ -101,7 +101,8 @@ impl Application {
         if settings.notifications.dev_sink {
             router = router.merge(dev_sink::router(dev_sink_dir(&settings)));
         }
-        let router = router.layer(tower_http::trace::TraceLayer::new_for_http());
+        let router =
+            crate::http::ui::serve(router, &settings.http.ui_dir).layer(tower_http::trace::TraceLayer::new_for_http());
         let listener = TcpListener::bind(settings.http.listen).await?;
         Ok(Application { listener, router, state, channels })
     }

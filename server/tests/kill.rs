@@ -99,7 +99,11 @@ async fn twenty_sigkills_between_the_change_and_its_delivery_lose_nothing() {
         let captcha = env.captcha(&client).await;
         let new = claves[(round + 1) % 2];
         let done = env
-            .post(&client, &format!("/api/change/{}/new-cs", flow["id"].as_str().unwrap()), json!({ "cs": new, "cs_repeat": new, "captcha": captcha }))
+            .post(
+                &client,
+                &format!("/api/change/{}/new-cs", flow["id"].as_str().unwrap()),
+                json!({ "cs": new, "cs_repeat": new, "captcha": captcha }),
+            )
             .await;
         assert_eq!(done["step"], "done");
         // The change is committed; kill somewhere during its delivery.
@@ -112,10 +116,13 @@ async fn twenty_sigkills_between_the_change_and_its_delivery_lose_nothing() {
     // One more start delivers whatever is left.
     let mut server = env.start();
     env.wait_healthy(&client).await;
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", env.data.path().join("clave-sence.sqlite").display())).await.unwrap();
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", env.data.path().join("clave-sence.sqlite").display()))
+        .await
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status <> 'sent'").fetch_one(&db).await.unwrap();
+        let pending: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status <> 'sent'").fetch_one(&db).await.unwrap();
         if pending == 0 {
             break;
         }
@@ -142,5 +149,7 @@ async fn twenty_sigkills_between_the_change_and_its_delivery_lose_nothing() {
     assert_eq!(by_id.keys().cloned().collect::<HashSet<_>>(), email_ids);
     let resent_sms = sms.requests().len() - 20;
     let resent_mail: usize = by_id.values().map(|n| n - 1).sum();
-    println!("after 20 SIGKILLs: 40 messages delivered; resends with the same key: {resent_sms} SMS, {resent_mail} e-mail");
+    println!(
+        "after 20 SIGKILLs: 40 messages delivered; resends with the same key: {resent_sms} SMS, {resent_mail} e-mail"
+    );
 }

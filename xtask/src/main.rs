@@ -7,6 +7,7 @@
 //! - `bench`: the benchmarks (outbox throughput and latency).
 
 mod setup;
+mod ui;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -20,9 +21,10 @@ fn main() -> ExitCode {
         Some("run") => run(),
         Some("test") => test(),
         Some("bench") => bench(),
+        Some("ui") => setup::ensure(setup::Purpose::Run).and_then(|()| ui::build()),
         Some("setup") => setup::ensure(setup::Purpose::Test),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench|setup>");
+            eprintln!("usage: cargo xtask <run|test|bench|ui|setup>");
             return ExitCode::from(2);
         }
     };
@@ -74,6 +76,7 @@ impl Drop for Children {
 
 fn run() -> Result<()> {
     setup::ensure(setup::Purpose::Run)?;
+    ui::build()?;
     status(cargo().args(["build", "--release", "-p", "server", "-p", "fakes"]))?;
     let bin = target_dir().join("release");
     let mut children = Children(Vec::new());
@@ -133,6 +136,7 @@ fn bench() -> Result<()> {
 
 fn test() -> Result<()> {
     setup::ensure(setup::Purpose::Test)?;
+    ui::build()?;
     let mut totals = Totals::default();
     let mut ok = true;
     println!("== domain builds for wasm32-unknown-unknown (the UI's target)");

@@ -15,6 +15,44 @@ pub enum Purpose {
 
 /// Debian packages needed to build and run.
 const BUILD_PACKAGES: &[&str] = &["build-essential", "pkg-config", "curl", "ca-certificates"];
+/// Debian packages the tests need: the browser and its driver, Node.js/npm for axe-core.
+const TEST_PACKAGES: &[&str] = &["chromium", "chromium-driver"];
+
+/// The wasm-bindgen CLI must be exactly the version of the `wasm-bindgen` crate in Cargo.lock.
+fn locked_version(krate: &str) -> Result<String> {
+    let lock = std::fs::read_to_string(crate::root().join("Cargo.lock"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == format!("name = \"{krate}\"") {
+            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(version.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    bail!("{krate} not found in Cargo.lock")
+}
+
+fn ensure_wasm_bindgen() -> Result<()> {
+    let version = locked_version("wasm-bindgen")?;
+    let installed =
+        Command::new("wasm-bindgen").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    if matches!(&installed, Ok(v) if v.trim().ends_with(&version)) {
+        return Ok(());
+    }
+    println!("== installing wasm-bindgen-cli {version}");
+    // Not --locked: one of its locked dependencies is missing from the registry mirror (see PLATFORM notes).
+    status(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &version]))
+}
+
+/// axe-core for the accessibility checks, pinned by tests/e2e/package-lock.json.
+fn ensure_npm_tools() -> Result<()> {
+    let dir = crate::root().join("tests").join("e2e");
+    if dir.join("node_modules").join("axe-core").join("axe.min.js").exists() {
+        return Ok(());
+    }
+    println!("== installing axe-core (npm ci)");
+    status(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))
+}
 
 fn missing_packages(packages: &[&str]) -> Vec<String> {
     packages
@@ -32,8 +70,14 @@ fn is_root() -> bool {
 }
 
 pub fn ensure(purpose: Purpose) -> Result<()> {
-    let _ = purpose;
-    let missing = missing_packages(BUILD_PACKAGES);
+    let mut wanted: Vec<&str> = BUILD_PACKAGES.to_vec();
+    if purpose == Purpose::Test {
+        wanted.extend(TEST_PACKAGES);
+    }
+    let mut missing = missing_packages(&wanted);
+    if purpose == Purpose::Test && Command::new("npm").arg("--version").output().is_err() {
+        missing.push("npm".into());
+    }
     if !missing.is_empty() {
         let command = format!("apt-get update && apt-get install -y --no-install-recommends {}", missing.join(" "));
         if !is_root() {
@@ -41,6 +85,10 @@ pub fn ensure(purpose: Purpose) -> Result<()> {
         }
         println!("== installing {}", missing.join(" "));
         status(Command::new("sh").args(["-c", &command]).env("DEBIAN_FRONTEND", "noninteractive"))?;
+    }
+    ensure_wasm_bindgen()?;
+    if purpose == Purpose::Test {
+        ensure_npm_tools()?;
     }
     let targets = Command::new("rustup").args(["target", "list", "--installed"]).output()?;
     if !String::from_utf8_lossy(&targets.stdout).contains("wasm32-unknown-unknown") {

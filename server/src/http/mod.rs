@@ -12,6 +12,7 @@ mod metrics;
 mod openapi;
 mod recovery;
 mod registration;
+pub mod ui;
 mod update;
 
 use axum::Router;

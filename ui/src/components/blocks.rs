@@ -1,0 +1,108 @@
+//! The address and contact blocks shared by registration (§2(4)) and update (§5(5)).
+
+use dioxus::prelude::*;
+use domain::AddressForm;
+use rust_i18n::t;
+
+use super::{Checkbox, Field, FormStatus, RegionComuna};
+
+/// The address fields' signals.
+#[derive(Clone, Copy, PartialEq)]
+pub struct AddressSignals {
+    pub street: Signal<String>,
+    pub number: Signal<String>,
+    pub block: Signal<String>,
+    pub apartment: Signal<String>,
+    pub region: Signal<String>,
+    pub comuna: Signal<String>,
+}
+
+pub fn use_address() -> AddressSignals {
+    AddressSignals {
+        street: use_signal(String::new),
+        number: use_signal(String::new),
+        block: use_signal(String::new),
+        apartment: use_signal(String::new),
+        region: use_signal(String::new),
+        comuna: use_signal(String::new),
+    }
+}
+
+impl AddressSignals {
+    pub fn form(&self) -> AddressForm {
+        AddressForm {
+            street: self.street.peek().clone(),
+            number: self.number.peek().clone(),
+            block: self.block.peek().clone(),
+            apartment: self.apartment.peek().clone(),
+            region: self.region.peek().clone(),
+            comuna: self.comuna.peek().clone(),
+        }
+    }
+
+    pub fn fill(&mut self, form: &AddressForm) {
+        self.street.set(form.street.clone());
+        self.number.set(form.number.clone());
+        self.block.set(form.block.clone());
+        self.apartment.set(form.apartment.clone());
+        self.region.set(form.region.clone());
+        self.comuna.set(form.comuna.clone());
+    }
+}
+
+#[component]
+pub fn AddressBlock(address: AddressSignals, status: FormStatus) -> Element {
+    rsx! {
+        Field { id: "street", label: t!("fields.street").to_string(), value: address.street, status, field: "address.street", required: true,
+            placeholder: t!("fields.street_placeholder").to_string(), autocomplete: "address-line1" }
+        Field { id: "number", label: t!("fields.number").to_string(), value: address.number, status, field: "address.number", required: true, maxlength: "10" }
+        Field { id: "block", label: t!("fields.block").to_string(), value: address.block, status, field: "address.block", maxlength: "10" }
+        Field { id: "apartment", label: t!("fields.apartment").to_string(), value: address.apartment, status, field: "address.apartment", maxlength: "10" }
+        RegionComuna { region: address.region, comuna: address.comuna, status }
+    }
+}
+
+/// The contact fields' signals.
+#[derive(Clone, Copy, PartialEq)]
+pub struct ContactSignals {
+    pub email: Signal<String>,
+    pub home_phone: Signal<String>,
+    pub work_phone: Signal<String>,
+    pub mobile: Signal<String>,
+    pub no_mobile: Signal<bool>,
+}
+
+pub fn use_contacts() -> ContactSignals {
+    ContactSignals {
+        email: use_signal(String::new),
+        home_phone: use_signal(String::new),
+        work_phone: use_signal(String::new),
+        mobile: use_signal(String::new),
+        no_mobile: use_signal(|| false),
+    }
+}
+
+/// Labels differ between registration ("Email", "Celular") and update ("Email Actual", "Celular Nuevo").
+#[component]
+pub fn ContactBlock(
+    contacts: ContactSignals,
+    status: FormStatus,
+    email_label: String,
+    mobile_label: String,
+) -> Element {
+    let mut mobile = contacts.mobile;
+    let no_mobile = (contacts.no_mobile)();
+    rsx! {
+        Field { id: "email", label: email_label, value: contacts.email, status, field: "email", required: true, kind: "email", autocomplete: "email" }
+        Field { id: "home_phone", label: t!("fields.home_phone").to_string(), value: contacts.home_phone, status, field: "home_phone",
+            kind: "tel", inputmode: "tel", hint: t!("fields.phone_hint").to_string(), autocomplete: "tel-national" }
+        Field { id: "work_phone", label: t!("fields.work_phone").to_string(), value: contacts.work_phone, status, field: "work_phone",
+            kind: "tel", inputmode: "tel", autocomplete: "off" }
+        if !no_mobile {
+            Field { id: "mobile", label: mobile_label, value: contacts.mobile, status, field: "mobile", required: true,
+                kind: "tel", inputmode: "numeric", prefix: "+56 9", maxlength: "8", hint: t!("fields.mobile_hint").to_string(), autocomplete: "off" }
+        }
+        Checkbox { id: "no_mobile", label: t!("fields.no_mobile").to_string(), checked: contacts.no_mobile,
+            onchange: move |on: bool| if on { mobile.set(String::new()) } }
+    }
+}

@@ -1,0 +1,50 @@
+//! The citizen's UI: every flow of the guide (register §2, recover §3, change §4, update §5, and a login check)
+//! as a Spanish wizard. One Dioxus web app (wasm) that the browser, the desktop and phone shell and the SENCE
+//! office kiosks all show. Values are checked as the citizen types with the `domain` crate, the same code the
+//! server runs; every visible text comes from `locales/` (rust-i18n).
+
+#![allow(non_snake_case)]
+
+rust_i18n::i18n!("../locales", fallback = "es");
+
+/// `t!` as an owned `String`, which rsx can render as a text node.
+macro_rules! tr {
+    ($($arg:tt)*) => { rust_i18n::t!($($arg)*).into_owned() };
+}
+
+mod api;
+mod components;
+mod views;
+
+use dioxus::prelude::*;
+use views::{Change, Home, Layout, NotFound, Recover, Register, Update};
+
+/// One route per flow; each view walks its flow's steps.
+#[derive(Debug, Clone, Routable, PartialEq)]
+#[rustfmt::skip]
+pub enum Route {
+    #[layout(Layout)]
+        #[route("/")]
+        Home {},
+        #[route("/registro")]
+        Register {},
+        #[route("/recuperar")]
+        Recover {},
+        #[route("/cambiar")]
+        Change {},
+        #[route("/actualizar")]
+        Update {},
+    #[end_layout]
+    #[route("/:..segments")]
+    NotFound { segments: Vec<String> },
+}
+
+fn main() {
+    rust_i18n::set_locale(&api::locale());
+    dioxus::launch(App);
+}
+
+#[component]
+fn App() -> Element {
+    rsx! { Router::<Route> {} }
+}

@@ -1,0 +1,129 @@
+//! Change (§4): "Validar Datos" (RUT + current CS, or the provisional one), then "CS Nueva" twice, the captcha
+//! and "Cambiar Clave".
+
+use dioxus::prelude::*;
+use domain::api::{Completion, Credentials, FlowView, NewClaveForm};
+use domain::{Rut, clave};
+use rust_i18n::t;
+
+use crate::Route;
+use crate::api;
+use crate::components::{
+    Banner, CaptchaField, Field, Important, RutField, Section, SubmitButton, SuccessDialog, use_captcha,
+    use_form_status,
+};
+
+#[component]
+pub fn Change() -> Element {
+    let mut status = use_form_status();
+    let rut = use_signal(String::new);
+    let current = use_signal(String::new);
+    let cs = use_signal(String::new);
+    let cs_repeat = use_signal(String::new);
+    let mut captcha = use_captcha();
+    let mut flow = use_signal(|| None::<FlowView>);
+    let mut done = use_signal(|| None::<Completion>);
+    let navigator = use_navigator();
+
+    let validate = move |e: FormEvent| {
+        e.prevent_default();
+        let credentials = Credentials { rut: rut.peek().clone(), cs: current.peek().clone() };
+        if let Err(fields) = credentials.parse() {
+            status.invalid(fields);
+            return;
+        }
+        if !status.begin() {
+            return;
+        }
+        spawn(async move {
+            match api::post::<_, FlowView>("/api/change", &credentials).await {
+                Ok(view) => {
+                    status.done();
+                    flow.set(Some(view));
+                }
+                Err(failure) => status.fail(failure),
+            }
+        });
+    };
+    let check_cs = move |_| {
+        let raw = cs.peek().clone();
+        if !raw.is_empty() {
+            status.set_field("cs", clave::check_shape(&raw).err());
+        }
+    };
+    let change = move |e: FormEvent| {
+        e.prevent_default();
+        let Some(id) = flow.peek().as_ref().map(|f| f.id.clone()) else { return };
+        let form =
+            NewClaveForm { cs: cs.peek().clone(), cs_repeat: cs_repeat.peek().clone(), captcha: captcha.answer() };
+        if let Ok(rut) = Rut::parse(&rut.peek()) {
+            if let Err(fields) = form.parse(rut) {
+                status.invalid(fields);
+                return;
+            }
+        }
+        if !status.begin() {
+            return;
+        }
+        spawn(async move {
+            match api::post::<_, FlowView>(&format!("/api/change/{id}/new-cs"), &form).await {
+                Ok(view) => {
+                    status.done();
+                    done.set(Some(view.completion.unwrap_or_default()));
+                }
+                Err(failure) => {
+                    status.fail(failure);
+                    captcha.refresh();
+                }
+            }
+        });
+    };
+    let validated = flow.read().is_some();
+
+    rsx! {
+        h1 { {tr!("change.heading")} }
+        p { {tr!("change.intro")} }
+        Important { text: t!("change.important").to_string() }
+        form { novalidate: true, onsubmit: validate,
+            Section { title: t!("change.section_validate").to_string(),
+                RutField { value: rut, status, readonly: validated }
+                Field { id: "current_cs", label: t!("fields.cs_current").to_string(), value: current, status, field: "cs", required: true,
+                    kind: "password", autocomplete: "current-password", readonly: validated }
+                if !validated {
+                    Banner { status }
+                    SubmitButton { label: t!("common.validate").to_string(), status }
+                }
+            }
+        }
+        if validated {
+            form { novalidate: true, onsubmit: change,
+                Section { title: t!("change.section_new").to_string(),
+                    Field { id: "new_cs", label: t!("fields.cs_new").to_string(), value: cs, status, field: "cs", required: true, kind: "password",
+                        autocomplete: "new-password", hint: t!("fields.cs_hint").to_string(), onblur: check_cs }
+                    Field { id: "new_cs_repeat", label: t!("fields.cs_new_repeat").to_string(), value: cs_repeat, status, field: "cs_repeat",
+                        required: true, kind: "password", autocomplete: "new-password" }
+                }
+                CaptchaField { captcha, status }
+                p { class: "note", {tr!("common.required_note")} }
+                Banner { status }
+                div { class: "buttons",
+                    SubmitButton { label: t!("change.submit").to_string(), status }
+                    Link { to: Route::Home {}, class: "button secondary", {tr!("common.back")} }
+                }
+            }
+        } else {
+            div { class: "buttons", Link { to: Route::Home {}, class: "button secondary", {tr!("common.back")} } }
+        }
+        if let Some(completion) = done() {
+            SuccessDialog {
+                lines: {
+                    let mut lines = vec![t!("change.done_line").to_string()];
+                    if completion.sms { lines.push(t!("change.sms_line").to_string()); }
+                    if completion.email { lines.push(t!("change.email_line").to_string()); }
+                    lines
+                },
+                on_accept: move |_| { navigator.push(Route::Home {}); },
+            }
+        }
+    }
+}

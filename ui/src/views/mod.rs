@@ -1,0 +1,15 @@
+//! One view per route; each walks the steps of its flow.
+
+mod change;
+mod home;
+mod layout;
+mod recover;
+mod register;
+mod update;
+
+pub use change::Change;
+pub use home::Home;
+pub use layout::{Layout, NotFound};
+pub use recover::Recover;
+pub use register::Register;
+pub use update::Update;

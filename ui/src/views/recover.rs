@@ -1,0 +1,260 @@
+//! Recovery (§3): the RUT and "Validar"; then the secret question with "No recuerdo la respuesta…" (§3.2/§3.3)
+//! or, with no question on file, the ID card serial number (§3.1); then the masked e-mail with "¿El email es
+//! correcto?" Sí/No; the captcha and "Recuperar Clave"; and the "Éxito" dialog.
+
+use dioxus::prelude::*;
+use domain::api::{
+    CaptchaStep, Completion, FlowStep, FlowView, RecoveryAnswer, RecoveryContact, RecoverySerial, RecoveryStart,
+};
+use domain::{ErrorCode, FieldErrors, Rut};
+use rust_i18n::t;
+
+use crate::Route;
+use crate::api::{self, Failure};
+use crate::components::{
+    Banner, CaptchaField, Checkbox, Field, Important, RutField, Section, SubmitButton, SuccessDialog, use_captcha,
+    use_form_status,
+};
+
+#[component]
+pub fn Recover() -> Element {
+    let mut status = use_form_status();
+    let rut = use_signal(String::new);
+    let answer = use_signal(String::new);
+    let forgot = use_signal(|| false);
+    let serial = use_signal(String::new);
+    let mut email_correct = use_signal(|| None::<bool>);
+    let new_email = use_signal(String::new);
+    let new_mobile = use_signal(String::new);
+    let mut captcha = use_captcha();
+    let mut flow = use_signal(|| None::<FlowView>);
+    let mut question = use_signal(|| None::<String>);
+    let mut masked = use_signal(|| None::<String>);
+    let mut serial_phase = use_signal(|| false);
+    let mut done = use_signal(|| None::<Completion>);
+    let navigator = use_navigator();
+
+    let flow_id = move || flow.peek().as_ref().map(|f| f.id.clone()).unwrap_or_default();
+    let step = flow.read().as_ref().map(|f| f.step);
+
+    let start = move |e: FormEvent| {
+        e.prevent_default();
+        let request = RecoveryStart { rut: rut.peek().clone() };
+        if let Err(code) = Rut::parse(&request.rut) {
+            let mut fields = FieldErrors::new();
+            fields.add("rut", code);
+            status.invalid(fields);
+            return;
+        }
+        if !status.begin() {
+            return;
+        }
+        spawn(async move {
+            match api::post::<_, FlowView>("/api/recovery", &request).await {
+                Ok(view) => {
+                    status.done();
+                    question.set(view.question.clone());
+                    serial_phase.set(view.step == FlowStep::Serial);
+                    flow.set(Some(view));
+                }
+                Err(failure) => status.fail(failure),
+            }
+        });
+    };
+
+    // "No recuerdo la respuesta a mi pregunta secreta": the serial number takes the answer's place.
+    let on_forgot = move |on: bool| {
+        if !on || !status.begin() {
+            return;
+        }
+        let id = flow_id();
+        spawn(async move {
+            match api::post::<_, FlowView>(
+                &format!("/api/recovery/{id}/answer"),
+                &RecoveryAnswer { answer: String::new(), forgot: true },
+            )
+            .await
+            {
+                Ok(view) => {
+                    status.done();
+                    serial_phase.set(true);
+                    flow.set(Some(view));
+                }
+                Err(failure) => status.fail(failure),
+            }
+        });
+    };
+
+    let check_serial = move |e: FormEvent| {
+        e.prevent_default();
+        let request = RecoverySerial { serial: serial.peek().clone() };
+        if let Err(fields) = request.parse() {
+            status.invalid(fields);
+            return;
+        }
+        if !status.begin() {
+            return;
+        }
+        let id = flow_id();
+        spawn(async move {
+            match api::post::<_, FlowView>(&format!("/api/recovery/{id}/serial"), &request).await {
+                Ok(view) => {
+                    status.done();
+                    masked.set(view.email_masked.clone());
+                    flow.set(Some(view));
+                }
+                Err(failure) => status.fail(failure),
+            }
+        });
+    };
+
+    // "Recuperar Clave": the answer (§3.3) or the contact choice (§3.1, §3.2), then the captcha.
+    let finish = move |e: FormEvent| {
+        e.prevent_default();
+        let current = flow.peek().as_ref().map(|f| f.step);
+        let contact = RecoveryContact {
+            email_correct: email_correct.peek().unwrap_or(false),
+            email: new_email.peek().clone(),
+            mobile: new_mobile.peek().clone(),
+        };
+        if current == Some(FlowStep::Contact) {
+            if email_correct.peek().is_none() {
+                let mut fields = FieldErrors::new();
+                fields.add("email_correct", ErrorCode::Required);
+                status.invalid(fields);
+                return;
+            }
+            if let Err(fields) = contact.parse() {
+                status.invalid(fields);
+                return;
+            }
+        }
+        let answer_request = RecoveryAnswer { answer: answer.peek().clone(), forgot: false };
+        if current == Some(FlowStep::Answer) && answer_request.answer.trim().is_empty() {
+            let mut fields = FieldErrors::new();
+            fields.add("answer", ErrorCode::Required);
+            status.invalid(fields);
+            return;
+        }
+        let captcha_step = CaptchaStep { captcha: captcha.answer() };
+        if !status.begin() {
+            return;
+        }
+        let id = flow_id();
+        spawn(async move {
+            let result: Result<FlowView, Failure> = async {
+                let view: FlowView = match current {
+                    Some(FlowStep::Answer) => api::post(&format!("/api/recovery/{id}/answer"), &answer_request).await?,
+                    Some(FlowStep::Contact) => api::post(&format!("/api/recovery/{id}/contact"), &contact).await?,
+                    _ => flow.peek().clone().ok_or(Failure::Network)?,
+                };
+                flow.set(Some(view));
+                api::post(&format!("/api/recovery/{id}/captcha"), &captcha_step).await
+            }
+            .await;
+            match result {
+                Ok(view) => {
+                    status.done();
+                    done.set(view.completion);
+                    flow.set(Some(view));
+                }
+                Err(failure) => {
+                    status.fail(failure);
+                    captcha.refresh();
+                }
+            }
+        });
+    };
+
+    let validated = step.is_some();
+    let asks_answer = step == Some(FlowStep::Answer);
+    let shows_contact = matches!(step, Some(FlowStep::Contact)) || (serial_phase() && step == Some(FlowStep::Captcha));
+    let final_form = asks_answer || shows_contact || step == Some(FlowStep::Captcha);
+
+    rsx! {
+        h1 { {tr!("recover.heading")} }
+        p { {tr!("recover.intro")} }
+        Important { text: t!("recover.important").to_string() }
+        form { novalidate: true, onsubmit: start,
+            Section { title: t!("recover.section").to_string(),
+                RutField { value: rut, status, readonly: validated }
+                if !validated {
+                    Banner { status }
+                    SubmitButton { label: t!("common.validate").to_string(), status }
+                }
+            }
+        }
+        if let Some(code) = question() {
+            div { class: "field",
+                p { class: "label", {tr!("fields.question")} }
+                p { class: "value", id: "question-on-file", {api::text(&format!("questions.{code}"))} }
+            }
+            if !serial_phase() {
+                Checkbox { id: "forgot", label: t!("recover.forgot").to_string(), checked: forgot, onchange: on_forgot }
+            }
+        }
+        if serial_phase() {
+            form { novalidate: true, onsubmit: check_serial,
+                Field { id: "serial", label: t!("fields.serial").to_string(), value: serial, status, field: "serial", required: true,
+                    hint: t!("fields.serial_hint").to_string(), autocomplete: "off", readonly: step != Some(FlowStep::Serial) }
+                if step == Some(FlowStep::Serial) {
+                    Banner { status }
+                    SubmitButton { label: t!("common.validate").to_string(), status }
+                }
+            }
+        }
+        if final_form {
+            form { novalidate: true, onsubmit: finish,
+                if asks_answer {
+                    Field { id: "answer", label: t!("fields.answer").to_string(), value: answer, status, field: "answer", required: true, autocomplete: "off" }
+                }
+                if shows_contact {
+                    p { {tr!("recover.will_send")} " " strong { id: "masked-email", {masked().unwrap_or_default()} } }
+                    fieldset { class: "radios",
+                        legend { {tr!("recover.email_correct")} }
+                        div { class: "radio",
+                            input { id: "email-yes", r#type: "radio", name: "email_correct", checked: email_correct() == Some(true),
+                                onchange: move |_| email_correct.set(Some(true)) }
+                            label { r#for: "email-yes", {tr!("common.yes")} }
+                        }
+                        div { class: "radio",
+                            input { id: "email-no", r#type: "radio", name: "email_correct", checked: email_correct() == Some(false),
+                                onchange: move |_| email_correct.set(Some(false)) }
+                            label { r#for: "email-no", {tr!("common.no")} }
+                        }
+                        if status.error("email_correct").is_some() {
+                            p { class: "error", {api::message(ErrorCode::Required, None)} }
+                        }
+                    }
+                    if email_correct() == Some(false) {
+                        Field { id: "new_email", label: t!("fields.email_current").to_string(), value: new_email, status, field: "email",
+                            required: true, kind: "email", autocomplete: "email" }
+                        Field { id: "new_mobile", label: t!("fields.mobile_current").to_string(), value: new_mobile, status, field: "mobile",
+                            required: true, kind: "tel", inputmode: "numeric", prefix: "+56 9", maxlength: "8", hint: t!("fields.mobile_hint").to_string() }
+                    }
+                }
+                CaptchaField { captcha, status }
+                p { class: "note", {tr!("common.required_note")} }
+                Banner { status }
+                div { class: "buttons",
+                    SubmitButton { label: t!("recover.submit").to_string(), status }
+                    Link { to: Route::Home {}, class: "button secondary", {tr!("common.back")} }
+                }
+            }
+        } else {
+            div { class: "buttons", Link { to: Route::Home {}, class: "button secondary", {tr!("common.back")} } }
+        }
+        if let Some(completion) = done() {
+            SuccessDialog {
+                lines: {
+                    let mut lines = Vec::new();
+                    if completion.sms { lines.push(t!("recover.sms_line").to_string()); }
+                    if completion.email { lines.push(t!("recover.email_line").to_string()); }
+                    lines.push(t!("recover.reminder").to_string());
+                    lines
+                },
+                on_accept: move |_| { navigator.push(Route::Change {}); },
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Registration (§2): the whole form in the guide's order, the captcha, "Crear Cuenta" and "Volver".
+
+use dioxus::prelude::*;
+use domain::api::{FlowView, RegisterForm};
+use domain::clave;
+use rust_i18n::t;
+
+use crate::Route;
+use crate::api::{self, Failure};
+use crate::components::{
+    AddressBlock, Banner, CaptchaField, ContactBlock, Field, Important, QuestionSelect, RutField, Section,
+    SubmitButton, SuccessDialog, use_address, use_captcha, use_contacts, use_form_status,
+};
+
+#[component]
+pub fn Register() -> Element {
+    let mut status = use_form_status();
+    let rut = use_signal(String::new);
+    let question = use_signal(String::new);
+    let answer = use_signal(String::new);
+    let address = use_address();
+    let contacts = use_contacts();
+    let cs = use_signal(String::new);
+    let cs_repeat = use_signal(String::new);
+    let mut captcha = use_captcha();
+    let mut done = use_signal(|| false);
+    let navigator = use_navigator();
+
+    let check_cs = move |_| {
+        let raw = cs.peek().clone();
+        if !raw.is_empty() {
+            status.set_field("cs", clave::check_shape(&raw).err());
+        }
+    };
+    let submit = move |e: FormEvent| {
+        e.prevent_default();
+        let form = RegisterForm {
+            rut: rut.peek().clone(),
+            question: question.peek().clone(),
+            answer: answer.peek().clone(),
+            address: address.form(),
+            email: contacts.email.peek().clone(),
+            home_phone: contacts.home_phone.peek().clone(),
+            work_phone: contacts.work_phone.peek().clone(),
+            mobile: contacts.mobile.peek().clone(),
+            no_mobile: *contacts.no_mobile.peek(),
+            cs: cs.peek().clone(),
+            cs_repeat: cs_repeat.peek().clone(),
+            captcha: captcha.answer(),
+        };
+        if let Err(fields) = form.parse() {
+            status.invalid(fields);
+            return;
+        }
+        if !status.begin() {
+            return;
+        }
+        spawn(async move {
+            let result: Result<FlowView, Failure> = async {
+                let flow: FlowView = api::post("/api/registration", &serde_json::json!({})).await?;
+                api::post(&format!("/api/registration/{}/form", flow.id), &form).await
+            }
+            .await;
+            match result {
+                Ok(_) => {
+                    status.done();
+                    done.set(true);
+                }
+                Err(failure) => {
+                    status.fail(failure);
+                    captcha.refresh();
+                }
+            }
+        });
+    };
+
+    rsx! {
+        h1 { {tr!("register.heading")} }
+        p { {tr!("register.intro")} }
+        Important { text: t!("register.info").to_string() }
+        form { novalidate: true, onsubmit: submit,
+            Section { title: t!("register.section_registration").to_string(),
+                RutField { value: rut, status }
+                QuestionSelect { value: question, status }
+                Field { id: "answer", label: t!("fields.answer").to_string(), value: answer, status, field: "answer", required: true, autocomplete: "off" }
+            }
+            Section { title: t!("register.section_address").to_string(),
+                AddressBlock { address, status }
+            }
+            Section { title: t!("register.section_contact").to_string(),
+                ContactBlock { contacts, status, email_label: t!("fields.email").to_string(), mobile_label: t!("fields.mobile").to_string() }
+            }
+            Section { title: t!("register.section_clave").to_string(),
+                Field { id: "cs", label: t!("fields.cs").to_string(), value: cs, status, field: "cs", required: true, kind: "password",
+                    autocomplete: "new-password", hint: t!("fields.cs_hint").to_string(), onblur: check_cs }
+                Field { id: "cs_repeat", label: t!("fields.cs_repeat").to_string(), value: cs_repeat, status, field: "cs_repeat", required: true,
+                    kind: "password", autocomplete: "new-password" }
+            }
+            CaptchaField { captcha, status }
+            p { class: "note", {tr!("common.required_note")} }
+            Banner { status }
+            div { class: "buttons",
+                SubmitButton { label: t!("register.submit").to_string(), status }
+                Link { to: Route::Home {}, class: "button secondary", {tr!("common.back")} }
+            }
+        }
+        if done() {
+            SuccessDialog {
+                lines: vec![t!("register.done_line").to_string(), t!("register.done_next").to_string()],
+                on_accept: move |_| { navigator.push(Route::Home {}); },
+            }
+        }
+    }
+}

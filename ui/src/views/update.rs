@@ -1,0 +1,169 @@
+//! Update personal data (§5): "Validar Datos" (RUT + Clave Sence), "Datos de Seguridad" (secret question and
+//! answer), then address and contacts, the captcha and "Actualizar datos".
+
+use dioxus::prelude::*;
+use domain::api::{Credentials, FlowStep, FlowView, SecurityForm, UpdateForm};
+use rust_i18n::t;
+
+use crate::Route;
+use crate::api;
+use crate::components::{
+    AddressBlock, Banner, CaptchaField, ContactBlock, Field, QuestionSelect, RutField, Section, SubmitButton,
+    SuccessDialog, use_address, use_captcha, use_contacts, use_form_status,
+};
+
+#[component]
+pub fn Update() -> Element {
+    let mut status = use_form_status();
+    let rut = use_signal(String::new);
+    let cs = use_signal(String::new);
+    let mut question = use_signal(String::new);
+    let answer = use_signal(String::new);
+    let mut address = use_address();
+    let mut contacts = use_contacts();
+    let mut captcha = use_captcha();
+    let mut flow = use_signal(|| None::<FlowView>);
+    let mut done = use_signal(|| false);
+    let navigator = use_navigator();
+    let flow_id = move || flow.peek().as_ref().map(|f| f.id.clone()).unwrap_or_default();
+    let step = flow.read().as_ref().map(|f| f.step);
+
+    let validate = move |e: FormEvent| {
+        e.prevent_default();
+        let credentials = Credentials { rut: rut.peek().clone(), cs: cs.peek().clone() };
+        if let Err(fields) = credentials.parse() {
+            status.invalid(fields);
+            return;
+        }
+        if !status.begin() {
+            return;
+        }
+        spawn(async move {
+            match api::post::<_, FlowView>("/api/update", &credentials).await {
+                Ok(view) => {
+                    status.done();
+                    question.set(view.question.clone().unwrap_or_default());
+                    flow.set(Some(view));
+                }
+                Err(failure) => status.fail(failure),
+            }
+        });
+    };
+    let security = move |e: FormEvent| {
+        e.prevent_default();
+        let form = SecurityForm { question: question.peek().clone(), answer: answer.peek().clone() };
+        if let Err(fields) = form.parse() {
+            status.invalid(fields);
+            return;
+        }
+        if !status.begin() {
+            return;
+        }
+        let id = flow_id();
+        spawn(async move {
+            match api::post::<_, FlowView>(&format!("/api/update/{id}/security"), &form).await {
+                Ok(view) => {
+                    status.done();
+                    if let Some(data) = &view.data {
+                        address.fill(&data.address);
+                        contacts.email.set(data.email.clone());
+                        contacts.home_phone.set(data.home_phone.clone());
+                        contacts.work_phone.set(data.work_phone.clone());
+                        contacts.mobile.set(data.mobile.clone());
+                        contacts.no_mobile.set(data.mobile.is_empty());
+                    }
+                    flow.set(Some(view));
+                }
+                Err(failure) => status.fail(failure),
+            }
+        });
+    };
+    let save = move |e: FormEvent| {
+        e.prevent_default();
+        let form = UpdateForm {
+            address: address.form(),
+            email: contacts.email.peek().clone(),
+            home_phone: contacts.home_phone.peek().clone(),
+            work_phone: contacts.work_phone.peek().clone(),
+            mobile: contacts.mobile.peek().clone(),
+            no_mobile: *contacts.no_mobile.peek(),
+            captcha: captcha.answer(),
+        };
+        if let Err(fields) = form.parse() {
+            status.invalid(fields);
+            return;
+        }
+        if !status.begin() {
+            return;
+        }
+        let id = flow_id();
+        spawn(async move {
+            match api::post::<_, FlowView>(&format!("/api/update/{id}/data"), &form).await {
+                Ok(_) => {
+                    status.done();
+                    done.set(true);
+                }
+                Err(failure) => {
+                    status.fail(failure);
+                    captcha.refresh();
+                }
+            }
+        });
+    };
+
+    rsx! {
+        h1 { {tr!("update.heading")} }
+        p { {tr!("update.intro")} }
+        p { class: "important", {tr!("update.info")} " " Link { to: Route::Register {}, {tr!("update.register_here")} } }
+        form { novalidate: true, onsubmit: validate,
+            Section { title: t!("update.section_validate").to_string(),
+                RutField { value: rut, status, readonly: step.is_some() }
+                Field { id: "cs", label: t!("fields.clave_sence").to_string(), value: cs, status, field: "cs", required: true,
+                    kind: "password", autocomplete: "current-password", readonly: step.is_some() }
+                if step.is_none() {
+                    Banner { status }
+                    SubmitButton { label: t!("common.validate").to_string(), status }
+                }
+            }
+        }
+        if step.is_some() {
+            form { novalidate: true, onsubmit: security,
+                Section { title: t!("update.section_security").to_string(),
+                    p { {tr!("update.security_note")} }
+                    QuestionSelect { value: question, status }
+                    Field { id: "answer", label: t!("fields.answer").to_string(), value: answer, status, field: "answer", required: true,
+                        autocomplete: "off", readonly: step != Some(FlowStep::Security) }
+                    if step == Some(FlowStep::Security) {
+                        Banner { status }
+                        SubmitButton { label: t!("common.validate").to_string(), status }
+                    }
+                }
+            }
+        }
+        if step == Some(FlowStep::Data) || (step == Some(FlowStep::Done)) {
+            form { novalidate: true, onsubmit: save,
+                Section { title: t!("update.section_address").to_string(),
+                    AddressBlock { address, status }
+                }
+                Section { title: t!("update.section_contact").to_string(),
+                    ContactBlock { contacts, status, email_label: t!("fields.email_current").to_string(), mobile_label: t!("fields.mobile_new").to_string() }
+                }
+                CaptchaField { captcha, status }
+                p { class: "note", {tr!("common.required_note")} }
+                Banner { status }
+                div { class: "buttons",
+                    SubmitButton { label: t!("update.submit").to_string(), status }
+                    Link { to: Route::Home {}, class: "button secondary", {tr!("common.back")} }
+                }
+            }
+        } else {
+            div { class: "buttons", Link { to: Route::Home {}, class: "button secondary", {tr!("common.back")} } }
+        }
+        if done() {
+            SuccessDialog {
+                lines: vec![t!("update.done_line").to_string(), t!("update.email_line").to_string()],
+                on_accept: move |_| { navigator.push(Route::Home {}); },
+            }
+        }
+    }
+}
