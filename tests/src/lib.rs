@@ -1,1 +1,262 @@
-//! Helpers for the end-to-end tests.
+//! End-to-end harness: the whole stack (fake Registro Civil, fake SMS gateway, SMTP sink, the server with its
+//! embedded defaults serving the built UI, dev sink on) in this process, and Debian's Chromium driven through
+//! chromedriver with fantoccini. Elements are found by the guide's visible labels and button texts.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+pub const CAPTCHA: &str = "TEST5";
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+/// Where tests write screenshots and reports.
+pub fn output_dir() -> PathBuf {
+    let dir = root().join("tests").join("output");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The server and its fakes.
+pub struct Stack {
+    pub url: String,
+    pub pool: sqlx::SqlitePool,
+    pub sms: fakes::sms_gateway::FakeSmsGateway,
+    _data: tempfile::TempDir,
+}
+
+impl Stack {
+    pub async fn start() -> Stack {
+        let data = tempfile::tempdir().unwrap();
+        let rc = fakes::registro_civil::FakeRegistroCivil::new(fakes::registro_civil::Fixtures::bundled().unwrap());
+        let rc_url = fakes::spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(), rc.router());
+        let sms = fakes::sms_gateway::FakeSmsGateway::new();
+        let sms_url = fakes::spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(), sms.router());
+        let smtp = fakes::smtp_sink::SmtpSink::new();
+        let smtp_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let smtp_port = smtp_listener.local_addr().unwrap().port();
+        smtp.spawn(smtp_listener);
+
+        let mut settings = server::Settings::default();
+        settings.http.listen = "127.0.0.1:0".parse().unwrap();
+        settings.http.ui_dir = root().join("ui").join("dist");
+        assert!(settings.http.ui_dir.join("ui_bg.wasm").exists(), "build the UI first: cargo xtask ui");
+        settings.data_dir = data.path().to_owned();
+        settings.registro_civil.url = rc_url;
+        settings.captcha.test_answer = Some(CAPTCHA.into());
+        settings.notifications.sms.url = sms_url;
+        settings.notifications.smtp.port = smtp_port;
+        settings.notifications.worker.poll_ms = 100;
+        let app = server::Application::build(settings, server::Dependencies::default()).await.unwrap();
+        let url = format!("http://127.0.0.1:{}", app.port());
+        let pool = app.state().pool.clone();
+        tokio::spawn(app.run_until_stopped());
+        Stack { url, pool, sms, _data: data }
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Value {
+        let response = reqwest::Client::new().post(format!("{}{path}", self.url)).json(&body).send().await.unwrap();
+        assert!(response.status().is_success(), "{path}: {}", response.status());
+        response.json().await.unwrap()
+    }
+
+    /// Registers an account through the API (for flows that need one).
+    pub async fn register(&self, rut: &str, email: &str, mobile: &str, cs: &str) {
+        let flow = self.post("/api/registration", json!({})).await;
+        let captcha = self.post("/api/captchas", json!({})).await;
+        let form = json!({
+            "rut": rut, "question": "favorite_country", "answer": "Perú",
+            "address": { "street": "Huérfanos", "number": "1273", "region": "13", "comuna": "13101" },
+            "email": email, "mobile": mobile, "cs": cs, "cs_repeat": cs,
+            "captcha": { "id": captcha["id"], "text": CAPTCHA },
+        });
+        self.post(&format!("/api/registration/{}/form", flow["id"].as_str().unwrap()), form).await;
+    }
+
+    /// The provisional CS in the newest message the dev sink shows for `recipient`, waiting for delivery.
+    pub async fn provisional_from_dev_sink(&self, recipient: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let messages: Value = reqwest::get(format!("{}/dev/messages.json", self.url)).await.unwrap().json().await.unwrap();
+            let found = messages.as_array().unwrap().iter().find(|m| m["recipient"] == recipient && m["event"] == "provisional_issued").cloned();
+            if let Some(message) = found {
+                let body = message["body"].as_str().unwrap();
+                let marker = if message["channel"] == "sms" { "su clave Sence es: " } else { "Su Clave Sence provisoria es: " };
+                let start = body.find(marker).unwrap() + marker.len();
+                return body[start..start + 8].to_owned();
+            }
+            assert!(Instant::now() < deadline, "no provisional CS for {recipient} in the dev sink");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// chromedriver and one Chromium session.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    base: String,
+    shots: PathBuf,
+    step: usize,
+    axe: String,
+    _profile: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium; screenshots go to `tests/output/<name>/`.
+    pub async fn start(base: &str, name: &str) -> Browser {
+        // Both TLS backends may be compiled in (through different crates); pick one for the WebDriver client.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let port = free_port();
+        let driver = Command::new("chromedriver").arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("chromedriver (apt-get install chromium-driver)");
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                         "--window-size=1280,1000", format!("--user-data-dir={}", profile.path().display())]
+            }
+        });
+        let caps: serde_json::Map<String, Value> = caps.as_object().unwrap().clone();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            match ClientBuilder::rustls().unwrap().capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+                Ok(client) => break client,
+                Err(error) => {
+                    assert!(Instant::now() < deadline, "chromedriver did not start: {error}");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        };
+        let shots = output_dir().join(name);
+        let _ = std::fs::remove_dir_all(&shots);
+        std::fs::create_dir_all(&shots).unwrap();
+        let axe = std::fs::read_to_string(root().join("tests/e2e/node_modules/axe-core/axe.min.js")).expect("axe-core (cargo xtask setup)");
+        Browser { client, driver, base: base.to_owned(), shots, step: 0, axe, _profile: profile }
+    }
+
+    pub async fn goto(&self, path: &str) {
+        self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
+    }
+
+    async fn wait_for(&self, locator: Locator<'_>, what: &str) -> Element {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Ok(element) = self.client.find(locator).await {
+                return element;
+            }
+            assert!(Instant::now() < deadline, "not found: {what}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The control whose visible label is `label` (e.g. "Rut *").
+    pub async fn field(&self, label: &str) -> Element {
+        let xpath = format!("//label[normalize-space(.)='{label}']");
+        let label_el = self.wait_for(Locator::XPath(&xpath), label).await;
+        let id = label_el.attr("for").await.unwrap().unwrap_or_else(|| panic!("label {label} has no for"));
+        self.wait_for(Locator::Id(&id), label).await
+    }
+
+    /// Replaces a field's text as a person does: select all (Ctrl+A), then type. (WebDriver's "clear" would
+    /// also blur the field, which a person never does between two keystrokes.)
+    pub async fn fill(&self, label: &str, text: &str) {
+        let field = self.field(label).await;
+        field.send_keys("\u{E009}a\u{E009}\u{E003}").await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Types into a field and leaves it (Tab), as a citizen moving on.
+    pub async fn fill_and_leave(&self, label: &str, text: &str) {
+        self.fill(label, text).await;
+        self.field(label).await.send_keys("\u{E004}").await.unwrap();
+    }
+
+    pub async fn value(&self, label: &str) -> String {
+        self.field(label).await.prop("value").await.unwrap().unwrap_or_default()
+    }
+
+    /// Chooses the option with visible text `option` in the select labelled `label`.
+    pub async fn select(&self, label: &str, option: &str) {
+        let select = self.field(label).await;
+        let xpath = format!(".//option[normalize-space(.)='{option}']");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(opt) = select.find(Locator::XPath(&xpath)).await {
+                opt.click().await.unwrap();
+                return;
+            }
+            assert!(Instant::now() < deadline, "no option {option} in {label}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn click_button(&self, text: &str) {
+        let xpath = format!("//button[normalize-space(.)='{text}' and not(@disabled)]");
+        self.wait_for(Locator::XPath(&xpath), text).await.click().await.unwrap();
+    }
+
+    pub async fn click_link(&self, text: &str) {
+        let xpath = format!("//a[normalize-space(.)='{text}']");
+        self.wait_for(Locator::XPath(&xpath), text).await.click().await.unwrap();
+    }
+
+    /// Clicks a checkbox or radio by its label.
+    pub async fn check(&self, label: &str) {
+        self.field(label).await.click().await.unwrap();
+    }
+
+    /// Waits until `text` is visible somewhere on the page.
+    pub async fn wait_text(&self, text: &str) {
+        let xpath = format!("//*[contains(normalize-space(.), \"{text}\")]");
+        self.wait_for(Locator::XPath(&xpath), text).await;
+    }
+
+    /// The error shown for the field labelled `label` (waits for it).
+    pub async fn error_of(&self, label: &str) -> String {
+        let field = self.field(label).await;
+        let id = field.attr("id").await.unwrap().unwrap();
+        self.wait_for(Locator::Id(&format!("{id}-error")), &format!("error of {label}")).await.text().await.unwrap()
+    }
+
+    /// The text of the form's message area.
+    pub async fn banner(&self) -> String {
+        self.wait_for(Locator::Css(".banner"), "banner").await.text().await.unwrap()
+    }
+
+    /// Runs axe-core (WCAG 2.0/2.1/2.2 A and AA) on the page as it is, then saves a screenshot.
+    pub async fn checkpoint(&mut self, name: &str) {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        self.client.execute(&self.axe, vec![]).await.unwrap();
+        let script = "const done = arguments[arguments.length - 1];\
+            axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a','wcag2aa','wcag21a','wcag21aa','wcag22a','wcag22aa'] } })\
+               .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.html).slice(0, 3) }))))\
+               .catch(e => done([{ id: 'axe-error', help: String(e) }]));";
+        let violations = self.client.execute_async(script, vec![]).await.unwrap();
+        self.step += 1;
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(self.shots.join(format!("{:02}-{name}.png", self.step)), png).unwrap();
+        assert_eq!(violations, json!([]), "axe violations on {name}");
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

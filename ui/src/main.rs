@@ -46,5 +46,11 @@ fn main() {
 
 #[component]
 fn App() -> Element {
+    // Marks when the first screen is usable (read by the end-to-end tests to measure start-up).
+    use_effect(|| {
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = js_sys::Reflect::set(&js_sys::global(), &"__claveReady".into(), &performance.now().into());
+        }
+    });
     rsx! { Router::<Route> {} }
 }

@@ -99,8 +99,13 @@ pub fn RutField(
         }
         match Rut::parse(&raw) {
             Ok(rut) => {
-                value.set(rut.to_string());
-                status.set_field("rut", None);
+                let display = rut.to_string();
+                if display != raw {
+                    value.set(display);
+                }
+                if status.error("rut").is_some() {
+                    status.set_field("rut", None);
+                }
             }
             Err(code) => status.set_field("rut", Some(code)),
         }

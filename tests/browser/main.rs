@@ -1,0 +1,204 @@
+//! The citizen's flows in Debian's Chromium, found by the guide's visible labels: register (§2), recover
+//! (§3.1, §3.2 with a new e-mail, §3.3), change with the provisional CS (§4), update (§5), a login refusal,
+//! and bad input on each form. axe-core checks every screen and step; screenshots go to `tests/output/`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use e2e::{Browser, CAPTCHA, Stack};
+
+/// One browser at a time: two cores are shared with the server and the build.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+const RUT: &str = "12.345.678-5";
+
+/// §2 with every refusal first: wrong check digit, short CS, mismatch, wrong captcha; then success.
+#[tokio::test]
+async fn a_citizen_registers_after_correcting_each_mistake() {
+    let _serial = SERIAL.lock();
+    let stack = Stack::start().await;
+    let mut b = Browser::start(&stack.url, "register").await;
+    b.goto("/").await;
+    b.field("Rut *").await;
+    let ready: f64 = b.client.execute("return window.__claveReady || -1", vec![]).await.unwrap().as_f64().unwrap();
+    println!("first usable form {ready:.0} ms after navigation start");
+    b.checkpoint("inicio").await;
+    b.click_link("Regístrese aquí.").await;
+    b.wait_text("Registrar Persona Natural").await;
+    b.checkpoint("registro-vacio").await;
+
+    // The RUT formats itself, and a wrong check digit is said as soon as the field is left.
+    b.fill_and_leave("Rut *", "123456785").await;
+    assert_eq!(b.value("Rut *").await, "12.345.678-5");
+    b.fill_and_leave("Rut *", "12.345.678-9").await;
+    assert!(b.error_of("Rut *").await.contains("dígito verificador"), "{}", b.error_of("Rut *").await);
+    b.checkpoint("registro-rut-erroneo").await;
+    b.fill_and_leave("Rut *", RUT).await;
+
+    b.select("Pregunta Secreta *", "MI PAÍS FAVORITO").await;
+    b.fill("Respuesta Secreta *", "Perú").await;
+    b.fill("Dirección Particular *", "Huérfanos").await;
+    b.fill("N° de Dirección Particular *", "1273").await;
+    b.select("Región *", "XIII - Metropolitana de Santiago").await;
+    b.select("Comuna *", "Santiago").await;
+    b.fill("Email *", "juana.perez@example.cl").await;
+    b.fill("Celular *", "98765432").await;
+    b.fill_and_leave("Clave CS *", "corta").await;
+    assert!(b.error_of("Clave CS *").await.contains("al menos 8 caracteres"));
+    b.checkpoint("registro-clave-corta").await;
+    b.fill("Clave CS *", "Mapocho#24").await;
+    b.fill("Repetir Clave CS *", "Mapocho#25").await;
+    b.fill("Captcha *", CAPTCHA).await;
+    b.click_button("Crear Cuenta").await;
+    assert!(b.error_of("Repetir Clave CS *").await.contains("no coinciden"));
+    b.checkpoint("registro-claves-distintas").await;
+
+    b.fill("Repetir Clave CS *", "Mapocho#24").await;
+    b.fill("Captcha *", "WRONG").await;
+    b.click_button("Crear Cuenta").await;
+    assert!(b.error_of("Captcha *").await.contains("no coinciden con la imagen"));
+    b.checkpoint("registro-captcha-erroneo").await;
+
+    b.fill("Captcha *", CAPTCHA).await;
+    b.click_button("Crear Cuenta").await;
+    b.wait_text("Su Clave Sence fue creada correctamente.").await;
+    b.checkpoint("registro-exito").await;
+    b.click_button("Aceptar").await;
+    b.wait_text("Persona Natural").await;
+    b.close().await;
+}
+
+/// §3.3 (right answer), then §4 with the provisional CS from the dev sink, then §5.
+#[tokio::test]
+async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updates_data() {
+    let _serial = SERIAL.lock();
+    let stack = Stack::start().await;
+    stack.register(RUT, "juana.perez@example.cl", "98765432", "Mapocho#24").await;
+    let mut b = Browser::start(&stack.url, "recover-change-update").await;
+    b.goto("/").await;
+    b.click_link("Recuperar CS aquí.").await;
+    b.wait_text("Recuperar CS (Clave Sence) Persona Natural").await;
+    b.checkpoint("recuperar-rut").await;
+    b.fill("Rut *", RUT).await;
+    b.click_button("Validar").await;
+    b.wait_text("MI PAÍS FAVORITO").await;
+    b.fill("Respuesta Secreta *", "Chile").await;
+    b.fill("Captcha *", CAPTCHA).await;
+    b.click_button("Recuperar Clave").await;
+    assert!(b.error_of("Respuesta Secreta *").await.contains("no es correcta"));
+    b.checkpoint("recuperar-respuesta-erronea").await;
+    b.fill("Respuesta Secreta *", "peru").await;
+    b.fill("Captcha *", CAPTCHA).await;
+    b.click_button("Recuperar Clave").await;
+    b.wait_text("será enviada por SMS a su celular dentro de los próximos 10 minutos").await;
+    b.wait_text("será enviada a su e-Mail dentro de los próximos 10 minutos").await;
+    b.checkpoint("recuperar-exito").await;
+    let provisional = stack.provisional_from_dev_sink("+56998765432").await;
+    b.click_button("Aceptar").await;
+
+    // §4: "Aceptar" leads to the change, where the provisional CS is the current one.
+    b.wait_text("Cambiar CS (Clave Sence) Persona Natural").await;
+    b.checkpoint("cambiar-validar").await;
+    b.fill("Rut *", RUT).await;
+    b.fill("CS Actual *", &provisional).await;
+    b.click_button("Validar").await;
+    b.fill("CS Nueva *", "Alameda-77").await;
+    b.fill("Repetir CS Nueva *", "Alameda-77").await;
+    b.fill("Captcha *", CAPTCHA).await;
+    b.checkpoint("cambiar-nueva").await;
+    b.click_button("Cambiar Clave").await;
+    b.wait_text("Generación de nueva clave Sence satisfactoria.").await;
+    b.checkpoint("cambiar-exito").await;
+    b.click_button("Aceptar").await;
+
+    // §5: update address and contacts.
+    b.click_link("Actualice sus datos aquí.").await;
+    b.wait_text("Actualizar Datos Persona Natural").await;
+    b.fill("Rut *", RUT).await;
+    b.fill("Clave Sence *", "Alameda-77").await;
+    b.click_button("Validar").await;
+    b.wait_text("Datos de Seguridad").await;
+    b.fill("Respuesta Secreta *", "Perú").await;
+    b.checkpoint("actualizar-seguridad").await;
+    b.click_button("Validar").await;
+    b.wait_text("Email Actual").await;
+    assert_eq!(b.value("Dirección Particular *").await, "Huérfanos");
+    b.fill("Dirección Particular *", "Av. Brasil").await;
+    b.select("Región *", "V - Valparaíso").await;
+    b.select("Comuna *", "Valparaíso").await;
+    b.fill("Email Actual *", "juana.p@example.org").await;
+    b.fill("Captcha *", CAPTCHA).await;
+    b.checkpoint("actualizar-datos").await;
+    b.click_button("Actualizar datos").await;
+    b.wait_text("Sus datos han sido actualizados correctamente.").await;
+    b.checkpoint("actualizar-exito").await;
+    b.close().await;
+}
+
+/// §3.1 (no question on file: serial number) and §3.2 (forgotten answer, new e-mail and mobile).
+#[tokio::test]
+async fn a_citizen_recovers_with_the_id_card_serial_number() {
+    let _serial = SERIAL.lock();
+    let stack = Stack::start().await;
+    server::legacy::import(&stack.pool, "11.111.111-1,pedro.soto@example.cl,+56911112222\n".as_bytes(), 0).await.unwrap();
+    stack.register(RUT, "juana.perez@example.cl", "98765432", "Mapocho#24").await;
+    let mut b = Browser::start(&stack.url, "recover-serial").await;
+
+    // §3.1
+    b.goto("/recuperar").await;
+    b.fill("Rut *", "11.111.111-1").await;
+    b.click_button("Validar").await;
+    b.fill("Número de serie cédula de identidad *", "999.999.999").await;
+    b.click_button("Validar").await;
+    assert!(b.error_of("Número de serie cédula de identidad *").await.contains("no corresponde"));
+    b.checkpoint("serie-erronea").await;
+    b.fill("Número de serie cédula de identidad *", "100.200.300").await;
+    b.click_button("Validar").await;
+    b.wait_text("pe****@ex****.cl").await;
+    b.check("Sí").await;
+    b.fill("Captcha *", CAPTCHA).await;
+    b.checkpoint("serie-email-confirmado").await;
+    b.click_button("Recuperar Clave").await;
+    b.wait_text("será enviada por SMS a su celular").await;
+    b.checkpoint("serie-exito").await;
+    stack.provisional_from_dev_sink("+56911112222").await;
+
+    // §3.2 with a new e-mail and mobile.
+    b.goto("/recuperar").await;
+    b.fill("Rut *", RUT).await;
+    b.click_button("Validar").await;
+    b.check("No recuerdo la respuesta a mi pregunta secreta").await;
+    b.fill("Número de serie cédula de identidad *", "A123456789").await;
+    b.click_button("Validar").await;
+    b.wait_text("ju****@ex****.cl").await;
+    b.check("No").await;
+    b.fill("Email Actual *", "juana.nueva@example.cl").await;
+    b.fill("Celular Actual *", "95554444").await;
+    b.fill("Captcha *", CAPTCHA).await;
+    b.checkpoint("olvido-nuevo-email").await;
+    b.click_button("Recuperar Clave").await;
+    b.wait_text("será enviada a su e-Mail").await;
+    b.checkpoint("olvido-exito").await;
+    stack.provisional_from_dev_sink("juana.nueva@example.cl").await;
+    stack.provisional_from_dev_sink("+56995554444").await;
+    b.close().await;
+}
+
+/// The home page's check of RUT + CS shows the refusal in Spanish.
+#[tokio::test]
+async fn a_wrong_clave_is_refused_with_a_spanish_message() {
+    let _serial = SERIAL.lock();
+    let stack = Stack::start().await;
+    stack.register(RUT, "juana.perez@example.cl", "98765432", "Mapocho#24").await;
+    let mut b = Browser::start(&stack.url, "login").await;
+    b.goto("/").await;
+    b.fill("Rut *", RUT).await;
+    b.fill("Clave Sence *", "Mapocho#25").await;
+    b.click_button("Ingresar").await;
+    assert!(b.banner().await.contains("El RUT o la Clave Sence no son correctos"), "{}", b.banner().await);
+    b.checkpoint("login-rechazado").await;
+    b.fill("Clave Sence *", "Mapocho#24").await;
+    b.click_button("Ingresar").await;
+    b.wait_text("Su RUT y su Clave Sence son correctos").await;
+    b.checkpoint("login-correcto").await;
+    b.close().await;
+}
