@@ -196,8 +196,16 @@ async fn a_wrong_clave_is_refused_with_a_spanish_message() {
     b.click_button("Ingresar").await;
     assert!(b.banner().await.contains("El RUT o la Clave Sence no son correctos"), "{}", b.banner().await);
     b.checkpoint("login-rechazado").await;
+    // The network fails: a message, the data stays, and the same button retries.
     b.fill("Clave Sence *", "Mapocho#24").await;
+    b.client.execute("window.CLAVE_API_BASE = 'http://127.0.0.1:9'", vec![]).await.unwrap();
     b.click_button("Ingresar").await;
+    assert!(b.banner().await.contains("No pudimos comunicarnos con el servidor"), "{}", b.banner().await);
+    assert_eq!(b.value("Rut *").await, RUT);
+    b.checkpoint("login-sin-red").await;
+    b.client.execute("window.CLAVE_API_BASE = ''", vec![]).await.unwrap();
+    // By keyboard: Enter in the last field submits.
+    b.field("Clave Sence *").await.send_keys("\u{E007}").await.unwrap();
     b.wait_text("Su RUT y su Clave Sence son correctos").await;
     b.checkpoint("login-correcto").await;
     b.close().await;

@@ -129,7 +129,7 @@ impl Browser {
                 "binary": "/usr/bin/chromium",
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                         "--window-size=1280,1000", format!("--user-data-dir={}", profile.path().display())]
+                         "--window-size=1280,1400", format!("--user-data-dir={}", profile.path().display())]
             }
         });
         let caps: serde_json::Map<String, Value> = caps.as_object().unwrap().clone();

@@ -1,0 +1,87 @@
+//! Every visible text comes from `locales/`: both locales have the same keys, every key the code asks for
+//! exists, and every key in the files is used (literally in `ui/src`, or through the dynamic families
+//! `errors.<code>` and `questions.<code>`, which must cover every code).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+
+use domain::{ErrorCode, SecretQuestion};
+
+fn flatten(prefix: &str, value: &serde_yaml::Value, out: &mut BTreeSet<String>) {
+    match value {
+        serde_yaml::Value::Mapping(map) => {
+            for (key, value) in map {
+                let key = key.as_str().unwrap();
+                let full = if prefix.is_empty() { key.to_owned() } else { format!("{prefix}.{key}") };
+                flatten(&full, value, out);
+            }
+        }
+        _ => {
+            out.insert(prefix.to_owned());
+        }
+    }
+}
+
+fn keys(locale: &str) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(e2e::root().join("locales").join(format!("{locale}.yml"))).unwrap();
+    let mut out = BTreeSet::new();
+    flatten("", &serde_yaml::from_str(&text).unwrap(), &mut out);
+    out
+}
+
+/// Keys named literally in the UI's code: `t!("…")` and `tr!("…")`.
+fn used_literally() -> BTreeSet<String> {
+    let mut used = BTreeSet::new();
+    let mut stack = vec![e2e::root().join("ui").join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let code = std::fs::read_to_string(&path).unwrap();
+            for marker in ["t!(\"", "tr!(\""] {
+                let mut rest = code.as_str();
+                while let Some(at) = rest.find(marker) {
+                    // `t!(` but not `format!(` or `print!(`: the macro name must start a word.
+                    let standalone = rest[..at].chars().last().is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+                    let after = &rest[at + marker.len()..];
+                    if standalone {
+                        used.insert(after.split('"').next().unwrap().to_owned());
+                    }
+                    rest = after;
+                }
+            }
+        }
+    }
+    used
+}
+
+fn dynamic() -> BTreeSet<String> {
+    let errors = ErrorCode::ALL.iter().map(|c| format!("errors.{}", c.as_str()));
+    let questions = SecretQuestion::ALL.iter().map(|q| format!("questions.{}", q.code()));
+    errors.chain(questions).collect()
+}
+
+#[test]
+fn both_locales_have_the_same_keys() {
+    let (es, en) = (keys("es"), keys("en"));
+    assert_eq!(es.difference(&en).collect::<Vec<_>>(), Vec::<&String>::new(), "missing in en");
+    assert_eq!(en.difference(&es).collect::<Vec<_>>(), Vec::<&String>::new(), "missing in es");
+}
+
+#[test]
+fn every_key_the_ui_asks_for_exists() {
+    let es = keys("es");
+    let missing: Vec<_> = used_literally().union(&dynamic()).filter(|k| !es.contains(*k)).cloned().collect();
+    assert!(missing.is_empty(), "keys used but not in locales/es.yml: {missing:?}");
+}
+
+#[test]
+fn every_key_in_the_locales_is_used() {
+    let used: BTreeSet<String> = used_literally().union(&dynamic()).cloned().collect();
+    let unused: Vec<_> = keys("es").into_iter().filter(|k| !used.contains(k)).collect();
+    assert!(unused.is_empty(), "keys in locales/es.yml that no code uses: {unused:?}");
+}
