@@ -101,9 +101,14 @@ async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updat
     b.fill("Rut *", RUT).await;
     b.fill("CS Actual *", &provisional).await;
     b.click_button("Validar").await;
+    b.fill("CS Nueva *", "Alameda").await;
+    b.fill("Repetir CS Nueva *", "Alameda").await;
+    b.fill("Captcha *", CAPTCHA).await;
+    b.click_button("Cambiar Clave").await;
+    assert!(b.error_of("CS Nueva *").await.contains("al menos 8 caracteres"));
+    b.checkpoint("cambiar-clave-corta").await;
     b.fill("CS Nueva *", "Alameda-77").await;
     b.fill("Repetir CS Nueva *", "Alameda-77").await;
-    b.fill("Captcha *", CAPTCHA).await;
     b.checkpoint("cambiar-nueva").await;
     b.click_button("Cambiar Clave").await;
     b.wait_text("Generación de nueva clave Sence satisfactoria.").await;
@@ -113,6 +118,8 @@ async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updat
     // §5: update address and contacts.
     b.click_link("Actualice sus datos aquí.").await;
     b.wait_text("Actualizar Datos Persona Natural").await;
+    b.fill_and_leave("Rut *", "12.345.678-K").await;
+    assert!(b.error_of("Rut *").await.contains("dígito verificador"));
     b.fill("Rut *", RUT).await;
     b.fill("Clave Sence *", "Alameda-77").await;
     b.click_button("Validar").await;
@@ -139,7 +146,9 @@ async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updat
 async fn a_citizen_recovers_with_the_id_card_serial_number() {
     let _serial = SERIAL.lock();
     let stack = Stack::start().await;
-    server::legacy::import(&stack.pool, "11.111.111-1,pedro.soto@example.cl,+56911112222\n".as_bytes(), 0).await.unwrap();
+    server::legacy::import(&stack.pool, "11.111.111-1,pedro.soto@example.cl,+56911112222\n".as_bytes(), 0)
+        .await
+        .unwrap();
     stack.register(RUT, "juana.perez@example.cl", "98765432", "Mapocho#24").await;
     let mut b = Browser::start(&stack.url, "recover-serial").await;
 

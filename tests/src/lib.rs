@@ -86,11 +86,18 @@ impl Stack {
     pub async fn provisional_from_dev_sink(&self, recipient: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let messages: Value = reqwest::get(format!("{}/dev/messages.json", self.url)).await.unwrap().json().await.unwrap();
-            let found = messages.as_array().unwrap().iter().find(|m| m["recipient"] == recipient && m["event"] == "provisional_issued").cloned();
+            let messages: Value =
+                reqwest::get(format!("{}/dev/messages.json", self.url)).await.unwrap().json().await.unwrap();
+            let found = messages
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["recipient"] == recipient && m["event"] == "provisional_issued")
+                .cloned();
             if let Some(message) = found {
                 let body = message["body"].as_str().unwrap();
-                let marker = if message["channel"] == "sms" { "su clave Sence es: " } else { "Su Clave Sence provisoria es: " };
+                let marker =
+                    if message["channel"] == "sms" { "su clave Sence es: " } else { "Su Clave Sence provisoria es: " };
                 let start = body.find(marker).unwrap() + marker.len();
                 return body[start..start + 8].to_owned();
             }
@@ -121,7 +128,12 @@ impl Browser {
         // Both TLS backends may be compiled in (through different crates); pick one for the WebDriver client.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let port = free_port();
-        let driver = Command::new("chromedriver").arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("chromedriver (apt-get install chromium-driver)");
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (apt-get install chromium-driver)");
         let profile = tempfile::tempdir().unwrap();
         let caps = json!({
             "browserName": "chrome",
@@ -135,7 +147,12 @@ impl Browser {
         let caps: serde_json::Map<String, Value> = caps.as_object().unwrap().clone();
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = loop {
-            match ClientBuilder::rustls().unwrap().capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+            match ClientBuilder::rustls()
+                .unwrap()
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
                 Ok(client) => break client,
                 Err(error) => {
                     assert!(Instant::now() < deadline, "chromedriver did not start: {error}");
@@ -146,7 +163,8 @@ impl Browser {
         let shots = output_dir().join(name);
         let _ = std::fs::remove_dir_all(&shots);
         std::fs::create_dir_all(&shots).unwrap();
-        let axe = std::fs::read_to_string(root().join("tests/e2e/node_modules/axe-core/axe.min.js")).expect("axe-core (cargo xtask setup)");
+        let axe = std::fs::read_to_string(root().join("tests/e2e/node_modules/axe-core/axe.min.js"))
+            .expect("axe-core (cargo xtask setup)");
         Browser { client, driver, base: base.to_owned(), shots, step: 0, axe, _profile: profile }
     }
 
