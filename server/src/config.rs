@@ -103,6 +103,8 @@ pub struct HttpSettings {
     pub requests_per_minute_per_ip: u32,
     /// The built web UI (`cargo xtask run` builds it into `ui/dist`), served at `/`.
     pub ui_dir: PathBuf,
+    /// Origins of other pages allowed to call the API: the desktop and phone app's webview.
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -147,6 +149,7 @@ impl Default for Settings {
                 body_limit: 16 * 1024,
                 requests_per_minute_per_ip: 600,
                 ui_dir: PathBuf::from("ui/dist"),
+                cors_origins: vec!["tauri://localhost".into(), "http://tauri.localhost".into()],
             },
             public_url: "http://127.0.0.1:8080".into(),
             data_dir: PathBuf::from("data"),

@@ -14,6 +14,7 @@ macro_rules! tr {
 
 mod api;
 mod components;
+mod shell;
 mod views;
 
 use dioxus::prelude::*;

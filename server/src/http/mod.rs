@@ -23,6 +23,16 @@ use domain::ErrorCode;
 use crate::state::AppState;
 use error::ApiError;
 
+/// The app's webview (`tauri://localhost`) calls the API from another origin; only listed origins may.
+fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use axum::http::{HeaderValue, Method, header};
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE])
+}
+
 /// Every route of the API, with its state applied.
 pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter) -> Router {
     let body_limit = state.settings.http.body_limit;
@@ -37,6 +47,7 @@ pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter) -> Router {
         .fallback(|| async { ApiError::Refused(ErrorCode::NotFound) })
         .layer(axum::middleware::from_fn_with_state(limiter, rate_limit::limit))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(cors(&state.settings.http.cors_origins))
         .with_state(state);
     Router::new()
         .route("/health", get(|| async { "ok" }))

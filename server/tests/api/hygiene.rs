@@ -93,3 +93,20 @@ async fn captcha_is_a_png_image() {
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     assert!(captcha["expires_at"].as_i64().unwrap() > 0);
 }
+
+#[tokio::test]
+async fn the_app_webview_may_call_the_api_and_other_origins_may_not() {
+    let app = spawn_app().await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, format!("{}/api/login", app.address))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "content-type")
+            .send()
+    };
+    let allowed = preflight("tauri://localhost").await.unwrap();
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "tauri://localhost");
+    let refused = preflight("https://evil.example").await.unwrap();
+    assert!(!refused.headers().contains_key("access-control-allow-origin"));
+}

@@ -6,7 +6,7 @@ use domain::{Region, Rut, SecretQuestion};
 use rust_i18n::t;
 
 use super::FormStatus;
-use crate::api;
+use crate::{api, shell};
 
 fn describedby(id: &str, hint: bool, error: bool) -> String {
     let mut ids = Vec::new();
@@ -92,6 +92,18 @@ pub fn RutField(
 ) -> Element {
     let mut value = value;
     let mut status = status;
+    let remember = use_signal(|| false);
+    let can_remember = shell::can_remember();
+    // Inside the desktop or phone app, the RUT remembered in the OS keyring fills the field.
+    use_future(move || async move {
+        let mut remember = remember;
+        if let Some(rut) = shell::remembered_rut().await {
+            if value.peek().is_empty() {
+                value.set(rut);
+            }
+            remember.set(true);
+        }
+    });
     let check = move |_| {
         let raw = value.peek().clone();
         if raw.trim().is_empty() {
@@ -101,20 +113,37 @@ pub fn RutField(
             Ok(rut) => {
                 let display = rut.to_string();
                 if display != raw {
-                    value.set(display);
+                    value.set(display.clone());
                 }
                 if status.error("rut").is_some() {
                     status.set_field("rut", None);
+                }
+                if *remember.peek() {
+                    spawn(async move { shell::remember_rut(&display).await });
                 }
             }
             Err(code) => status.set_field("rut", Some(code)),
         }
     };
+    let toggle = move |on: bool| {
+        let raw = value.peek().clone();
+        spawn(async move {
+            match (on, Rut::parse(&raw)) {
+                (true, Ok(rut)) => shell::remember_rut(&rut.to_string()).await,
+                (true, Err(_)) => {}
+                (false, _) => shell::forget_rut().await,
+            }
+        });
+    };
+    let remember_id = format!("{id}-remember");
     rsx! {
         Field {
             id, label: t!("fields.rut").to_string(), value, status, field: "rut", required: true,
             hint: t!("fields.rut_hint").to_string(), autocomplete: "username", maxlength: "12", readonly,
             onblur: check,
+        }
+        if can_remember {
+            Checkbox { id: remember_id, label: t!("fields.remember_rut").to_string(), checked: remember, onchange: toggle }
         }
     }
 }

@@ -70,6 +70,7 @@ pub fn Change() -> Element {
                 Ok(view) => {
                     status.done();
                     done.set(Some(view.completion.unwrap_or_default()));
+                    crate::shell::notify("cs_changed").await;
                 }
                 Err(failure) => {
                     status.fail(failure);

@@ -1,29 +1,106 @@
-//! The frame of every screen: skip link, header with the guide's menu, the page, and the help line.
+//! The frame of every screen: skip link, header with the guide's menu, the page, and the help line. At a kiosk
+//! it also watches for inactivity (warning, then everything wiped and back to home) and offers the
+//! "Continúe en su celular" QR code for the flow on screen.
 
 use dioxus::prelude::*;
+use gloo_timers::future::TimeoutFuture;
 use rust_i18n::t;
 
 use crate::Route;
+use crate::shell::{self, Kiosk};
 
 #[component]
 pub fn Layout() -> Element {
-    rsx! {
-        a { class: "skip", href: "#contenido", {tr!("common.skip")} }
-        header { class: "top",
-            Link { to: Route::Home {}, class: "brand", {tr!("common.title")} }
-            nav { aria_label: t!("common.nav_label").to_string(),
-                ul {
-                    li { Link { to: Route::Register {}, {tr!("nav.register")} } }
-                    li { Link { to: Route::Recover {}, {tr!("nav.recover")} } }
-                    li { Link { to: Route::Change {}, {tr!("nav.change")} } }
-                    li { Link { to: Route::Update {}, {tr!("nav.update")} } }
-                }
+    let kiosk = shell::kiosk();
+    let mut idle = use_signal(|| 0u32);
+    use_future(move || async move {
+        let Some(kiosk) = kiosk else { return };
+        loop {
+            TimeoutFuture::new(1_000).await;
+            idle += 1;
+            if *idle.peek() >= kiosk.timeout {
+                wipe();
             }
         }
-        main { id: "contenido", tabindex: "-1", Outlet::<Route> {} }
-        footer { class: "bottom",
-            p { {tr!("common.help_line")} }
-            p { {tr!("common.footer")} }
+    });
+    let mut active = move || idle.set(0);
+    rsx! {
+        div { class: "app",
+            onkeydown: move |_| active(), onpointerdown: move |_| active(), oninput: move |_| active(),
+            a { class: "skip", href: "#contenido", {tr!("common.skip")} }
+            header { class: "top",
+                Link { to: Route::Home {}, class: "brand", {tr!("common.title")} }
+                nav { aria_label: t!("common.nav_label").to_string(),
+                    ul {
+                        li { Link { to: Route::Register {}, {tr!("nav.register")} } }
+                        li { Link { to: Route::Recover {}, {tr!("nav.recover")} } }
+                        li { Link { to: Route::Change {}, {tr!("nav.change")} } }
+                        li { Link { to: Route::Update {}, {tr!("nav.update")} } }
+                    }
+                }
+            }
+            main { id: "contenido", tabindex: "-1", Outlet::<Route> {} }
+            if kiosk.is_some() { Handoff {} }
+            footer { class: "bottom",
+                p { {tr!("common.help_line")} }
+                p { {tr!("common.footer")} }
+            }
+            if let Some(kiosk) = kiosk {
+                IdleWarning { kiosk, idle }
+            }
+        }
+    }
+}
+
+/// Wipes every field and flow: a fresh load of the home page leaves nothing of the previous citizen.
+fn wipe() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().replace("/");
+    }
+}
+
+/// "¿Sigue ahí?" in the last seconds before the wipe.
+#[component]
+fn IdleWarning(kiosk: Kiosk, idle: Signal<u32>) -> Element {
+    let mut idle = idle;
+    let left = kiosk.timeout.saturating_sub(idle());
+    if left > kiosk.warning {
+        return rsx! {};
+    }
+    rsx! {
+        div { class: "backdrop",
+            div { class: "dialog warning", role: "alertdialog", aria_modal: "true", aria_labelledby: "idle-title", aria_describedby: "idle-text",
+                h2 { id: "idle-title", {tr!("common.kiosk_warning_title")} }
+                p { id: "idle-text", {tr!("common.kiosk_warning", seconds = left)} }
+                button { class: "primary", autofocus: true, onclick: move |_| idle.set(0), {tr!("common.kiosk_continue")} }
+            }
+        }
+    }
+}
+
+/// "Continúe en su celular": the QR code of the public address of the screen's flow (never personal data).
+#[component]
+fn Handoff() -> Element {
+    let route = use_route::<Route>();
+    let path = route.to_string();
+    let mut qr = use_signal(|| None::<String>);
+    let shown = use_signal(String::new);
+    if *shown.peek() != path && path != "/" {
+        let mut shown = shown;
+        shown.set(path.clone());
+        let target = path.clone();
+        spawn(async move { qr.set(shell::handoff_qr(&target).await) });
+    }
+    if path == "/" {
+        return rsx! {};
+    }
+    rsx! {
+        aside { class: "box handoff", aria_labelledby: "handoff-title",
+            h2 { id: "handoff-title", {tr!("common.handoff_title")} }
+            p { {tr!("common.handoff_text")} }
+            if let Some(src) = qr() {
+                img { id: "handoff-qr", src: "{src}", alt: t!("common.handoff_alt").to_string(), width: "180", height: "180" }
+            }
         }
     }
 }

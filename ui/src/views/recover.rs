@@ -157,6 +157,7 @@ pub fn Recover() -> Element {
                     status.done();
                     done.set(view.completion);
                     flow.set(Some(view));
+                    crate::shell::notify("provisional_sent").await;
                 }
                 Err(failure) => {
                     status.fail(failure);

@@ -102,6 +102,7 @@ pub fn Update() -> Element {
                 Ok(_) => {
                     status.done();
                     done.set(true);
+                    crate::shell::notify("data_updated").await;
                 }
                 Err(failure) => {
                     status.fail(failure);

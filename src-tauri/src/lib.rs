@@ -1,0 +1,46 @@
+//! The Clave Sence app: a Tauri 2 shell around the wasm UI (`ui/dist`, embedded at build time). It adds what a
+//! browser cannot: the citizen's RUT remembered in the OS keyring (and nothing else on the device), a system
+//! notification when a provisional CS or a notice was sent, and a kiosk mode for SENCE offices.
+
+mod commands;
+mod config;
+mod notify;
+mod qr;
+
+use tauri::{WebviewUrl, WebviewWindowBuilder};
+
+pub use config::ShellConfig;
+
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    let config = ShellConfig::from_env();
+    let notifier = notify::Notifier::from_env();
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
+        .manage(config.clone())
+        .manage(notifier)
+        .invoke_handler(tauri::generate_handler![
+            commands::remember_rut,
+            commands::remembered_rut,
+            commands::forget_rut,
+            commands::notify,
+            commands::handoff_qr,
+        ])
+        .setup(move |app| {
+            let mut window = WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+                .title("Clave Sence")
+                .inner_size(1100.0, 820.0)
+                .min_inner_size(360.0, 560.0)
+                .initialization_script(config.init_script());
+            if config.kiosk {
+                window = window.fullscreen(true).decorations(false).resizable(false);
+            }
+            window.build()?;
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        eprintln!("Clave Sence could not start: {error}");
+        std::process::exit(1);
+    }
+}
