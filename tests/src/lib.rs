@@ -168,6 +168,43 @@ impl Browser {
         Browser { client, driver, base: base.to_owned(), shots, step: 0, axe, _profile: profile }
     }
 
+    /// Starts tauri-driver (which drives WebKitWebDriver) and the real desktop app at `app`, with `env`.
+    /// Needs a display (Xvfb) and a session bus with an unlocked Secret Service: `cargo xtask test` sets them up.
+    pub async fn desktop(app: &Path, env: &[(&str, &str)], name: &str) -> Browser {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let (port, native) = (free_port(), free_port());
+        let mut command = Command::new("tauri-driver");
+        command.args(["--port", &port.to_string(), "--native-port", &native.to_string()]).stdout(Stdio::null()).stderr(Stdio::null());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let driver = command.spawn().expect("tauri-driver (cargo xtask setup installs it)");
+        let caps = json!({ "browserName": "wry", "tauri:options": { "application": app } });
+        let caps: serde_json::Map<String, Value> = caps.as_object().unwrap().clone();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let client = loop {
+            match ClientBuilder::rustls().unwrap().capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+                Ok(client) => break client,
+                Err(error) => {
+                    assert!(Instant::now() < deadline, "tauri-driver did not start the app: {error}");
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+            }
+        };
+        let shots = output_dir().join(name);
+        let _ = std::fs::remove_dir_all(&shots);
+        std::fs::create_dir_all(&shots).unwrap();
+        Browser { client, driver, base: String::new(), shots, step: 0, axe: String::new(), _profile: tempfile::tempdir().unwrap() }
+    }
+
+    /// A screenshot of the window as it is (no accessibility run).
+    pub async fn shot(&mut self, name: &str) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.step += 1;
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(self.shots.join(format!("{:02}-{name}.png", self.step)), png).unwrap();
+    }
+
     pub async fn goto(&self, path: &str) {
         self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
     }
