@@ -19,12 +19,18 @@ const RUT: &str = "12.345.678-5";
 const SERVICE: &str = "cl.sence.clavesence";
 
 fn app() -> PathBuf {
-    PathBuf::from(std::env::var("CLAVE_APP_BINARY").expect("CLAVE_APP_BINARY: the built clave-sence-app (cargo xtask test sets it)"))
+    PathBuf::from(
+        std::env::var("CLAVE_APP_BINARY")
+            .expect("CLAVE_APP_BINARY: the built clave-sence-app (cargo xtask test sets it)"),
+    )
 }
 
 /// Every secret the Secret Service holds for the app: `secret-tool` prints one `secret = …` line per item.
 fn keyring_secrets() -> Vec<String> {
-    let out = Command::new("secret-tool").args(["search", "--all", "--unlock", "service", SERVICE]).output().expect("secret-tool");
+    let out = Command::new("secret-tool")
+        .args(["search", "--all", "--unlock", "service", SERVICE])
+        .output()
+        .expect("secret-tool");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     text.lines().filter_map(|l| l.strip_prefix("secret = ")).map(str::to_owned).collect()
 }
@@ -63,7 +69,8 @@ async fn the_desktop_app_registers_recovers_and_changes_keeping_only_the_rut() {
     let notifications = tempfile::NamedTempFile::new().unwrap();
     let log = notifications.path().to_string_lossy().into_owned();
     let _ = Command::new("secret-tool").args(["clear", "service", SERVICE]).status();
-    let mut b = Browser::desktop(&app(), &[("CLAVE_BACKEND_URL", &stack.url), ("CLAVE_NOTIFY_LOG", &log)], "desktop").await;
+    let mut b =
+        Browser::desktop(&app(), &[("CLAVE_BACKEND_URL", &stack.url), ("CLAVE_NOTIFY_LOG", &log)], "desktop").await;
 
     b.field("Rut *").await;
     b.shot("inicio").await;
@@ -128,7 +135,10 @@ async fn the_desktop_app_registers_recovers_and_changes_keeping_only_the_rut() {
     b.close().await;
 
     assert_eq!(keyring_secrets(), ["12345678-5"], "the keyring holds the RUT and nothing else");
-    let leaks = files_containing(&home, &["12345678", "12.345.678", "juana", "Mapocho", "Alameda", "Huérfanos", "98765432", &provisional]);
+    let leaks = files_containing(
+        &home,
+        &["12345678", "12.345.678", "juana", "Mapocho", "Alameda", "Huérfanos", "98765432", &provisional],
+    );
     assert!(leaks.is_empty(), "personal data on disk: {leaks:?}");
     let _ = Command::new("secret-tool").args(["clear", "service", SERVICE]).status();
 }
@@ -136,7 +146,9 @@ async fn the_desktop_app_registers_recovers_and_changes_keeping_only_the_rut() {
 /// Decodes the QR code of a `data:image/png;base64,…` URL.
 fn decode_qr(data_url: &str) -> String {
     use base64::Engine;
-    let png = base64::engine::general_purpose::STANDARD.decode(data_url.strip_prefix("data:image/png;base64,").unwrap()).unwrap();
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(data_url.strip_prefix("data:image/png;base64,").unwrap())
+        .unwrap();
     let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
     let mut pixels = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut pixels).unwrap();
@@ -164,7 +176,10 @@ async fn an_idle_kiosk_wipes_a_half_filled_form_and_offers_a_qr_code() {
     b.wait_text("Continúe en su celular").await;
     b.fill_and_leave("Rut *", RUT).await;
     b.fill("Email *", "juana.perez@example.cl").await;
-    assert!(b.client.find(Locator::XPath("//label[normalize-space(.)='Recordar mi RUT']")).await.is_err(), "no keyring at a kiosk");
+    assert!(
+        b.client.find(Locator::XPath("//label[normalize-space(.)='Recordar mi RUT']")).await.is_err(),
+        "no keyring at a kiosk"
+    );
     let qr = b.client.find(Locator::Id("handoff-qr")).await.unwrap().attr("src").await.unwrap().unwrap();
     assert_eq!(decode_qr(&qr), "https://cus.sence.cl/registro");
     b.shot("kiosko-a-medias").await;

@@ -174,7 +174,10 @@ impl Browser {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let (port, native) = (free_port(), free_port());
         let mut command = Command::new("tauri-driver");
-        command.args(["--port", &port.to_string(), "--native-port", &native.to_string()]).stdout(Stdio::null()).stderr(Stdio::null());
+        command
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
         for (key, value) in env {
             command.env(key, value);
         }
@@ -183,7 +186,12 @@ impl Browser {
         let caps: serde_json::Map<String, Value> = caps.as_object().unwrap().clone();
         let deadline = Instant::now() + Duration::from_secs(60);
         let client = loop {
-            match ClientBuilder::rustls().unwrap().capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+            match ClientBuilder::rustls()
+                .unwrap()
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
                 Ok(client) => break client,
                 Err(error) => {
                     assert!(Instant::now() < deadline, "tauri-driver did not start the app: {error}");
@@ -194,7 +202,15 @@ impl Browser {
         let shots = output_dir().join(name);
         let _ = std::fs::remove_dir_all(&shots);
         std::fs::create_dir_all(&shots).unwrap();
-        Browser { client, driver, base: String::new(), shots, step: 0, axe: String::new(), _profile: tempfile::tempdir().unwrap() }
+        Browser {
+            client,
+            driver,
+            base: String::new(),
+            shots,
+            step: 0,
+            axe: String::new(),
+            _profile: tempfile::tempdir().unwrap(),
+        }
     }
 
     /// A screenshot of the window as it is (no accessibility run).

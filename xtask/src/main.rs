@@ -18,7 +18,7 @@ use anyhow::{Context, Result, bail};
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("run") => run(),
+        Some("run") => run(&args[1..]),
         Some("test") => test(),
         Some("bench") => bench(),
         Some("ui") => setup::ensure(setup::Purpose::Run).and_then(|()| ui::build()),
@@ -74,21 +74,59 @@ impl Drop for Children {
     }
 }
 
-fn run() -> Result<()> {
+/// `cargo xtask run [--kiosk] [--web]`: the backend and its fakes, then the desktop window when there is a
+/// display (the web UI otherwise, or with `--web`).
+fn run(args: &[String]) -> Result<()> {
+    let kiosk = args.iter().any(|a| a == "--kiosk");
+    let desktop = setup::has_display() && !args.iter().any(|a| a == "--web");
     setup::ensure(setup::Purpose::Run)?;
     ui::build()?;
-    status(cargo().args(["build", "--release", "-p", "server", "-p", "fakes"]))?;
+    let mut build = cargo();
+    build.args(["build", "--release", "-p", "server", "-p", "fakes"]);
+    if desktop {
+        build.args(["-p", "clave-sence-app"]);
+    }
+    status(&mut build)?;
     let bin = target_dir().join("release");
     let mut children = Children(Vec::new());
     children.0.push(Command::new(bin.join("clave-fakes")).current_dir(root()).spawn().context("starting clave-fakes")?);
-    let server = Command::new(bin.join("clave-sence")).current_dir(root()).spawn().context("starting clave-sence")?;
-    children.0.push(server);
-    println!("Ctrl-C para detener.");
+    children.0.push(Command::new(bin.join("clave-sence")).current_dir(root()).spawn().context("starting clave-sence")?);
+    wait_for_backend()?;
+    if desktop {
+        println!("Abriendo la aplicación de escritorio (la versión web sigue en http://127.0.0.1:8080).");
+        let mut app = Command::new(bin.join("clave-sence-app"));
+        app.env("CLAVE_BACKEND_URL", "http://127.0.0.1:8080");
+        if kiosk {
+            app.env("CLAVE_KIOSK", "1");
+        }
+        let exit = app.status().context("starting clave-sence-app")?;
+        println!("La aplicación se cerró ({exit}); deteniendo el servidor.");
+        return Ok(());
+    }
+    println!("Sin pantalla para la aplicación de escritorio: abra http://127.0.0.1:8080 en su navegador.");
+    println!("Mensajes enviados (desarrollo): http://127.0.0.1:8080/dev/messages  ·  Ctrl-C para detener.");
     if let Some(server) = children.0.last_mut() {
         let exit = server.wait()?;
         bail!("clave-sence exited: {exit}");
     }
     Ok(())
+}
+
+/// Waits until the backend answers `/health`.
+fn wait_for_backend() -> Result<()> {
+    use std::io::{Read, Write};
+    for _ in 0..100 {
+        if let Ok(mut stream) = std::net::TcpStream::connect("127.0.0.1:8080") {
+            let _ = stream.write_all(b"GET /health HTTP/1.0\r\n\r\n");
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            if answer.ends_with("ok") {
+                return Ok(());
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    bail!("the backend did not answer on 127.0.0.1:8080")
 }
 
 /// Totals of the `test result:` lines that cargo prints.
@@ -118,7 +156,13 @@ impl Totals {
 
 /// Runs `cargo test ...`, echoing its output and counting its results.
 fn cargo_test(args: &[&str], totals: &mut Totals) -> Result<bool> {
-    let mut child = cargo().arg("test").args(args).stdout(Stdio::piped()).spawn()?;
+    let mut command = cargo();
+    command.arg("test").args(args);
+    counted(command, totals)
+}
+
+fn counted(mut command: Command, totals: &mut Totals) -> Result<bool> {
+    let mut child = command.stdout(Stdio::piped()).spawn()?;
     let stdout = child.stdout.take().context("no stdout")?;
     for line in BufReader::new(stdout).lines() {
         let line = line?;
@@ -128,10 +172,75 @@ fn cargo_test(args: &[&str], totals: &mut Totals) -> Result<bool> {
     Ok(child.wait()?.success())
 }
 
-/// Benchmarks (speed targets live here, never in timed tests).
+/// Benchmarks (speed targets live here, never in timed tests): the outbox, then the app against a Tauri
+/// hello-world built the same way (release), in a virtual display.
 fn bench() -> Result<()> {
     setup::ensure(setup::Purpose::Test)?;
-    status(cargo().args(["bench", "-p", "server", "--bench", "outbox"]))
+    status(cargo().args(["bench", "-p", "server", "--bench", "outbox"]))?;
+    ui::build()?;
+    status(cargo().args(["build", "--release", "-p", "clave-sence-app"]))?;
+    let hello = root().join("benches").join("tauri-hello");
+    std::fs::copy(root().join("Cargo.lock"), hello.join("Cargo.lock"))?;
+    status(cargo().args(["build", "--release", "--manifest-path"]).arg(hello.join("Cargo.toml")))?;
+    let release = target_dir().join("release");
+    let (ok, _) = desktop_session(
+        "cargo bench -p e2e --bench app",
+        &[("CLAVE_APP_RELEASE", release.join("clave-sence-app")), ("TAURI_HELLO_RELEASE", release.join("tauri-hello"))],
+    )?;
+    if !ok {
+        bail!("the app benchmark failed");
+    }
+    Ok(())
+}
+
+/// The `#[ignore]`d desktop tests, in a private session bus with an unlocked gnome-keyring, a virtual display,
+/// and a throw-away HOME (so the check that the app leaves no personal data on disk sees only this run).
+fn desktop_tests(totals: &mut Totals) -> Result<bool> {
+    let (ok, counts) = desktop_session(
+        "cargo test -p e2e --test desktop -- --ignored --test-threads=1",
+        &[("CLAVE_APP_BINARY", target_dir().join("debug").join("clave-sence-app"))],
+    )?;
+    totals.passed += counts.passed;
+    totals.failed += counts.failed;
+    Ok(ok)
+}
+
+/// Runs `cargo_command` in a private session bus with an unlocked gnome-keyring, a virtual display and a
+/// throw-away HOME.
+fn desktop_session(cargo_command: &str, env: &[(&str, PathBuf)]) -> Result<(bool, Totals)> {
+    let home = std::env::temp_dir().join(format!("clave-desktop-home-{}", std::process::id()));
+    let runtime = std::env::temp_dir().join(format!("clave-desktop-run-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home)?;
+    std::fs::create_dir_all(&runtime)?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700))?;
+    }
+    let real_home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let rustup = std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{real_home}/.rustup"));
+    let cargo_home = std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{real_home}/.cargo"));
+    let script = format!(
+        "printf unlock | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
+         exec xvfb-run -a -s '-screen 0 1280x900x24' {cargo_command}"
+    );
+    let mut command = Command::new("dbus-run-session");
+    command
+        .args(["--", "sh", "-c", &script])
+        .current_dir(root())
+        .env("HOME", &home)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("RUSTUP_HOME", rustup)
+        .env("CARGO_HOME", cargo_home)
+        .env("CARGO_TARGET_DIR", target_dir());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut totals = Totals::default();
+    let ok = counted(command, &mut totals)?;
+    let _ = std::fs::remove_dir_all(&home);
+    let _ = std::fs::remove_dir_all(&runtime);
+    Ok((ok, totals))
 }
 
 fn test() -> Result<()> {
@@ -142,8 +251,16 @@ fn test() -> Result<()> {
     println!("== domain builds for wasm32-unknown-unknown (the UI's target)");
     ok &= cargo().args(["build", "-p", "domain", "--target", "wasm32-unknown-unknown"]).status()?.success();
     println!("== unit, property, API, notification and browser tests");
-    // The UI crate is wasm-only; the browser tests (package e2e) drive its build from ui/dist.
-    ok &= cargo_test(&["--workspace", "--exclude", "ui", "--no-fail-fast"], &mut totals)?;
+    // The app embeds ui/dist at compile time, so it is built after the UI.
+    status(cargo().args(["build", "-p", "clave-sence-app"]))?;
+    // The UI crate is wasm-only; the browser tests (package e2e) drive its build from ui/dist. The app is
+    // tested on its own: in the workspace-wide run its dependencies would get other features and the whole
+    // Tauri tree would compile a second time.
+    ok &=
+        cargo_test(&["--workspace", "--exclude", "ui", "--exclude", "clave-sence-app", "--no-fail-fast"], &mut totals)?;
+    ok &= cargo_test(&["-p", "clave-sence-app"], &mut totals)?;
+    println!("== desktop window tests (Xvfb, tauri-driver, gnome-keyring)");
+    ok &= desktop_tests(&mut totals)?;
     println!("{} passed, {} failed, {} skipped", totals.passed, totals.failed, totals.ignored);
     if !ok || totals.failed > 0 {
         bail!("some tests failed");

@@ -15,8 +15,37 @@ pub enum Purpose {
 
 /// Debian packages needed to build and run.
 const BUILD_PACKAGES: &[&str] = &["build-essential", "pkg-config", "curl", "ca-certificates"];
-/// Debian packages the tests need: the browser and its driver, Node.js/npm for axe-core.
-const TEST_PACKAGES: &[&str] = &["chromium", "chromium-driver"];
+/// Debian packages to build and show the desktop app (Tauri 2 on WebKitGTK 4.1).
+pub const DESKTOP_PACKAGES: &[&str] =
+    &["libwebkit2gtk-4.1-dev", "libgtk-3-dev", "librsvg2-dev", "libdbus-1-dev", "file"];
+/// Debian packages the tests need: the browser and its driver; a virtual display, WebKit's WebDriver, a
+/// session bus and a Secret Service for the desktop tests.
+const TEST_PACKAGES: &[&str] = &[
+    "chromium",
+    "chromium-driver",
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "dbus-x11",
+    "gnome-keyring",
+    "libsecret-tools",
+];
+/// tauri-driver, pinned.
+const TAURI_DRIVER: &str = "2.1.0";
+
+/// Whether a desktop session is there to show the app in.
+pub fn has_display() -> bool {
+    std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+}
+
+fn ensure_tauri_driver() -> Result<()> {
+    let installed = Command::new("tauri-driver").arg("--help").output().is_ok();
+    if installed {
+        return Ok(());
+    }
+    println!("== installing tauri-driver {TAURI_DRIVER}");
+    status(Command::new("cargo").args(["install", "tauri-driver", "--version", TAURI_DRIVER, "--locked"]))
+}
 
 /// The wasm-bindgen CLI must be exactly the version of the `wasm-bindgen` crate in Cargo.lock.
 fn locked_version(krate: &str) -> Result<String> {
@@ -71,6 +100,9 @@ fn is_root() -> bool {
 
 pub fn ensure(purpose: Purpose) -> Result<()> {
     let mut wanted: Vec<&str> = BUILD_PACKAGES.to_vec();
+    if purpose == Purpose::Test || has_display() {
+        wanted.extend(DESKTOP_PACKAGES);
+    }
     if purpose == Purpose::Test {
         wanted.extend(TEST_PACKAGES);
     }
@@ -89,6 +121,7 @@ pub fn ensure(purpose: Purpose) -> Result<()> {
     ensure_wasm_bindgen()?;
     if purpose == Purpose::Test {
         ensure_npm_tools()?;
+        ensure_tauri_driver()?;
     }
     let targets = Command::new("rustup").args(["target", "list", "--installed"]).output()?;
     if !String::from_utf8_lossy(&targets.stdout).contains("wasm32-unknown-unknown") {

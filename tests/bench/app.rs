@@ -1,0 +1,106 @@
+//! App measurements for the closing note, next to a Tauri hello-world built the same way: release binary
+//! size, cold start to the first usable form (through tauri-driver, same overhead for both), and resident
+//! memory (the app process and its WebKit children) after one registration. Run by `cargo xtask bench`
+//! inside a virtual display; prints, asserts nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use e2e::{Browser, CAPTCHA, Stack};
+
+/// Resident memory (KiB) of `pid` and all its descendants.
+fn tree_rss(pid: u32) -> u64 {
+    let mut total = 0;
+    let mut queue = vec![pid];
+    while let Some(pid) = queue.pop() {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            total += status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else { continue };
+            let parent = stat
+                .rsplit(')')
+                .next()
+                .and_then(|rest| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok());
+            if parent == Some(pid) {
+                queue.push(child);
+            }
+        }
+    }
+    total
+}
+
+/// The newest process running `binary`.
+fn pid_of(binary: &Path) -> u32 {
+    let out = std::process::Command::new("pgrep").args(["-n", "-f"]).arg(binary).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().parse().expect("app process")
+}
+
+fn size_mib(path: &Path) -> f64 {
+    std::fs::metadata(path).unwrap().len() as f64 / (1024.0 * 1024.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let app = PathBuf::from(std::env::var("CLAVE_APP_RELEASE").expect("CLAVE_APP_RELEASE"));
+    let hello = PathBuf::from(std::env::var("TAURI_HELLO_RELEASE").expect("TAURI_HELLO_RELEASE"));
+    let stack = Stack::start().await;
+
+    // Hello-world.
+    let start = Instant::now();
+    let b = Browser::desktop(&hello, &[], "bench-hello").await;
+    b.field("Name").await;
+    let hello_start = start.elapsed();
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let hello_rss = tree_rss(pid_of(&hello));
+    b.close().await;
+
+    // The app: cold start to the RUT field, then one registration.
+    let start = Instant::now();
+    let mut b = Browser::desktop(&app, &[("CLAVE_BACKEND_URL", &stack.url)], "bench-app").await;
+    b.field("Rut *").await;
+    let app_start = start.elapsed();
+    b.click_link("Regístrese aquí.").await;
+    b.fill_and_leave("Rut *", "12.345.678-5").await;
+    b.select("Pregunta Secreta *", "MI PAÍS FAVORITO").await;
+    b.fill("Respuesta Secreta *", "Perú").await;
+    b.fill("Dirección Particular *", "Huérfanos").await;
+    b.fill("N° de Dirección Particular *", "1273").await;
+    b.select("Región *", "XIII - Metropolitana de Santiago").await;
+    b.select("Comuna *", "Santiago").await;
+    b.fill("Email *", "juana.perez@example.cl").await;
+    b.fill("Celular *", "98765432").await;
+    b.fill("Clave CS *", "Mapocho#24").await;
+    b.fill("Repetir Clave CS *", "Mapocho#24").await;
+    b.fill("Captcha *", CAPTCHA).await;
+    b.click_button("Crear Cuenta").await;
+    b.wait_text("Su Clave Sence fue creada correctamente.").await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let app_rss = tree_rss(pid_of(&app));
+    b.shot("after-registration").await;
+    b.close().await;
+
+    println!("| | release binary | cold start to first usable form* | resident memory (process + WebKit children) |");
+    println!("|---|---|---|---|");
+    println!(
+        "| Clave Sence app | {:.1} MiB | {} ms | {} MiB after one registration |",
+        size_mib(&app),
+        app_start.as_millis(),
+        app_rss / 1024
+    );
+    println!(
+        "| Tauri hello-world | {:.1} MiB | {} ms | {} MiB idle |",
+        size_mib(&hello),
+        hello_start.as_millis(),
+        hello_rss / 1024
+    );
+    println!("* from the WebDriver session request (which launches the app) until the first form field exists");
+}
