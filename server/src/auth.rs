@@ -32,8 +32,9 @@ pub async fn authenticate(
     provisional: Provisional,
     event: &str,
 ) -> Result<Authenticated, ApiError> {
-    let now = app.now();
     let subject = rut.canonical();
+    let _turn = app.attempts.turn(format!("login:{subject}")).await;
+    let now = app.now();
     if let Some(wait) = throttle::locked_for(&app.pool, &subject, Kind::Login, now).await? {
         audit::record(&app.pool, now, Some(&subject), event, "locked").await?;
         return Err(ApiError::Throttled { code: ErrorCode::AccountLocked, retry_after: wait });
@@ -46,27 +47,22 @@ pub async fn authenticate(
         audit::record(&app.pool, now, Some(&subject), event, "ok").await?;
         return Ok(Authenticated { account: account.clone(), via_provisional: false });
     }
-    if let Some(account) = account.as_ref().filter(|a| a.provisional_hash.is_some()) {
-        let provisional_hash = account.provisional_hash.as_deref().unwrap_or_default();
-        if app.hasher.verify(cs.expose(), provisional_hash).await? {
-            let expired = account.provisional_expires_at.is_none_or(|at| at <= now);
-            let outcome = match (expired, provisional) {
-                (true, _) => Err(ErrorCode::ProvisionalExpired),
-                (false, Provisional::Refuse) => Err(ErrorCode::ProvisionalMustChange),
-                (false, Provisional::Accept) => Ok(()),
-            };
-            audit::record(
-                &app.pool,
-                now,
-                Some(&subject),
-                event,
-                outcome.err().map_or("ok_provisional", ErrorCode::as_str),
-            )
+    // Always a second check (a dummy one without a provisional CS), so timing does not tell which accounts
+    // have a recovery pending.
+    let provisional_hash = account.as_ref().and_then(|a| a.provisional_hash.as_deref());
+    let provisional_ok = app.hasher.verify_or_dummy(cs.expose(), provisional_hash).await?;
+    if let Some(account) = account.as_ref().filter(|_| provisional_ok) {
+        let expired = account.provisional_expires_at.is_none_or(|at| at <= now);
+        let outcome = match (expired, provisional) {
+            (true, _) => Err(ErrorCode::ProvisionalExpired),
+            (false, Provisional::Refuse) => Err(ErrorCode::ProvisionalMustChange),
+            (false, Provisional::Accept) => Ok(()),
+        };
+        audit::record(&app.pool, now, Some(&subject), event, outcome.err().map_or("ok_provisional", ErrorCode::as_str))
             .await?;
-            outcome.map_err(ApiError::Refused)?;
-            throttle::clear(&app.pool, &subject, Kind::Login).await?;
-            return Ok(Authenticated { account: account.clone(), via_provisional: true });
-        }
+        outcome.map_err(ApiError::Refused)?;
+        throttle::clear(&app.pool, &subject, Kind::Login).await?;
+        return Ok(Authenticated { account: account.clone(), via_provisional: true });
     }
     audit::record(&app.pool, now, Some(&subject), event, "invalid_credentials").await?;
     match throttle::fail(&app.pool, &app.policy, &subject, Kind::Login, now).await? {

@@ -95,6 +95,7 @@ impl Application {
             settings: settings.clone(),
             outbox_wake: Arc::new(Notify::new()),
             outbox_metrics: Arc::new(OutboxMetrics::default()),
+            attempts: Default::default(),
         });
         let limiter = IpLimiter::new(settings.http.requests_per_minute_per_ip, clock);
         let mut router = api_router(state.clone(), limiter);

@@ -43,7 +43,7 @@ pub fn text(kind: &str) -> Option<(&'static str, &'static str)> {
         )),
         "cs_changed" => Some((
             "Clave Sence cambiada",
-            "Su nueva Clave Sence quedó registrada. Le enviamos un aviso por e-mail y SMS.",
+            "Su nueva Clave Sence quedó registrada. Le enviamos un aviso a sus datos de contacto.",
         )),
         "data_updated" => {
             Some(("Datos actualizados", "Sus datos quedaron actualizados. Le enviamos un aviso a su e-mail."))

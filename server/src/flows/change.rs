@@ -3,7 +3,7 @@
 
 use domain::api::{Completion, Credentials, FlowKind, FlowStep, FlowView, NewClaveForm};
 
-use super::{FlowState, advance, at_step, create};
+use super::{FlowState, advance, at_step, create, credential_of, still_authenticated};
 use crate::auth::{Provisional, authenticate};
 use crate::http::error::ApiError;
 use crate::outbox::{self, Channel, Event, Vars};
@@ -13,7 +13,11 @@ use crate::store::{accounts, audit};
 pub async fn start(app: &AppState, request: &Credentials) -> Result<FlowView, ApiError> {
     let (rut, cs) = request.parse()?;
     let auth = authenticate(app, rut, &cs, Provisional::Accept, "change_start").await?;
-    let state = FlowState { via_provisional: auth.via_provisional, ..FlowState::default() };
+    let state = FlowState {
+        via_provisional: auth.via_provisional,
+        credential: credential_of(&auth.account, auth.via_provisional),
+        ..FlowState::default()
+    };
     Ok(create(app, FlowKind::Change, FlowStep::NewCs, Some(rut), state).await?.view())
 }
 
@@ -26,6 +30,7 @@ pub async fn new_cs(app: &AppState, id: &str, form: &NewClaveForm) -> Result<Flo
     let cs_hash = app.hasher.hash(cs.expose()).await?;
     let account =
         accounts::find(&app.pool, &rut.canonical()).await?.ok_or_else(|| anyhow::anyhow!("account vanished"))?;
+    still_authenticated(&flow, &account)?;
 
     let mut tx = app.pool.begin().await?;
     accounts::set_clave(&mut *tx, &account.rut, &cs_hash, now).await?;

@@ -37,6 +37,10 @@ pub struct FlowState {
     /// Update: a secret question (code) and answer hash to store, for accounts that had none (§3.1 accounts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_secret: Option<(String, String)>,
+    /// The hash of the CS (or provisional CS) that opened a change or update flow: if it changed since, the
+    /// flow is stale and refused, so a flow opened with a stolen CS dies when the owner changes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
     /// Change started with the provisional CS.
     #[serde(default)]
     pub via_provisional: bool,
@@ -139,6 +143,20 @@ pub async fn at_step(app: &AppState, kind: FlowKind, id: &str, step: FlowStep) -
         return Err(ApiError::Refused(ErrorCode::FlowWrongStep));
     }
     Ok(flow)
+}
+
+/// The credential an authenticated flow was opened with.
+pub fn credential_of(account: &crate::store::accounts::AccountRow, via_provisional: bool) -> Option<String> {
+    if via_provisional { account.provisional_hash.clone() } else { account.cs_hash.clone() }
+}
+
+/// Refuses a change or update flow whose opening CS is no longer the account's.
+pub fn still_authenticated(flow: &Flow, account: &crate::store::accounts::AccountRow) -> Result<(), ApiError> {
+    if flow.state.credential == credential_of(account, flow.state.via_provisional) {
+        Ok(())
+    } else {
+        Err(ApiError::Refused(ErrorCode::FlowExpired))
+    }
 }
 
 /// Moves `flow` to `step`, storing its state; refused if another request moved it first.

@@ -59,6 +59,7 @@ pub async fn start(app: &AppState, request: &RecoveryStart) -> Result<FlowView, 
 pub async fn answer(app: &AppState, id: &str, request: &RecoveryAnswer) -> Result<FlowView, ApiError> {
     let mut flow = at_step(app, FlowKind::Recovery, id, FlowStep::Answer).await?;
     let rut = flow.rut()?;
+    let _turn = app.attempts.turn(format!("answer:{}", rut.canonical())).await;
     if request.forgot {
         advance(&app.pool, &mut flow, FlowStep::Serial).await?;
         return Ok(flow.view());
@@ -81,6 +82,7 @@ pub async fn answer(app: &AppState, id: &str, request: &RecoveryAnswer) -> Resul
 pub async fn serial(app: &AppState, id: &str, request: &RecoverySerial) -> Result<FlowView, ApiError> {
     let mut flow = at_step(app, FlowKind::Recovery, id, FlowStep::Serial).await?;
     let rut = flow.rut()?;
+    let _turn = app.attempts.turn(format!("serial:{}", rut.canonical())).await;
     not_locked(app, rut, Kind::Serial).await?;
     let serial = request.parse()?;
     let status = app.verifier.verify(rut, &serial).await.map_err(|error| {

@@ -7,7 +7,7 @@
 use domain::api::{AccountData, Completion, Credentials, FlowKind, FlowStep, FlowView, SecurityForm, UpdateForm};
 use domain::{AddressForm, Comuna, ErrorCode, Mobile};
 
-use super::{FlowState, advance, at_step, create};
+use super::{FlowState, advance, at_step, create, credential_of, still_authenticated};
 use crate::auth::{Provisional, authenticate};
 use crate::http::error::ApiError;
 use crate::outbox::{self, Channel, Event, Vars};
@@ -19,7 +19,8 @@ use crate::store::throttle::{self, Kind};
 pub async fn start(app: &AppState, request: &Credentials) -> Result<FlowView, ApiError> {
     let (rut, cs) = request.parse()?;
     let auth = authenticate(app, rut, &cs, Provisional::Refuse, "update_start").await?;
-    let flow = create(app, FlowKind::Update, FlowStep::Security, Some(rut), FlowState::default()).await?;
+    let state = FlowState { credential: credential_of(&auth.account, false), ..FlowState::default() };
+    let flow = create(app, FlowKind::Update, FlowStep::Security, Some(rut), state).await?;
     let question = auth.account.question.filter(|_| auth.account.answer_hash.is_some());
     Ok(FlowView { question, ..flow.view() })
 }
@@ -31,6 +32,7 @@ async fn account(app: &AppState, rut: &str) -> Result<AccountRow, ApiError> {
 pub async fn security(app: &AppState, id: &str, form: &SecurityForm) -> Result<FlowView, ApiError> {
     let mut flow = at_step(app, FlowKind::Update, id, FlowStep::Security).await?;
     let rut = flow.rut()?.canonical();
+    let _turn = app.attempts.turn(format!("answer:{rut}")).await;
     let now = app.now();
     if let Some(wait) = throttle::locked_for(&app.pool, &rut, Kind::Answer, now).await? {
         return Err(ApiError::Throttled { code: ErrorCode::TooManyAttempts, retry_after: wait });
@@ -91,6 +93,7 @@ pub async fn data(app: &AppState, id: &str, form: &UpdateForm) -> Result<FlowVie
     let now = app.now();
     app.captchas.check(&form.captcha, now).await?.map_err(|code| ApiError::field("captcha", code))?;
     let before = account(app, &rut.canonical()).await?;
+    still_authenticated(&flow, &before)?;
     let after = AccountRow {
         street: Some(address.street),
         street_number: Some(address.number),

@@ -161,14 +161,17 @@ impl Worker {
             _ => {
                 let (status, next) =
                     if outcome == "retry" { ("pending", now + self.backoff(attempt)) } else { ("failed", now) };
+                // A message given up must not keep a working provisional CS in the database either.
+                let body = (status == "failed" && row.event == "provisional_issued").then_some(REDACTED);
                 sqlx::query(
                     "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4, \
-                     lease_owner = NULL, lease_until = NULL WHERE id = $5 AND lease_owner = $6",
+                     body = COALESCE($5, body), lease_owner = NULL, lease_until = NULL WHERE id = $6 AND lease_owner = $7",
                 )
                 .bind(status)
                 .bind(attempt)
                 .bind(next)
                 .bind(&error)
+                .bind(body)
                 .bind(&row.id)
                 .bind(&self.id)
                 .execute(&mut *tx)

@@ -109,3 +109,20 @@ async fn a_wrong_current_clave_does_not_open_the_flow() {
         .await;
     assert_eq!((status, &body["code"]), (StatusCode::NOT_FOUND, &json!("flow_not_found")));
 }
+
+#[tokio::test]
+async fn a_change_flow_dies_when_the_cs_it_was_opened_with_changes() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    // Someone opens a change flow with the CS...
+    let (_, stale) = app.open("change", &json!({ "rut": RUT, "cs": CS })).await;
+    // ...and the owner changes it first.
+    let (status, _) = change(&app, CS, NEW_CS, NEW_CS).await;
+    assert_eq!(status, StatusCode::OK);
+    let captcha = app.captcha().await;
+    let (status, body) = app
+        .step("change", &stale, "new-cs", &json!({ "cs": "Intruso-99", "cs_repeat": "Intruso-99", "captcha": captcha }))
+        .await;
+    assert_eq!((status, &body["code"]), (StatusCode::GONE, &json!("flow_expired")));
+    assert_eq!(app.login(RUT, NEW_CS).await.0, StatusCode::OK);
+}

@@ -63,3 +63,26 @@ async fn malformed_credentials_are_field_errors() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["fields"], json!({ "rut": "rut_check_digit", "cs": "required" }));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_simultaneous_guesses_is_counted_one_by_one() {
+    let app = std::sync::Arc::new(spawn_app().await);
+    app.register_default().await;
+    let guesses: Vec<_> = (0..12)
+        .map(|i| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                app.login(RUT, &format!("guess-{i:04}")).await.1["code"].as_str().unwrap().to_owned()
+            })
+        })
+        .collect();
+    let mut codes = Vec::new();
+    for guess in guesses {
+        codes.push(guess.await.unwrap());
+    }
+    let refused = codes.iter().filter(|c| *c == "invalid_credentials").count();
+    let locked = codes.iter().filter(|c| *c == "account_locked").count();
+    // 4 free failures, the 5th locks, and every later guess waits without being checked.
+    assert_eq!((refused, locked), (4, 8), "{codes:?}");
+    assert_eq!(app.login(RUT, CS).await.1["code"], "account_locked");
+}

@@ -13,7 +13,10 @@ pub fn SuccessDialog(lines: Vec<String>, on_accept: EventHandler<()>) -> Element
                         li { "{line}" }
                     }
                 }
-                button { class: "primary", autofocus: true, onclick: move |_| on_accept.call(()), {tr!("common.accept")} }
+                button { class: "primary", autofocus: true,
+                    // `autofocus` is honoured once per page load: focus the button as the dialog appears.
+                    onmounted: move |e: MountedEvent| async move { let _ = e.set_focus(true).await; },
+                    onclick: move |_| on_accept.call(()), {tr!("common.accept")} }
             }
         }
     }

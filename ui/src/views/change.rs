@@ -88,7 +88,8 @@ pub fn Change() -> Element {
         form { novalidate: true, onsubmit: validate,
             Section { title: t!("change.section_validate").to_string(),
                 RutField { value: rut, status, readonly: validated }
-                Field { id: "current_cs", label: t!("fields.cs_current").to_string(), value: current, status, field: "cs", required: true,
+                Field { id: "current_cs", label: t!("fields.cs_current").to_string(), value: current, status,
+                    field: if validated { "current_cs" } else { "cs" }, required: true,
                     kind: "password", autocomplete: "current-password", readonly: validated }
                 if !validated {
                     Banner { status }

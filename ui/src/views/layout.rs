@@ -72,7 +72,9 @@ fn IdleWarning(kiosk: Kiosk, idle: Signal<u32>) -> Element {
             div { class: "dialog warning", role: "alertdialog", aria_modal: "true", aria_labelledby: "idle-title", aria_describedby: "idle-text",
                 h2 { id: "idle-title", {tr!("common.kiosk_warning_title")} }
                 p { id: "idle-text", {tr!("common.kiosk_warning", seconds = left)} }
-                button { class: "primary", autofocus: true, onclick: move |_| idle.set(0), {tr!("common.kiosk_continue")} }
+                button { class: "primary", autofocus: true,
+                    onmounted: move |e: MountedEvent| async move { let _ = e.set_focus(true).await; },
+                    onclick: move |_| idle.set(0), {tr!("common.kiosk_continue")} }
             }
         }
     }

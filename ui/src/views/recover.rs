@@ -63,8 +63,13 @@ pub fn Recover() -> Element {
     };
 
     // "No recuerdo la respuesta a mi pregunta secreta": the serial number takes the answer's place.
+    let mut forgot_box = forgot;
     let on_forgot = move |on: bool| {
-        if !on || !status.begin() {
+        if !on {
+            return;
+        }
+        if !status.begin() {
+            forgot_box.set(false);
             return;
         }
         let id = flow_id();
@@ -80,7 +85,10 @@ pub fn Recover() -> Element {
                     serial_phase.set(true);
                     flow.set(Some(view));
                 }
-                Err(failure) => status.fail(failure),
+                Err(failure) => {
+                    status.fail(failure);
+                    forgot_box.set(false);
+                }
             }
         });
     };
@@ -190,7 +198,7 @@ pub fn Recover() -> Element {
                 p { class: "label", {tr!("fields.question")} }
                 p { class: "value", id: "question-on-file", {api::text(&format!("questions.{code}"))} }
             }
-            if !serial_phase() {
+            if step == Some(FlowStep::Answer) {
                 Checkbox { id: "forgot", label: t!("recover.forgot").to_string(), checked: forgot, onchange: on_forgot }
             }
         }
@@ -215,23 +223,28 @@ pub fn Recover() -> Element {
                         legend { {tr!("recover.email_correct")} }
                         div { class: "radio",
                             input { id: "email-yes", r#type: "radio", name: "email_correct", checked: email_correct() == Some(true),
+                                disabled: step != Some(FlowStep::Contact), aria_describedby: "email_correct-error",
                                 onchange: move |_| email_correct.set(Some(true)) }
                             label { r#for: "email-yes", {tr!("common.yes")} }
                         }
                         div { class: "radio",
                             input { id: "email-no", r#type: "radio", name: "email_correct", checked: email_correct() == Some(false),
+                                disabled: step != Some(FlowStep::Contact), aria_describedby: "email_correct-error",
                                 onchange: move |_| email_correct.set(Some(false)) }
                             label { r#for: "email-no", {tr!("common.no")} }
                         }
-                        if status.error("email_correct").is_some() {
-                            p { class: "error", {api::message(ErrorCode::Required, None)} }
+                        div { aria_live: "polite",
+                            if status.error("email_correct").is_some() {
+                                p { id: "email_correct-error", class: "error", {api::message(ErrorCode::Required, None)} }
+                            }
                         }
                     }
                     if email_correct() == Some(false) {
                         Field { id: "new_email", label: t!("fields.email_current").to_string(), value: new_email, status, field: "email",
-                            required: true, kind: "email", autocomplete: "email" }
+                            required: true, kind: "email", autocomplete: "email", readonly: step != Some(FlowStep::Contact) }
                         Field { id: "new_mobile", label: t!("fields.mobile_current").to_string(), value: new_mobile, status, field: "mobile",
-                            required: true, kind: "tel", inputmode: "numeric", prefix: "+56 9", maxlength: "8", hint: t!("fields.mobile_hint").to_string() }
+                            required: true, kind: "tel", inputmode: "numeric", prefix: "+56 9", maxlength: "8", hint: t!("fields.mobile_hint").to_string(),
+                            readonly: step != Some(FlowStep::Contact) }
                     }
                 }
                 CaptchaField { captcha, status }
