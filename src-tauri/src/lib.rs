@@ -31,9 +31,7 @@ pub fn run() {
                 .title("Clave Sence")
                 .inner_size(1100.0, 820.0)
                 .min_inner_size(360.0, 560.0)
-                .initialization_script(config.init_script())
-                // Nothing of the webview (form autofill, cache, storage) is kept on disk: only the keyring RUT.
-                .incognito(true);
+                .initialization_script(config.init_script());
             if config.kiosk {
                 window = window.fullscreen(true).decorations(false).resizable(false);
             }
