@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use e2e::{Browser, CAPTCHA, Stack};
+use e2e::{Browser, Stack};
 
 /// Resident memory (KiB) of `pid` and all its descendants.
 fn tree_rss(pid: u32) -> u64 {
@@ -69,18 +69,7 @@ async fn main() {
     b.field("Rut *").await;
     let app_start = start.elapsed();
     b.click_link("Regístrese aquí.").await;
-    b.fill_and_leave("Rut *", "12.345.678-5").await;
-    b.select("Pregunta Secreta *", "MI PAÍS FAVORITO").await;
-    b.fill("Respuesta Secreta *", "Perú").await;
-    b.fill("Dirección Particular *", "Huérfanos").await;
-    b.fill("N° de Dirección Particular *", "1273").await;
-    b.select("Región *", "XIII - Metropolitana de Santiago").await;
-    b.select("Comuna *", "Santiago").await;
-    b.fill("Email *", "juana.perez@example.cl").await;
-    b.fill("Celular *", "98765432").await;
-    b.fill("Clave CS *", "Mapocho#24").await;
-    b.fill("Repetir Clave CS *", "Mapocho#24").await;
-    b.fill("Captcha *", CAPTCHA).await;
+    b.fill_registration("12.345.678-5", "Mapocho#24").await;
     b.click_button("Crear Cuenta").await;
     b.wait_text("Su Clave Sence fue creada correctamente.").await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;

@@ -118,6 +118,26 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
+/// Opens a WebDriver session on the driver at `port`, retrying while the driver starts.
+async fn connect(caps: Value, port: u16, seconds: u64, what: &str) -> Client {
+    let caps: serde_json::Map<String, Value> = caps.as_object().unwrap().clone();
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        match ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return client,
+            Err(error) => {
+                assert!(Instant::now() < deadline, "{what}: {error}");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -144,22 +164,7 @@ impl Browser {
                          "--window-size=1280,1400", format!("--user-data-dir={}", profile.path().display())]
             }
         });
-        let caps: serde_json::Map<String, Value> = caps.as_object().unwrap().clone();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let client = loop {
-            match ClientBuilder::rustls()
-                .unwrap()
-                .capabilities(caps.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await
-            {
-                Ok(client) => break client,
-                Err(error) => {
-                    assert!(Instant::now() < deadline, "chromedriver did not start: {error}");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-            }
-        };
+        let client = connect(caps, port, 30, "chromedriver did not start").await;
         let shots = output_dir().join(name);
         let _ = std::fs::remove_dir_all(&shots);
         std::fs::create_dir_all(&shots).unwrap();
@@ -183,22 +188,7 @@ impl Browser {
         }
         let driver = command.spawn().expect("tauri-driver (cargo xtask setup installs it)");
         let caps = json!({ "browserName": "wry", "tauri:options": { "application": app } });
-        let caps: serde_json::Map<String, Value> = caps.as_object().unwrap().clone();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let client = loop {
-            match ClientBuilder::rustls()
-                .unwrap()
-                .capabilities(caps.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await
-            {
-                Ok(client) => break client,
-                Err(error) => {
-                    assert!(Instant::now() < deadline, "tauri-driver did not start the app: {error}");
-                    tokio::time::sleep(Duration::from_millis(300)).await;
-                }
-            }
-        };
+        let client = connect(caps, port, 60, "tauri-driver did not start the app").await;
         let shots = output_dir().join(name);
         let _ = std::fs::remove_dir_all(&shots);
         std::fs::create_dir_all(&shots).unwrap();
@@ -308,6 +298,23 @@ impl Browser {
     /// The text of the form's message area.
     pub async fn banner(&self) -> String {
         self.wait_for(Locator::Css(".banner"), "banner").await.text().await.unwrap()
+    }
+
+    /// Fills the registration form (§2) for RUT 12.345.678-5 as a citizen does, everything right; the RUT field
+    /// is left to `rut` typed and left (so it formats itself).
+    pub async fn fill_registration(&self, rut: &str, cs: &str) {
+        self.fill_and_leave("Rut *", rut).await;
+        self.select("Pregunta Secreta *", "MI PAÍS FAVORITO").await;
+        self.fill("Respuesta Secreta *", "Perú").await;
+        self.fill("Dirección Particular *", "Huérfanos").await;
+        self.fill("N° de Dirección Particular *", "1273").await;
+        self.select("Región *", "XIII - Metropolitana de Santiago").await;
+        self.select("Comuna *", "Santiago").await;
+        self.fill("Email *", "juana.perez@example.cl").await;
+        self.fill("Celular *", "98765432").await;
+        self.fill("Clave CS *", cs).await;
+        self.fill("Repetir Clave CS *", cs).await;
+        self.fill("Captcha *", CAPTCHA).await;
     }
 
     /// Runs axe-core (WCAG 2.0/2.1/2.2 A and AA) on the page as it is, then saves a screenshot.
