@@ -40,7 +40,7 @@ impl ClaveSence {
             return Err(ErrorCode::CsTooCommon);
         }
         let digits: String = lower.chars().filter(|c| !matches!(c, '.' | '-' | ' ')).collect();
-        if rut.digit_forms().iter().any(|form| *form == digits) {
+        if rut.digit_forms().contains(&digits) {
             return Err(ErrorCode::CsEqualsRut);
         }
         Ok(ClaveSence(SecretString::from(raw)))

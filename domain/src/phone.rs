@@ -23,9 +23,8 @@ fn national_digits(raw: &str) -> Result<String, ErrorCode> {
             _ => return Err(ErrorCode::TextInvalid),
         }
     }
-    if raw.starts_with('+') {
-        digits = digits.strip_prefix("56").ok_or(ErrorCode::TextInvalid)?.to_owned();
-    } else if digits.len() == 11 {
+    // A leading `+` must be Chile's +56; 11 digits without it are 56 + the national number.
+    if raw.starts_with('+') || digits.len() == 11 {
         digits = digits.strip_prefix("56").ok_or(ErrorCode::TextInvalid)?.to_owned();
     }
     Ok(digits)

@@ -80,7 +80,7 @@ mod tests {
         #[test]
         fn display_round_trips(raw in "[A-Z0-9]{9,10}") {
             let serial = SerialNumber::parse(&raw).unwrap_or_else(|_| unreachable!());
-            prop_assert_eq!(SerialNumber::parse(&serial.to_string()), Ok(serial));
+            prop_assert_eq!(SerialNumber::parse(serial.as_ref()), Ok(serial.clone()));
         }
 
         #[test]

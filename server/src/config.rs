@@ -195,12 +195,13 @@ impl Default for Settings {
 
 impl Settings {
     /// Loads the layered configuration.
-    pub fn load() -> Result<Settings, figment::Error> {
+    pub fn load() -> Result<Settings, Box<figment::Error>> {
         let file = std::env::var("CLAVE_CONFIG").unwrap_or_else(|_| "config/clave-sence.toml".into());
         let mut settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
             .merge(Env::prefixed("CLAVE__").split("__"))
-            .extract()?;
+            .extract()
+            .map_err(Box::new)?;
         if let Ok(url) = std::env::var("DATABASE_URL") {
             settings.database_url = Some(url);
         }

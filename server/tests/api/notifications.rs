@@ -244,7 +244,7 @@ async fn two_workers_send_a_thousand_queued_messages_once_each() {
     tx.commit().await.unwrap();
 
     let mut settings = server::Settings::default();
-    settings.notifications.sms.url = format!("{}", app.sms_url());
+    settings.notifications.sms.url = app.sms_url().to_owned();
     settings.notifications.smtp.port = 9;
     settings.notifications.worker.batch = 16;
     let channels = Channels {
