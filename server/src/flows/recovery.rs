@@ -47,6 +47,9 @@ async fn failed(app: &AppState, rut: Rut, kind: Kind, field: &str, code: ErrorCo
 /// Step (4): the RUT and "Validar".
 pub async fn start(app: &AppState, request: &RecoveryStart) -> Result<FlowView, ApiError> {
     let rut = Rut::parse(&request.rut).map_err(|code| ApiError::field("rut", code))?;
+    not_locked(app, rut, Kind::RecoveryStart).await?;
+    // Counted whether or not the RUT has an account, like every other throttle.
+    throttle::fail(&app.pool, &app.policy, &rut.canonical(), Kind::RecoveryStart, app.now()).await?;
     let account = account(app, rut).await?;
     let question = account.question.filter(|_| account.answer_hash.is_some());
     let step = if question.is_some() { FlowStep::Answer } else { FlowStep::Serial };
@@ -159,7 +162,7 @@ pub async fn finish(app: &AppState, id: &str, request: &CaptchaStep) -> Result<F
         notify_replaced(&mut tx, &account, &display_rut, new_email, new_mobile, app.now_ms()).await?;
     }
     // A recovery proves the citizen again: lift the lockouts on this RUT.
-    for kind in [Kind::Login, Kind::Answer, Kind::Serial] {
+    for kind in [Kind::Login, Kind::Answer, Kind::Serial, Kind::RecoveryStart] {
         throttle::clear(&mut *tx, &account.rut, kind).await?;
     }
     flow.state.replacement = None;

@@ -16,6 +16,9 @@ pub enum Kind {
     Answer,
     /// ID card serial numbers (recovery §3.1, §3.2).
     Serial,
+    /// Recoveries started: each shows the masked e-mail of the RUT, so they are limited per RUT
+    /// (SECURITY.md: "throttle it per RUT and per IP").
+    RecoveryStart,
 }
 
 impl Kind {
@@ -24,6 +27,7 @@ impl Kind {
             Kind::Login => "login",
             Kind::Answer => "answer",
             Kind::Serial => "serial",
+            Kind::RecoveryStart => "recovery_start",
         }
     }
 }

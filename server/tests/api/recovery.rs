@@ -246,3 +246,24 @@ async fn a_successful_recovery_unlocks_the_login() {
     app.recover_with_answer(RUT, ANSWER).await;
     assert_eq!(app.login(RUT, CS).await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn recoveries_started_over_and_over_for_one_rut_must_wait() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    for _ in 0..5 {
+        let (status, _) = app.open("recovery", &json!({ "rut": RUT })).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, body) = app.open("recovery", &json!({ "rut": RUT })).await;
+    assert_eq!((status, &body["code"]), (StatusCode::TOO_MANY_REQUESTS, &json!("too_many_attempts")));
+    // The same for a RUT without an account: the answer does not depend on it.
+    for _ in 0..5 {
+        app.open("recovery", &json!({ "rut": "11.111.111-1" })).await;
+    }
+    let (status, _) = app.open("recovery", &json!({ "rut": "11.111.111-1" })).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    app.clock.advance(61);
+    let (status, _) = app.open("recovery", &json!({ "rut": RUT })).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
