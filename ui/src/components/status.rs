@@ -67,6 +67,20 @@ impl FormStatus {
         }
     }
 
+    /// Ends a submit with its answer: `Some` on success, `None` when refused (the refusal is then shown).
+    pub fn settle<R>(&mut self, result: Result<R, Failure>) -> Option<R> {
+        match result {
+            Ok(value) => {
+                self.done();
+                Some(value)
+            }
+            Err(failure) => {
+                self.fail(failure);
+                None
+            }
+        }
+    }
+
     pub fn done(&mut self) {
         self.busy.set(false);
         self.errors.set(FieldErrors::new());

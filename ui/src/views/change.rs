@@ -36,12 +36,8 @@ pub fn Change() -> Element {
             return;
         }
         spawn(async move {
-            match api::post::<_, FlowView>("/api/change", &credentials).await {
-                Ok(view) => {
-                    status.done();
-                    flow.set(Some(view));
-                }
-                Err(failure) => status.fail(failure),
+            if let Some(view) = status.settle(api::post::<_, FlowView>("/api/change", &credentials).await) {
+                flow.set(Some(view));
             }
         });
     };
@@ -66,14 +62,12 @@ pub fn Change() -> Element {
             return;
         }
         spawn(async move {
-            match api::post::<_, FlowView>(&format!("/api/change/{id}/new-cs"), &form).await {
-                Ok(view) => {
-                    status.done();
+            match status.settle(api::post::<_, FlowView>(&format!("/api/change/{id}/new-cs"), &form).await) {
+                Some(view) => {
                     done.set(Some(view.completion.unwrap_or_default()));
                     crate::shell::notify("cs_changed").await;
                 }
-                Err(failure) => {
-                    status.fail(failure);
+                None => {
                     captcha.refresh();
                 }
             }

@@ -64,12 +64,8 @@ fn LoginCheck() -> Element {
         }
         ok.set(false);
         spawn(async move {
-            match api::post::<_, LoginOk>("/api/login", &credentials).await {
-                Ok(_) => {
-                    status.done();
-                    ok.set(true);
-                }
-                Err(failure) => status.fail(failure),
+            if status.settle(api::post::<_, LoginOk>("/api/login", &credentials).await).is_some() {
+                ok.set(true);
             }
         });
     };

@@ -50,14 +50,10 @@ pub fn Recover() -> Element {
             return;
         }
         spawn(async move {
-            match api::post::<_, FlowView>("/api/recovery", &request).await {
-                Ok(view) => {
-                    status.done();
-                    question.set(view.question.clone());
-                    serial_phase.set(view.step == FlowStep::Serial);
-                    flow.set(Some(view));
-                }
-                Err(failure) => status.fail(failure),
+            if let Some(view) = status.settle(api::post::<_, FlowView>("/api/recovery", &request).await) {
+                question.set(view.question.clone());
+                serial_phase.set(view.step == FlowStep::Serial);
+                flow.set(Some(view));
             }
         });
     };
@@ -74,21 +70,13 @@ pub fn Recover() -> Element {
         }
         let id = flow_id();
         spawn(async move {
-            match api::post::<_, FlowView>(
-                &format!("/api/recovery/{id}/answer"),
-                &RecoveryAnswer { answer: String::new(), forgot: true },
-            )
-            .await
-            {
-                Ok(view) => {
-                    status.done();
+            let forgot = RecoveryAnswer { answer: String::new(), forgot: true };
+            match status.settle(api::post::<_, FlowView>(&format!("/api/recovery/{id}/answer"), &forgot).await) {
+                Some(view) => {
                     serial_phase.set(true);
                     flow.set(Some(view));
                 }
-                Err(failure) => {
-                    status.fail(failure);
-                    forgot_box.set(false);
-                }
+                None => forgot_box.set(false),
             }
         });
     };
@@ -105,13 +93,11 @@ pub fn Recover() -> Element {
         }
         let id = flow_id();
         spawn(async move {
-            match api::post::<_, FlowView>(&format!("/api/recovery/{id}/serial"), &request).await {
-                Ok(view) => {
-                    status.done();
-                    masked.set(view.email_masked.clone());
-                    flow.set(Some(view));
-                }
-                Err(failure) => status.fail(failure),
+            if let Some(view) =
+                status.settle(api::post::<_, FlowView>(&format!("/api/recovery/{id}/serial"), &request).await)
+            {
+                masked.set(view.email_masked.clone());
+                flow.set(Some(view));
             }
         });
     };
@@ -160,15 +146,13 @@ pub fn Recover() -> Element {
                 api::post(&format!("/api/recovery/{id}/captcha"), &captcha_step).await
             }
             .await;
-            match result {
-                Ok(view) => {
-                    status.done();
+            match status.settle(result) {
+                Some(view) => {
                     done.set(view.completion);
                     flow.set(Some(view));
                     crate::shell::notify("provisional_sent").await;
                 }
-                Err(failure) => {
-                    status.fail(failure);
+                None => {
                     captcha.refresh();
                 }
             }

@@ -61,13 +61,11 @@ pub fn Register() -> Element {
                 api::post(&format!("/api/registration/{}/form", flow.id), &form).await
             }
             .await;
-            match result {
-                Ok(_) => {
-                    status.done();
+            match status.settle(result) {
+                Some(_) => {
                     done.set(true);
                 }
-                Err(failure) => {
-                    status.fail(failure);
+                None => {
                     captcha.refresh();
                 }
             }

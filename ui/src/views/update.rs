@@ -39,13 +39,9 @@ pub fn Update() -> Element {
             return;
         }
         spawn(async move {
-            match api::post::<_, FlowView>("/api/update", &credentials).await {
-                Ok(view) => {
-                    status.done();
-                    question.set(view.question.clone().unwrap_or_default());
-                    flow.set(Some(view));
-                }
-                Err(failure) => status.fail(failure),
+            if let Some(view) = status.settle(api::post::<_, FlowView>("/api/update", &credentials).await) {
+                question.set(view.question.clone().unwrap_or_default());
+                flow.set(Some(view));
             }
         });
     };
@@ -61,20 +57,18 @@ pub fn Update() -> Element {
         }
         let id = flow_id();
         spawn(async move {
-            match api::post::<_, FlowView>(&format!("/api/update/{id}/security"), &form).await {
-                Ok(view) => {
-                    status.done();
-                    if let Some(data) = &view.data {
-                        address.fill(&data.address);
-                        contacts.email.set(data.email.clone());
-                        contacts.home_phone.set(data.home_phone.clone());
-                        contacts.work_phone.set(data.work_phone.clone());
-                        contacts.mobile.set(data.mobile.clone());
-                        contacts.no_mobile.set(data.mobile.is_empty());
-                    }
-                    flow.set(Some(view));
+            if let Some(view) =
+                status.settle(api::post::<_, FlowView>(&format!("/api/update/{id}/security"), &form).await)
+            {
+                if let Some(data) = &view.data {
+                    address.fill(&data.address);
+                    contacts.email.set(data.email.clone());
+                    contacts.home_phone.set(data.home_phone.clone());
+                    contacts.work_phone.set(data.work_phone.clone());
+                    contacts.mobile.set(data.mobile.clone());
+                    contacts.no_mobile.set(data.mobile.is_empty());
                 }
-                Err(failure) => status.fail(failure),
+                flow.set(Some(view));
             }
         });
     };
@@ -98,14 +92,12 @@ pub fn Update() -> Element {
         }
         let id = flow_id();
         spawn(async move {
-            match api::post::<_, FlowView>(&format!("/api/update/{id}/data"), &form).await {
-                Ok(_) => {
-                    status.done();
+            match status.settle(api::post::<_, FlowView>(&format!("/api/update/{id}/data"), &form).await) {
+                Some(_) => {
                     done.set(true);
                     crate::shell::notify("data_updated").await;
                 }
-                Err(failure) => {
-                    status.fail(failure);
+                None => {
                     captcha.refresh();
                 }
             }
