@@ -80,3 +80,18 @@ pub fn CaptchaField(captcha: CaptchaState, status: FormStatus) -> Element {
         }
     }
 }
+
+/// The end of every flow's last form, as in the guide: the captcha, "(*) Campos obligatorios.", the message
+/// area, the flow's button and "Volver".
+#[component]
+pub fn FinalStep(captcha: CaptchaState, status: FormStatus, label: String) -> Element {
+    rsx! {
+        CaptchaField { captcha, status }
+        p { class: "note", {tr!("common.required_note")} }
+        super::Banner { status }
+        div { class: "buttons",
+            super::SubmitButton { label, status }
+            Link { to: crate::Route::Home {}, class: "button secondary", {tr!("common.back")} }
+        }
+    }
+}

@@ -46,6 +46,18 @@ impl FormStatus {
         true
     }
 
+    /// Starts a submit of a form the `domain` crate parsed: refused fields are shown and nothing is sent;
+    /// false too when a submit is already on its way.
+    pub fn ready<T>(&mut self, parsed: Result<T, FieldErrors>) -> bool {
+        match parsed {
+            Ok(_) => self.begin(),
+            Err(fields) => {
+                self.invalid(fields);
+                false
+            }
+        }
+    }
+
     /// Local validation refused the form: nothing is sent.
     pub fn invalid(&mut self, fields: FieldErrors) {
         self.errors.set(fields);

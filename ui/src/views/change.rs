@@ -9,8 +9,7 @@ use rust_i18n::t;
 use crate::Route;
 use crate::api;
 use crate::components::{
-    Banner, CaptchaField, Field, Important, RutField, Section, SubmitButton, SuccessDialog, use_captcha,
-    use_form_status,
+    Banner, Field, FinalStep, Important, RutField, Section, SubmitButton, SuccessDialog, use_captcha, use_form_status,
 };
 
 #[component]
@@ -28,11 +27,7 @@ pub fn Change() -> Element {
     let validate = move |e: FormEvent| {
         e.prevent_default();
         let credentials = Credentials { rut: rut.peek().clone(), cs: current.peek().clone() };
-        if let Err(fields) = credentials.parse() {
-            status.invalid(fields);
-            return;
-        }
-        if !status.begin() {
+        if !status.ready(credentials.parse()) {
             return;
         }
         spawn(async move {
@@ -99,13 +94,7 @@ pub fn Change() -> Element {
                     Field { id: "new_cs_repeat", label: t!("fields.cs_new_repeat").to_string(), value: cs_repeat, status, field: "cs_repeat",
                         required: true, kind: "password", autocomplete: "new-password" }
                 }
-                CaptchaField { captcha, status }
-                p { class: "note", {tr!("common.required_note")} }
-                Banner { status }
-                div { class: "buttons",
-                    SubmitButton { label: t!("change.submit").to_string(), status }
-                    Link { to: Route::Home {}, class: "button secondary", {tr!("common.back")} }
-                }
+                FinalStep { captcha, status, label: t!("change.submit").to_string() }
             }
         } else {
             div { class: "buttons", Link { to: Route::Home {}, class: "button secondary", {tr!("common.back")} } }

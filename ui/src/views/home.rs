@@ -55,11 +55,7 @@ fn LoginCheck() -> Element {
     let submit = move |e: FormEvent| {
         e.prevent_default();
         let credentials = Credentials { rut: rut.peek().clone(), cs: cs.peek().clone() };
-        if let Err(fields) = credentials.parse() {
-            status.invalid(fields);
-            return;
-        }
-        if !status.begin() {
+        if !status.ready(credentials.parse()) {
             return;
         }
         ok.set(false);

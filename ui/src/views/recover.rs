@@ -12,7 +12,7 @@ use rust_i18n::t;
 use crate::Route;
 use crate::api::{self, Failure};
 use crate::components::{
-    Banner, CaptchaField, Checkbox, Field, Important, RutField, Section, SubmitButton, SuccessDialog, use_captcha,
+    Banner, Checkbox, Field, FinalStep, Important, RutField, Section, SubmitButton, SuccessDialog, use_captcha,
     use_form_status,
 };
 
@@ -84,11 +84,7 @@ pub fn Recover() -> Element {
     let check_serial = move |e: FormEvent| {
         e.prevent_default();
         let request = RecoverySerial { serial: serial.peek().clone() };
-        if let Err(fields) = request.parse() {
-            status.invalid(fields);
-            return;
-        }
-        if !status.begin() {
+        if !status.ready(request.parse()) {
             return;
         }
         let id = flow_id();
@@ -231,13 +227,7 @@ pub fn Recover() -> Element {
                             readonly: step != Some(FlowStep::Contact) }
                     }
                 }
-                CaptchaField { captcha, status }
-                p { class: "note", {tr!("common.required_note")} }
-                Banner { status }
-                div { class: "buttons",
-                    SubmitButton { label: t!("recover.submit").to_string(), status }
-                    Link { to: Route::Home {}, class: "button secondary", {tr!("common.back")} }
-                }
+                FinalStep { captcha, status, label: t!("recover.submit").to_string() }
             }
         } else {
             div { class: "buttons", Link { to: Route::Home {}, class: "button secondary", {tr!("common.back")} } }

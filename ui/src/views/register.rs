@@ -8,8 +8,8 @@ use rust_i18n::t;
 use crate::Route;
 use crate::api::{self, Failure};
 use crate::components::{
-    AddressBlock, Banner, CaptchaField, ContactBlock, Field, Important, QuestionSelect, RutField, Section,
-    SubmitButton, SuccessDialog, use_address, use_captcha, use_contacts, use_form_status,
+    AddressBlock, ContactBlock, Field, FinalStep, Important, QuestionSelect, RutField, Section, SuccessDialog,
+    use_address, use_captcha, use_contacts, use_form_status,
 };
 
 #[component]
@@ -48,11 +48,7 @@ pub fn Register() -> Element {
             cs_repeat: cs_repeat.peek().clone(),
             captcha: captcha.answer(),
         };
-        if let Err(fields) = form.parse() {
-            status.invalid(fields);
-            return;
-        }
-        if !status.begin() {
+        if !status.ready(form.parse()) {
             return;
         }
         spawn(async move {
@@ -94,13 +90,7 @@ pub fn Register() -> Element {
                 Field { id: "cs_repeat", label: t!("fields.cs_repeat").to_string(), value: cs_repeat, status, field: "cs_repeat", required: true,
                     kind: "password", autocomplete: "new-password" }
             }
-            CaptchaField { captcha, status }
-            p { class: "note", {tr!("common.required_note")} }
-            Banner { status }
-            div { class: "buttons",
-                SubmitButton { label: t!("register.submit").to_string(), status }
-                Link { to: Route::Home {}, class: "button secondary", {tr!("common.back")} }
-            }
+            FinalStep { captcha, status, label: t!("register.submit").to_string() }
         }
         if done() {
             SuccessDialog {

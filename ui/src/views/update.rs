@@ -8,7 +8,7 @@ use rust_i18n::t;
 use crate::Route;
 use crate::api;
 use crate::components::{
-    AddressBlock, Banner, CaptchaField, ContactBlock, Field, QuestionSelect, RutField, Section, SubmitButton,
+    AddressBlock, Banner, ContactBlock, Field, FinalStep, QuestionSelect, RutField, Section, SubmitButton,
     SuccessDialog, use_address, use_captcha, use_contacts, use_form_status,
 };
 
@@ -31,11 +31,7 @@ pub fn Update() -> Element {
     let validate = move |e: FormEvent| {
         e.prevent_default();
         let credentials = Credentials { rut: rut.peek().clone(), cs: cs.peek().clone() };
-        if let Err(fields) = credentials.parse() {
-            status.invalid(fields);
-            return;
-        }
-        if !status.begin() {
+        if !status.ready(credentials.parse()) {
             return;
         }
         spawn(async move {
@@ -48,11 +44,7 @@ pub fn Update() -> Element {
     let security = move |e: FormEvent| {
         e.prevent_default();
         let form = SecurityForm { question: question.peek().clone(), answer: answer.peek().clone() };
-        if let Err(fields) = form.parse() {
-            status.invalid(fields);
-            return;
-        }
-        if !status.begin() {
+        if !status.ready(form.parse()) {
             return;
         }
         let id = flow_id();
@@ -83,11 +75,7 @@ pub fn Update() -> Element {
             no_mobile: *contacts.no_mobile.peek(),
             captcha: captcha.answer(),
         };
-        if let Err(fields) = form.parse() {
-            status.invalid(fields);
-            return;
-        }
-        if !status.begin() {
+        if !status.ready(form.parse()) {
             return;
         }
         let id = flow_id();
@@ -141,13 +129,7 @@ pub fn Update() -> Element {
                 Section { title: t!("update.section_contact").to_string(),
                     ContactBlock { contacts, status, email_label: t!("fields.email_current").to_string(), mobile_label: t!("fields.mobile_new").to_string() }
                 }
-                CaptchaField { captcha, status }
-                p { class: "note", {tr!("common.required_note")} }
-                Banner { status }
-                div { class: "buttons",
-                    SubmitButton { label: t!("update.submit").to_string(), status }
-                    Link { to: Route::Home {}, class: "button secondary", {tr!("common.back")} }
-                }
+                FinalStep { captcha, status, label: t!("update.submit").to_string() }
             }
         } else {
             div { class: "buttons", Link { to: Route::Home {}, class: "button secondary", {tr!("common.back")} } }
