@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::channel::{Channel, OutgoingMessage, SendFuture};
 
@@ -26,7 +26,7 @@ impl DevSink {
 }
 
 /// One message as the dev page shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DevMessage {
     pub id: String,
     pub channel: String,
@@ -70,30 +70,12 @@ async fn write(dir: &std::path::Path, path: &std::path::Path, record: &DevMessag
 
 /// Reads the messages written so far, newest first.
 pub async fn read_all(dir: &std::path::Path) -> Vec<DevMessage> {
-    #[derive(serde::Deserialize)]
-    struct Stored {
-        id: String,
-        channel: String,
-        event: String,
-        recipient: String,
-        subject: Option<String>,
-        body: String,
-        at: i64,
-    }
     let mut messages = Vec::new();
     let Ok(mut entries) = tokio::fs::read_dir(dir).await else { return messages };
     while let Ok(Some(entry)) = entries.next_entry().await {
         if let Ok(bytes) = tokio::fs::read(entry.path()).await {
-            if let Ok(s) = serde_json::from_slice::<Stored>(&bytes) {
-                messages.push(DevMessage {
-                    id: s.id,
-                    channel: s.channel,
-                    event: s.event,
-                    recipient: s.recipient,
-                    subject: s.subject,
-                    body: s.body,
-                    at: s.at,
-                });
+            if let Ok(message) = serde_json::from_slice::<DevMessage>(&bytes) {
+                messages.push(message);
             }
         }
     }
