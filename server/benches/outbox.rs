@@ -12,7 +12,7 @@ use server::Settings;
 use server::clock::{Clock, SystemClock};
 use server::outbox::sms_http::HttpSmsChannel;
 use server::outbox::smtp::SmtpChannel;
-use server::outbox::worker::{Channels, OutboxMetrics, Worker};
+use server::outbox::worker::{Channels, Worker};
 use server::outbox::{self, Channel, Event, Vars};
 use tokio::sync::Notify;
 
@@ -22,9 +22,8 @@ const LATENCY_SAMPLES: usize = 100;
 #[tokio::main]
 async fn main() {
     let data = tempfile::tempdir().unwrap();
-    let pool = server::store::connect(&format!("sqlite://{}?mode=rwc", data.path().join("bench.sqlite").display()))
-        .await
-        .unwrap();
+    let url = format!("sqlite://{}?mode=rwc", data.path().join("bench.sqlite").display());
+    let store = server::store::Store::connect(&url, 8).await.unwrap();
     let sink = SmtpSink::new();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut settings = Settings::default();
@@ -37,22 +36,21 @@ async fn main() {
     let wake = Arc::new(Notify::new());
     let worker = Worker::new(
         "bench".into(),
-        pool.clone(),
+        store.clone(),
         channels,
         Arc::new(SystemClock),
         settings.notifications.worker.clone(),
-        Arc::new(OutboxMetrics::default()),
         wake.clone(),
     );
     let vars = Vars(vec![("rut", "12.345.678-5"), ("url", "http://127.0.0.1:8080")]);
 
     // Throughput: a full queue drained by one worker (batch 32, 8 sends at once).
-    let mut tx = pool.begin().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
     for i in 0..THROUGHPUT_MESSAGES {
         let to = format!("persona{i}@example.cl");
         outbox::enqueue(&mut *tx, Channel::Email, Event::CsChanged, &to, &vars, SystemClock.now_ms()).await.unwrap();
     }
-    tx.commit().await.unwrap();
+    server::store::commit(tx).await.unwrap();
     let start = Instant::now();
     while worker.try_execute_round().await.unwrap() > 0 {}
     let elapsed = start.elapsed();
@@ -67,14 +65,14 @@ async fn main() {
 
     // Latency: the worker idles in `run()`; each message is committed, the worker woken, and timed until the
     // sink has it.
-    tokio::spawn(worker.run());
+    tokio::spawn(worker.run(tokio_util::sync::CancellationToken::new()));
     let mut samples = Vec::with_capacity(LATENCY_SAMPLES);
     for i in 0..LATENCY_SAMPLES {
         tokio::time::sleep(Duration::from_millis(20)).await;
         let before = sink.mails().len();
         let start = Instant::now();
         let to = format!("latencia{i}@example.cl");
-        outbox::enqueue(&pool, Channel::Email, Event::CsChanged, &to, &vars, SystemClock.now_ms()).await.unwrap();
+        outbox::enqueue(store.db(), Channel::Email, Event::CsChanged, &to, &vars, SystemClock.now_ms()).await.unwrap();
         wake.notify_one();
         while sink.mails().len() == before {
             tokio::time::sleep(Duration::from_micros(200)).await;

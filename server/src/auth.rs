@@ -1,15 +1,17 @@
 //! RUT + CS authentication, shared by login (for other SENCE platforms) and the first step of change (§4(4))
-//! and update (§5(4)). Failures are counted per RUT whether or not an account exists, and a missing account
-//! costs a hash like a wrong CS, so the answers do not reveal which RUTs have a Clave Sence.
+//! and update (§5(4)). Each guess is counted in the database before its hash is computed
+//! (`store::throttle::reserve`), per RUT whether or not an account exists, and a missing account costs a hash
+//! like a wrong CS, so the answers do not reveal which RUTs have a Clave Sence.
 
 use domain::clave::PresentedClave;
 use domain::{ErrorCode, Rut};
 
-use crate::http::error::ApiError;
+use crate::refusal::Refusal;
 use crate::state::AppState;
-use crate::store::accounts::{self, AccountRow};
+use crate::store::accounts::{self, Account};
 use crate::store::audit;
-use crate::store::throttle::{self, Kind};
+use crate::store::throttle::{self, Kind, Reservation};
+use crate::telemetry::metric;
 
 /// What the provisional CS from a recovery may do here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,8 +23,26 @@ pub enum Provisional {
 }
 
 pub struct Authenticated {
-    pub account: AccountRow,
+    pub account: Account,
     pub via_provisional: bool,
+}
+
+impl Authenticated {
+    /// The hash of the credential that opened this session: if it changes, flows opened with it die.
+    pub fn credential(&self) -> Option<String> {
+        credential_of(&self.account, self.via_provisional)
+    }
+}
+
+/// The hash of the account's CS, or of its provisional CS.
+pub fn credential_of(account: &Account, via_provisional: bool) -> Option<String> {
+    if via_provisional { account.provisional.as_ref().map(|p| p.hash.clone()) } else { account.cs_hash.clone() }
+}
+
+async fn outcome(app: &AppState, rut: Rut, event: &str, outcome: &'static str) -> Result<(), Refusal> {
+    metrics::counter!(metric::LOGINS, "outcome" => outcome).increment(1);
+    audit::record(app.store.db(), app.now(), Some(rut), event, outcome).await?;
+    Ok(())
 }
 
 pub async fn authenticate(
@@ -31,42 +51,88 @@ pub async fn authenticate(
     cs: &PresentedClave,
     provisional: Provisional,
     event: &str,
-) -> Result<Authenticated, ApiError> {
+) -> Result<Authenticated, Refusal> {
     let subject = rut.canonical();
-    let _turn = app.attempts.turn(format!("login:{subject}")).await;
     let now = app.now();
-    if let Some(wait) = throttle::locked_for(&app.pool, &subject, Kind::Login, now).await? {
-        audit::record(&app.pool, now, Some(&subject), event, "locked").await?;
-        return Err(ApiError::Throttled { code: ErrorCode::AccountLocked, retry_after: wait });
-    }
-    let account = accounts::find(&app.pool, &subject).await?;
+    let lock_if_wrong = match throttle::reserve(&app.store, &app.policy, &subject, Kind::Login, now).await? {
+        Reservation::Locked { retry_after } => {
+            outcome(app, rut, event, "locked").await?;
+            return Err(Refusal::Throttled { code: ErrorCode::AccountLocked, retry_after });
+        }
+        Reservation::Granted { lock_if_wrong } => lock_if_wrong,
+    };
+    let account = accounts::find(app.store.db(), rut).await?;
     let cs_hash = account.as_ref().and_then(|a| a.cs_hash.as_deref());
     let cs_ok = app.hasher.verify_or_dummy(cs.expose(), cs_hash).await?;
     if let (true, Some(account)) = (cs_ok, &account) {
-        throttle::clear(&app.pool, &subject, Kind::Login).await?;
-        audit::record(&app.pool, now, Some(&subject), event, "ok").await?;
+        throttle::clear(app.store.db(), &subject, Kind::Login).await?;
+        outcome(app, rut, event, "ok").await?;
         return Ok(Authenticated { account: account.clone(), via_provisional: false });
     }
     // Always a second check (a dummy one without a provisional CS), so timing does not tell which accounts
     // have a recovery pending.
-    let provisional_hash = account.as_ref().and_then(|a| a.provisional_hash.as_deref());
-    let provisional_ok = app.hasher.verify_or_dummy(cs.expose(), provisional_hash).await?;
-    if let Some(account) = account.as_ref().filter(|_| provisional_ok) {
-        let expired = account.provisional_expires_at.is_none_or(|at| at <= now);
-        let outcome = match (expired, provisional) {
-            (true, _) => Err(ErrorCode::ProvisionalExpired),
-            (false, Provisional::Refuse) => Err(ErrorCode::ProvisionalMustChange),
-            (false, Provisional::Accept) => Ok(()),
+    let provisional_key = account.as_ref().and_then(|a| a.provisional.as_ref());
+    let provisional_ok = app.hasher.verify_or_dummy(cs.expose(), provisional_key.map(|p| p.hash.as_str())).await?;
+    if let (true, Some(account), Some(key)) = (provisional_ok, &account, provisional_key) {
+        // A provisional key, even expired, was sent to the owner's contacts: knowing it is no guess.
+        throttle::clear(app.store.db(), &subject, Kind::Login).await?;
+        let refused = match (key.expires_at <= now, provisional) {
+            (true, _) => Some(ErrorCode::ProvisionalExpired),
+            (false, Provisional::Refuse) => Some(ErrorCode::ProvisionalMustChange),
+            (false, Provisional::Accept) => None,
         };
-        audit::record(&app.pool, now, Some(&subject), event, outcome.err().map_or("ok_provisional", ErrorCode::as_str))
-            .await?;
-        outcome.map_err(ApiError::Refused)?;
-        throttle::clear(&app.pool, &subject, Kind::Login).await?;
+        outcome(app, rut, event, refused.map_or("ok_provisional", ErrorCode::as_str)).await?;
+        if let Some(code) = refused {
+            return Err(Refusal::Denied(code));
+        }
         return Ok(Authenticated { account: account.clone(), via_provisional: true });
     }
-    audit::record(&app.pool, now, Some(&subject), event, "invalid_credentials").await?;
-    match throttle::fail(&app.pool, &app.policy, &subject, Kind::Login, now).await? {
-        Some(wait) => Err(ApiError::Throttled { code: ErrorCode::AccountLocked, retry_after: wait }),
-        None => Err(ApiError::Refused(ErrorCode::InvalidCredentials)),
+    outcome(app, rut, event, "invalid_credentials").await?;
+    match lock_if_wrong {
+        Some(wait) => {
+            metrics::counter!(metric::LOCKOUTS, "kind" => "login").increment(1);
+            Err(Refusal::Throttled { code: ErrorCode::AccountLocked, retry_after: wait })
+        }
+        None => Err(Refusal::Denied(ErrorCode::InvalidCredentials)),
     }
+}
+
+/// A wrong guess: the field and the code to show on it.
+pub type Wrong = (&'static str, ErrorCode);
+
+/// Checks one guess of another kind (secret answer, serial number) on `rut`: counted before `check` runs,
+/// cleared when it is right (`Ok(None)`), given back when `check` could not judge it (`Err`). A wrong guess
+/// (`Ok(Some(wrong))`) is refused on its field, or with the wait it triggered.
+pub async fn guess<F, Fut>(app: &AppState, rut: Rut, kind: Kind, check: F) -> Result<(), Refusal>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<Wrong>, Refusal>>,
+{
+    let subject = rut.canonical();
+    let reservation = throttle::reserve(&app.store, &app.policy, &subject, kind, app.now()).await?;
+    let lock_if_wrong = match reservation {
+        Reservation::Locked { retry_after } => {
+            return Err(Refusal::Throttled { code: ErrorCode::TooManyAttempts, retry_after });
+        }
+        Reservation::Granted { lock_if_wrong } => lock_if_wrong,
+    };
+    let wrong = match check().await {
+        Ok(None) => {
+            throttle::clear(app.store.db(), &subject, kind).await?;
+            return Ok(());
+        }
+        Ok(Some(wrong)) => wrong,
+        // Not judged (a service did not answer): the guess does not count.
+        Err(refusal) => {
+            throttle::refund(app.store.db(), &subject, kind, reservation).await?;
+            return Err(refusal);
+        }
+    };
+    Err(match lock_if_wrong {
+        Some(wait) => {
+            metrics::counter!(metric::LOCKOUTS, "kind" => format!("{kind:?}")).increment(1);
+            Refusal::Throttled { code: ErrorCode::TooManyAttempts, retry_after: wait }
+        }
+        None => Refusal::field(wrong.0, wrong.1),
+    })
 }

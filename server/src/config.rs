@@ -1,6 +1,13 @@
 //! Settings, layered: defaults in code, then `config/clave-sence.toml` (or the file in `CLAVE_CONFIG`), then
-//! `CLAVE__SECTION__KEY` environment variables; `DATABASE_URL` overrides the database. The embedded defaults
-//! run a complete system on one machine: SQLite in `./data`, the fake Registro Civil on 127.0.0.1:8091.
+//! `CLAVE__SECTION__KEY` environment variables; `DATABASE_URL` overrides the database.
+//!
+//! Two profiles, chosen by `CLAVE_PROFILE`:
+//! - **production** (the default, what a plain `clave-sence` start is): nothing that only suits a developer's
+//!   machine is accepted; [`Settings::production_problems`] lists what must change, and the server refuses to
+//!   start until the list is empty.
+//! - **dev** (`CLAVE_PROFILE=dev`, used by `cargo xtask run` and the tests): the embedded defaults run a
+//!   complete system on one machine — SQLite in `./data`, the local fakes of the Registro Civil, the SMS
+//!   gateway and the mail relay, the dev sink that shows every message at `/dev/messages`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,15 +17,38 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+/// Which set of rules the settings are held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    Production,
+    Dev,
+}
+
+impl Profile {
+    /// `CLAVE_PROFILE`: `dev`, or anything else (or nothing) for production.
+    pub fn from_env() -> Profile {
+        match std::env::var("CLAVE_PROFILE") {
+            Ok(value) if value.eq_ignore_ascii_case("dev") => Profile::Dev,
+            _ => Profile::Production,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settings {
+    /// Set from `CLAVE_PROFILE`, not from files.
+    #[serde(skip, default = "production")]
+    pub profile: Profile,
     pub http: HttpSettings,
     /// The address citizens open, used in the links of e-mails.
     pub public_url: String,
     /// Folder for the SQLite file and the dev mail sink.
     pub data_dir: PathBuf,
-    /// `sqlite://...` (default: `<data_dir>/clave-sence.sqlite`) or, later, `postgres://...`.
+    /// `sqlite://...` (default: `<data_dir>/clave-sence.sqlite`) or `postgres://...` (several replicas).
     pub database_url: Option<String>,
+    /// Connections this process keeps to the database.
+    pub database_max_connections: u32,
     pub registro_civil: RegistroCivilSettings,
     pub captcha: CaptchaSettings,
     pub security: SecuritySettings,
@@ -105,6 +135,12 @@ pub struct HttpSettings {
     pub ui_dir: PathBuf,
     /// Origins of other pages allowed to call the API: the desktop and phone app's webview.
     pub cors_origins: Vec<String>,
+    /// Proxies (addresses or networks) whose `X-Forwarded-For` names the client; empty: none is believed.
+    pub trusted_proxies: Vec<String>,
+    /// How many replicas of the server share the per-address limit (each allows its share).
+    pub replicas: u32,
+    /// Seconds that in-flight requests get to finish after SIGTERM.
+    pub shutdown_grace_seconds: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -141,19 +177,29 @@ pub struct SecuritySettings {
     pub failure_reset_seconds: i64,
 }
 
+fn production() -> Profile {
+    Profile::Production
+}
+
+/// The development defaults (every service a local fake); see [`Settings::defaults`].
 impl Default for Settings {
     fn default() -> Self {
         Settings {
+            profile: Profile::Dev,
             http: HttpSettings {
                 listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
                 body_limit: 16 * 1024,
                 requests_per_minute_per_ip: 600,
                 ui_dir: PathBuf::from("ui/dist"),
                 cors_origins: vec!["tauri://localhost".into(), "http://tauri.localhost".into()],
+                trusted_proxies: Vec::new(),
+                replicas: 1,
+                shutdown_grace_seconds: 20,
             },
             public_url: "http://127.0.0.1:8080".into(),
             data_dir: PathBuf::from("data"),
             database_url: None,
+            database_max_connections: 16,
             registro_civil: RegistroCivilSettings { url: "http://127.0.0.1:8091".into(), timeout_ms: 5_000 },
             captcha: CaptchaSettings { ttl_seconds: 300, test_answer: None },
             security: SecuritySettings {
@@ -194,18 +240,78 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Loads the layered configuration.
+    /// The defaults of a profile: development runs everything against local fakes; production leaves every
+    /// address of another service empty (it must be configured) and the dev sink off.
+    pub fn defaults(profile: Profile) -> Settings {
+        let mut settings = Settings { profile, ..Settings::default() };
+        if profile == Profile::Production {
+            settings.public_url = String::new();
+            settings.registro_civil.url = String::new();
+            settings.notifications.dev_sink = false;
+            settings.notifications.smtp.host = String::new();
+            settings.notifications.sms.url = String::new();
+        }
+        settings
+    }
+
+    /// Loads the layered configuration for the profile in `CLAVE_PROFILE`.
     pub fn load() -> Result<Settings, Box<figment::Error>> {
+        let profile = Profile::from_env();
         let file = std::env::var("CLAVE_CONFIG").unwrap_or_else(|_| "config/clave-sence.toml".into());
-        let mut settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
+        let mut settings: Settings = Figment::from(Serialized::defaults(Settings::defaults(profile)))
             .merge(Toml::file(file))
             .merge(Env::prefixed("CLAVE__").split("__"))
             .extract()
             .map_err(Box::new)?;
+        settings.profile = profile;
         if let Ok(url) = std::env::var("DATABASE_URL") {
             settings.database_url = Some(url);
         }
         Ok(settings)
+    }
+
+    /// What a production start must not have, each with the setting that fixes it (empty: fine). Checked at
+    /// every start in the production profile.
+    pub fn production_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut problem = |text: &str| problems.push(text.to_owned());
+        if self.notifications.dev_sink {
+            problem(
+                "the dev sink is on: it writes every message, provisional keys included, to disk and shows them at /dev/messages; set CLAVE__NOTIFICATIONS__DEV_SINK=false",
+            );
+        }
+        if self.captcha.test_answer.is_some() {
+            problem(
+                "a test captcha answer is set: every captcha would have a known answer; unset CLAVE__CAPTCHA__TEST_ANSWER",
+            );
+        }
+        match url_scheme_host(&self.public_url) {
+            None => problem("the public URL is missing or not a URL; set CLAVE__PUBLIC_URL=https://…"),
+            Some(("https", _)) => {}
+            Some(("http", host)) if is_loopback(host) => {}
+            Some(_) => problem(
+                "the public URL is not https (citizens would send their Clave Sence in clear); set CLAVE__PUBLIC_URL=https://…",
+            ),
+        }
+        if self.http.cors_origins.iter().any(|o| o.contains('*') || o == "null") {
+            problem(
+                "http.cors_origins has a wildcard or \"null\": list the exact origins of the app's webviews in CLAVE__HTTP__CORS_ORIGINS",
+            );
+        }
+        if self.notifications.smtp.host.trim().is_empty() {
+            problem("no mail relay: set CLAVE__NOTIFICATIONS__SMTP__HOST (and __PORT, __TLS, __USERNAME, __PASSWORD)");
+        } else if self.notifications.smtp.tls == SmtpTls::None && !is_loopback(&self.notifications.smtp.host) {
+            problem("the mail relay is reached without TLS; set CLAVE__NOTIFICATIONS__SMTP__TLS=starttls or tls");
+        }
+        if url_scheme_host(&self.notifications.sms.url).is_none() {
+            problem("no SMS gateway: set CLAVE__NOTIFICATIONS__SMS__URL (and __TOKEN)");
+        } else if self.notifications.sms.token.is_none() {
+            problem("the SMS gateway has no token; set CLAVE__NOTIFICATIONS__SMS__TOKEN");
+        }
+        if url_scheme_host(&self.registro_civil.url).is_none() {
+            problem("no Registro Civil service: set CLAVE__REGISTRO_CIVIL__URL");
+        }
+        problems
     }
 
     /// The database URL in force: the configured one or the SQLite file in the data folder.
@@ -213,5 +319,58 @@ impl Settings {
         self.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", self.data_dir.join("clave-sence.sqlite").display()))
+    }
+}
+
+/// The scheme and host of an absolute `http(s)://` URL.
+fn url_scheme_host(url: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => authority,
+    };
+    (matches!(scheme, "http" | "https") && !host.is_empty()).then_some((scheme, host))
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()) || host == "[::1]"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_defaults_name_every_missing_setting() {
+        let problems = Settings::defaults(Profile::Production).production_problems();
+        for needle in ["PUBLIC_URL", "SMTP__HOST", "SMS__URL", "REGISTRO_CIVIL__URL"] {
+            assert!(problems.iter().any(|p| p.contains(needle)), "{needle} not named: {problems:?}");
+        }
+        assert!(!problems.iter().any(|p| p.contains("DEV_SINK")));
+    }
+
+    #[test]
+    fn development_defaults_are_refused_in_production() {
+        let mut dev = Settings::default();
+        dev.captcha.test_answer = Some("TEST5".into());
+        dev.http.cors_origins.push("*".into());
+        dev.public_url = "http://clave.sence.cl".into();
+        let problems = dev.production_problems().join("\n");
+        for needle in ["DEV_SINK", "TEST_ANSWER", "not https", "wildcard", "SMS__TOKEN"] {
+            assert!(problems.contains(needle), "{needle} not named: {problems}");
+        }
+    }
+
+    #[test]
+    fn a_complete_production_configuration_passes() {
+        let mut settings = Settings::defaults(Profile::Production);
+        settings.public_url = "https://cus.sence.cl".into();
+        settings.registro_civil.url = "https://registro-civil.example/api".into();
+        settings.notifications.smtp.host = "smtp.sence.cl".into();
+        settings.notifications.smtp.tls = SmtpTls::Starttls;
+        settings.notifications.sms.url = "https://sms.example".into();
+        settings.notifications.sms.token = Some(SecretString::from("token"));
+        assert_eq!(settings.production_problems(), Vec::<String>::new());
     }
 }

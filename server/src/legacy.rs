@@ -4,7 +4,9 @@
 use std::io::Read;
 
 use domain::{Email, Mobile, Rut};
-use sqlx::SqlitePool;
+
+use crate::store::Store;
+use crate::store::accounts::{self, Inserted};
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ImportReport {
@@ -14,7 +16,7 @@ pub struct ImportReport {
     pub rejected: Vec<(usize, String)>,
 }
 
-pub async fn import(pool: &SqlitePool, input: impl Read, now: i64) -> anyhow::Result<ImportReport> {
+pub async fn import(store: &Store, input: impl Read, now: i64) -> anyhow::Result<ImportReport> {
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(input);
     let mut report = ImportReport::default();
@@ -41,22 +43,10 @@ pub async fn import(pool: &SqlitePool, input: impl Read, now: i64) -> anyhow::Re
             Ok::<_, String>((rut, email, mobile))
         })();
         match parsed {
-            Ok((rut, email, mobile)) => {
-                let mobile = mobile.map(Mobile::e164);
-                if crate::store::accounts::insert_if_absent(
-                    pool,
-                    &rut.canonical(),
-                    email.as_ref(),
-                    mobile.as_deref(),
-                    now,
-                )
-                .await?
-                {
-                    report.imported += 1;
-                } else {
-                    report.skipped_existing += 1;
-                }
-            }
+            Ok((rut, email, mobile)) => match accounts::insert_legacy(store.db(), rut, &email, mobile, now).await? {
+                Inserted::Created => report.imported += 1,
+                Inserted::RutTaken => report.skipped_existing += 1,
+            },
             Err(reason) => report.rejected.push((line, reason)),
         }
     }

@@ -10,6 +10,7 @@ pub mod flows;
 pub mod http;
 pub mod legacy;
 pub mod outbox;
+pub mod refusal;
 pub mod registro_civil;
 pub mod secrets;
 pub mod startup;

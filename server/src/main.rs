@@ -35,9 +35,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::ImportLegacy { csv } => {
             std::fs::create_dir_all(&settings.data_dir)?;
-            let pool = server::store::connect(&settings.database_url()).await?;
+            let store = server::store::Store::connect(&settings.database_url(), 2).await?;
             let now = server::clock::Clock::now(&server::clock::SystemClock);
-            let report = server::legacy::import(&pool, std::fs::File::open(&csv)?, now).await?;
+            let report = server::legacy::import(&store, std::fs::File::open(&csv)?, now).await?;
             println!(
                 "imported: {}, already present: {}, rejected: {}",
                 report.imported,

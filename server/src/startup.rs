@@ -1,25 +1,29 @@
-//! Building and running the application: `Application::build(settings, deps)` binds the listener (port 0
-//! picks a free one, for tests), opens the database and returns before serving, so callers learn the port.
+//! Building and running the application: `Application::build(settings, deps)` checks the settings against
+//! their profile, opens the store, binds the listener (port 0 picks a free one, for tests) and returns before
+//! serving, so callers learn the port. `run_until_stopped` serves until SIGTERM/Ctrl-C (or forever).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 use crate::captcha::Captchas;
 use crate::clock::{Clock, SystemClock};
-use crate::config::Settings;
-use crate::http::{api_router, rate_limit::IpLimiter};
+use crate::config::{Profile, Settings};
+use crate::http::api_router;
+use crate::http::rate_limit::{IpLimiter, TrustedProxies};
 use crate::outbox::dev_sink::{self, DevSink};
 use crate::outbox::sms_http::HttpSmsChannel;
 use crate::outbox::smtp::SmtpChannel;
-use crate::outbox::worker::{Channels, OutboxMetrics, Worker};
+use crate::outbox::worker::{Channels, Worker};
 use crate::registro_civil::{DocumentVerifier, HttpDocumentVerifier};
 use crate::secrets::Hasher;
 use crate::state::{AppState, Inner};
-use crate::store;
+use crate::store::{self, Store};
 
 /// Parts a caller may replace: the clock (tests move time) and the Registro Civil.
 #[derive(Default)]
@@ -33,6 +37,8 @@ pub struct Application {
     router: axum::Router,
     state: AppState,
     channels: Channels,
+    /// Prefix of this process's outbox worker ids (their leases are handed back at shutdown).
+    instance: String,
 }
 
 /// SMTP and the SMS gateway, each wrapped by the dev sink when it is on.
@@ -54,8 +60,18 @@ fn dev_sink_dir(settings: &Settings) -> std::path::PathBuf {
     settings.data_dir.join("outbox")
 }
 
-/// Refuses the known-answer captcha in release builds without the `test-captcha` feature.
-fn check_test_captcha(settings: &Settings) -> anyhow::Result<()> {
+/// Refuses what the profile does not allow: in production, every development default (with what to change);
+/// in any release build without the `test-captcha` feature, the known-answer captcha.
+fn check_profile(settings: &Settings) -> anyhow::Result<()> {
+    if settings.profile == Profile::Production {
+        let problems = settings.production_problems();
+        if !problems.is_empty() {
+            anyhow::bail!(
+                "refusing to start in production mode:\n  - {}\n(for a developer's machine, start with CLAVE_PROFILE=dev)",
+                problems.join("\n  - ")
+            );
+        }
+    }
     if settings.captcha.test_answer.is_some() {
         if !cfg!(debug_assertions) && !cfg!(feature = "test-captcha") {
             anyhow::bail!(
@@ -69,9 +85,10 @@ fn check_test_captcha(settings: &Settings) -> anyhow::Result<()> {
 
 impl Application {
     pub async fn build(settings: Settings, deps: Dependencies) -> anyhow::Result<Application> {
-        check_test_captcha(&settings)?;
+        check_profile(&settings)?;
+        let trusted = TrustedProxies::parse(&settings.http.trusted_proxies).map_err(anyhow::Error::msg)?;
         std::fs::create_dir_all(&settings.data_dir)?;
-        let pool = store::connect(&settings.database_url()).await?;
+        let store = Store::connect(&settings.database_url(), settings.database_max_connections).await?;
         let clock = deps.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let verifier = match deps.verifier {
             Some(verifier) => verifier,
@@ -84,20 +101,19 @@ impl Application {
         if settings.notifications.dev_sink {
             tracing::warn!(folder = %dev_sink_dir(&settings).display(), "DEV SINK: every message, provisional keys included, is written there and shown at /dev/messages. Disable it in production (CLAVE__NOTIFICATIONS__DEV_SINK=false).");
         }
+        crate::telemetry::prometheus();
         let security = &settings.security;
         let state = AppState::new(Inner {
-            captchas: Captchas::new(pool.clone(), settings.captcha.ttl_seconds, settings.captcha.test_answer.clone()),
+            captchas: Captchas::new(store.clone(), settings.captcha.ttl_seconds, settings.captcha.test_answer.clone()),
             hasher: Hasher::new(security.hash_concurrency, Duration::from_millis(security.hash_wait_ms)),
             policy: security.into(),
             verifier,
             clock: clock.clone(),
-            pool,
+            store,
             settings: settings.clone(),
             outbox_wake: Arc::new(Notify::new()),
-            outbox_metrics: Arc::new(OutboxMetrics::default()),
-            attempts: Default::default(),
         });
-        let limiter = IpLimiter::new(settings.http.requests_per_minute_per_ip, clock);
+        let limiter = IpLimiter::new(settings.http.requests_per_minute_per_ip, settings.http.replicas, trusted, clock);
         let mut router = api_router(state.clone(), limiter);
         if settings.notifications.dev_sink {
             router = router.merge(dev_sink::router(dev_sink_dir(&settings)));
@@ -105,7 +121,8 @@ impl Application {
         let router =
             crate::http::ui::serve(router, &settings.http.ui_dir).layer(tower_http::trace::TraceLayer::new_for_http());
         let listener = TcpListener::bind(settings.http.listen).await?;
-        Ok(Application { listener, router, state, channels })
+        let instance = format!("{}-{}", std::process::id(), crate::secrets::random_id().get(..6).unwrap_or_default());
+        Ok(Application { listener, router, state, channels, instance })
     }
 
     pub fn port(&self) -> u16 {
@@ -121,36 +138,94 @@ impl Application {
         let state = &self.state;
         Worker::new(
             id.to_owned(),
-            state.pool.clone(),
+            state.store.clone(),
             self.channels.clone(),
             state.clock.clone(),
             state.settings.notifications.worker.clone(),
-            state.outbox_metrics.clone(),
             state.outbox_wake.clone(),
         )
     }
 
-    /// Serves until the process ends, with `notifications.worker.count` outbox workers and a janitor that
-    /// purges expired flows and captchas every 10 minutes.
+    /// Serves until the process is told to stop, with `notifications.worker.count` outbox workers and a
+    /// janitor that purges expired flows and captchas every 10 minutes.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let instance = format!("{}-{}", std::process::id(), crate::secrets::random_id().get(..6).unwrap_or_default());
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes, then drains: the listener closes, in-flight requests get
+    /// `http.shutdown_grace_seconds` to finish, workers finish their round and hand back their leases.
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let stopping = CancellationToken::new();
+        let mut workers = tokio::task::JoinSet::new();
         for n in 0..self.state.settings.notifications.worker.count {
-            tokio::spawn(self.worker(&format!("{instance}-{n}")).run());
+            workers.spawn(self.worker(&format!("{}-{n}", self.instance)).run(stopping.clone()));
         }
-        let janitor_state = self.state.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(600));
-            loop {
-                tick.tick().await;
-                let now = janitor_state.now();
-                // Flows are kept a day past expiry so a late "GET" still says `flow_expired`.
-                let flows = store::flows::purge(&janitor_state.pool, now - 86_400).await;
-                let captchas = janitor_state.captchas.purge(now).await;
-                if let (Err(e), _) | (_, Err(e)) = (&flows, &captchas) {
-                    tracing::warn!(error = %e, "janitor failed");
-                }
-            }
+        tokio::spawn(janitor(self.state.clone(), stopping.clone()));
+        let grace = Duration::from_secs(self.state.settings.http.shutdown_grace_seconds);
+        let signalled = stopping.clone();
+        // Nagle's algorithm meeting delayed ACKs costs ~40 ms per small answer: send at once.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
         });
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>()).await
+        let server = axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                stop.await;
+                tracing::info!("stopping: draining in-flight requests");
+                signalled.cancel();
+            });
+        let served = tokio::select! {
+            served = server => served,
+            // In-flight requests that outlive the grace period are dropped.
+            _ = async { stopping.cancelled().await; tokio::time::sleep(grace).await } => Ok(()),
+        };
+        stopping.cancel();
+        let _ = tokio::time::timeout(grace, async { while workers.join_next().await.is_some() {} }).await;
+        match store::outbox::release(self.state.store.db(), &self.instance).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(leases = n, "outbox leases handed back"),
+            Err(error) => tracing::warn!(%error, "could not hand back outbox leases"),
+        }
+        self.state.store.close().await;
+        served
+    }
+}
+
+/// Purges what has expired, every 10 minutes, until stopped.
+async fn janitor(state: AppState, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let now = state.now();
+        // Flows are kept a day past expiry so a late "GET" still says `flow_expired`.
+        let flows = store::flows::purge(state.store.db(), now - 86_400).await;
+        let captchas = state.captchas.purge(now).await;
+        if let (Err(e), _) | (_, Err(e)) = (&flows, &captchas) {
+            tracing::warn!(error = %e, "janitor failed");
+        }
+    }
+}
+
+/// SIGTERM (what service managers and orchestrators send) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
     }
 }

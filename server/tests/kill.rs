@@ -24,6 +24,7 @@ impl Env {
     fn start(&self) -> Child {
         Command::new(env!("CARGO_BIN_EXE_clave-sence"))
             .env("CLAVE_CONFIG", "/nonexistent/clave-sence.toml")
+            .env("CLAVE_PROFILE", "dev")
             .env("CLAVE__HTTP__LISTEN", format!("127.0.0.1:{}", self.port))
             .env("CLAVE__DATA_DIR", self.data.path())
             .env("CLAVE__CAPTCHA__TEST_ANSWER", "TEST5")
@@ -116,13 +117,12 @@ async fn twenty_sigkills_between_the_change_and_its_delivery_lose_nothing() {
     // One more start delivers whatever is left.
     let mut server = env.start();
     env.wait_healthy(&client).await;
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", env.data.path().join("clave-sence.sqlite").display()))
-        .await
-        .unwrap();
+    let url = format!("sqlite://{}", env.data.path().join("clave-sence.sqlite").display());
+    let store = server::store::Store::connect(&url, 1).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let pending: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status <> 'sent'").fetch_one(&db).await.unwrap();
+        let messages = server::store::outbox::all(&store).await.unwrap();
+        let pending = messages.iter().filter(|m| m.status != server::store::outbox::Status::Sent).count();
         if pending == 0 {
             break;
         }
@@ -132,10 +132,12 @@ async fn twenty_sigkills_between_the_change_and_its_delivery_lose_nothing() {
     server.kill().unwrap();
     server.wait().unwrap();
 
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, channel FROM outbox").fetch_all(&db).await.unwrap();
+    let rows = server::store::outbox::all(&store).await.unwrap();
     assert_eq!(rows.len(), 40, "an e-mail and an SMS per change");
-    let sms_ids: HashSet<String> = rows.iter().filter(|(_, c)| c == "sms").map(|(id, _)| id.clone()).collect();
-    let email_ids: HashSet<String> = rows.iter().filter(|(_, c)| c == "email").map(|(id, _)| id.clone()).collect();
+    let ids_of = |channel: server::outbox::Channel| -> HashSet<String> {
+        rows.iter().filter(|m| m.channel == channel).map(|m| m.id.clone()).collect()
+    };
+    let (sms_ids, email_ids) = (ids_of(server::outbox::Channel::Sms), ids_of(server::outbox::Channel::Email));
 
     // SMS: every key delivered to the phone exactly once (the gateway keeps one per key).
     let delivered = sms.delivered();

@@ -146,7 +146,7 @@ async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updat
 async fn a_citizen_recovers_with_the_id_card_serial_number() {
     let _serial = SERIAL.lock();
     let stack = Stack::start().await;
-    server::legacy::import(&stack.pool, "11.111.111-1,pedro.soto@example.cl,+56911112222\n".as_bytes(), 0)
+    server::legacy::import(&stack.store, "11.111.111-1,pedro.soto@example.cl,+56911112222\n".as_bytes(), 0)
         .await
         .unwrap();
     stack.register(RUT, "juana.perez@example.cl", "98765432", "Mapocho#24").await;

@@ -29,7 +29,7 @@ pub fn output_dir() -> PathBuf {
 /// The server and its fakes.
 pub struct Stack {
     pub url: String,
-    pub pool: sqlx::SqlitePool,
+    pub store: server::store::Store,
     pub sms: fakes::sms_gateway::FakeSmsGateway,
     _data: tempfile::TempDir,
 }
@@ -49,7 +49,7 @@ impl Stack {
         let mut settings = server::Settings::default();
         settings.http.listen = "127.0.0.1:0".parse().unwrap();
         settings.http.ui_dir = root().join("ui").join("dist");
-        assert!(settings.http.ui_dir.join("ui_bg.wasm").exists(), "build the UI first: cargo xtask ui");
+        assert!(settings.http.ui_dir.join("index.html").exists(), "build the UI first: cargo xtask ui");
         settings.data_dir = data.path().to_owned();
         settings.registro_civil.url = rc_url;
         settings.captcha.test_answer = Some(CAPTCHA.into());
@@ -58,9 +58,9 @@ impl Stack {
         settings.notifications.worker.poll_ms = 100;
         let app = server::Application::build(settings, server::Dependencies::default()).await.unwrap();
         let url = format!("http://127.0.0.1:{}", app.port());
-        let pool = app.state().pool.clone();
-        tokio::spawn(app.run_until_stopped());
-        Stack { url, pool, sms, _data: data }
+        let store = app.state().store.clone();
+        tokio::spawn(app.run_until(std::future::pending()));
+        Stack { url, store, sms, _data: data }
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Value {

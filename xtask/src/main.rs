@@ -6,6 +6,7 @@
 //!   `N passed, N failed` line.
 //! - `bench`: the benchmarks (outbox throughput and latency).
 
+mod postgres;
 mod setup;
 mod ui;
 
@@ -90,7 +91,14 @@ fn run(args: &[String]) -> Result<()> {
     let bin = target_dir().join("release");
     let mut children = Children(Vec::new());
     children.0.push(Command::new(bin.join("clave-fakes")).current_dir(root()).spawn().context("starting clave-fakes")?);
-    children.0.push(Command::new(bin.join("clave-sence")).current_dir(root()).spawn().context("starting clave-sence")?);
+    // The development profile: local fakes and the dev sink are allowed (a plain start is production).
+    children.0.push(
+        Command::new(bin.join("clave-sence"))
+            .current_dir(root())
+            .env("CLAVE_PROFILE", "dev")
+            .spawn()
+            .context("starting clave-sence")?,
+    );
     wait_for_backend()?;
     if desktop {
         println!("Abriendo la aplicación de escritorio (la versión web sigue en http://127.0.0.1:8080).");
@@ -170,6 +178,22 @@ fn counted(mut command: Command, totals: &mut Totals) -> Result<bool> {
         totals.add_line(&line);
     }
     Ok(child.wait()?.success())
+}
+
+/// The API and notification tests on a throw-away PostgreSQL cluster (each test in a database of its own),
+/// then the multi-replica test (two server processes behind nginx on that cluster).
+fn postgres_tests(totals: &mut Totals) -> Result<bool> {
+    let cluster = postgres::Cluster::start()?;
+    let url = cluster.admin_url();
+    let mut api = cargo();
+    api.args(["test", "-p", "server", "--test", "api"]).env("CLAVE_TEST_POSTGRES", &url);
+    let mut ok = counted(api, totals)?;
+    let mut replicas = cargo();
+    replicas.args(["test", "-p", "server", "--test", "replicas", "--", "--ignored", "--nocapture"]);
+    replicas.env("CLAVE_TEST_POSTGRES", &url);
+    ok &= counted(replicas, totals)?;
+    drop(cluster);
+    Ok(ok)
 }
 
 /// Benchmarks (speed targets live here, never in timed tests): the outbox, then the app against a Tauri
@@ -259,6 +283,8 @@ fn test() -> Result<()> {
     ok &=
         cargo_test(&["--workspace", "--exclude", "ui", "--exclude", "clave-sence-app", "--no-fail-fast"], &mut totals)?;
     ok &= cargo_test(&["-p", "clave-sence-app"], &mut totals)?;
+    println!("== the API and notification suite again on PostgreSQL, and two replicas behind nginx");
+    ok &= postgres_tests(&mut totals)?;
     println!("== desktop window tests (Xvfb, tauri-driver, gnome-keyring)");
     ok &= desktop_tests(&mut totals)?;
     println!("{} passed, {} failed, {} skipped", totals.passed, totals.failed, totals.ignored);

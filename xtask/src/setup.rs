@@ -19,7 +19,7 @@ const BUILD_PACKAGES: &[&str] = &["build-essential", "pkg-config", "curl", "ca-c
 pub const DESKTOP_PACKAGES: &[&str] =
     &["libwebkit2gtk-4.1-dev", "libgtk-3-dev", "librsvg2-dev", "libdbus-1-dev", "file"];
 /// Debian packages the tests need: the browser and its driver; a virtual display, WebKit's WebDriver, a
-/// session bus and a Secret Service for the desktop tests.
+/// session bus and a Secret Service for the desktop tests; PostgreSQL and nginx for the replica tests.
 const TEST_PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
@@ -29,6 +29,8 @@ const TEST_PACKAGES: &[&str] = &[
     "dbus-x11",
     "gnome-keyring",
     "libsecret-tools",
+    "postgresql",
+    "nginx-light",
 ];
 /// tauri-driver, pinned.
 const TAURI_DRIVER: &str = "2.1.0";

@@ -1,11 +1,15 @@
 //! Builds the wasm UI without dioxus-cli: `cargo build --profile wasm-release --target wasm32-unknown-unknown`,
-//! then `wasm-bindgen --target web` into `ui/dist/` with the static files. The server serves that folder; the
-//! desktop shell embeds it.
+//! then `wasm-bindgen --target web` into `ui/dist/assets/<content hash>/` with the static files, and
+//! `ui/dist/index.html` pointing there. Every asset also gets `.br` and `.gz` twins, so the server sends them
+//! compressed without compressing per request; the hash in the path lets it mark them immutable. The server
+//! serves that folder; the desktop shell embeds it.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
 
 use crate::{cargo, root, status, target_dir};
 
@@ -14,24 +18,81 @@ pub fn dist() -> PathBuf {
     root().join("ui").join("dist")
 }
 
+/// Every file below `dir`, sorted (a stable hash).
+fn files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            out.extend(files(&path)?);
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Writes `path.br` (brotli, best) and `path.gz` (gzip, best) beside `path`.
+fn precompress(path: &Path) -> Result<()> {
+    let raw = std::fs::read(path)?;
+    let mut br = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
+        writer.write_all(&raw)?;
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&raw)?;
+    let name = path.file_name().context("file name")?.to_string_lossy().into_owned();
+    std::fs::write(path.with_file_name(format!("{name}.br")), br)?;
+    std::fs::write(path.with_file_name(format!("{name}.gz")), gz.finish()?)?;
+    Ok(())
+}
+
 pub fn build() -> Result<()> {
     println!("== building the UI (wasm)");
     status(cargo().args(["build", "-p", "ui", "--profile", "wasm-release", "--target", "wasm32-unknown-unknown"]))?;
     let wasm = target_dir().join("wasm32-unknown-unknown").join("wasm-release").join("ui.wasm");
     let dist = dist();
-    std::fs::create_dir_all(&dist)?;
+    let staging = root().join("ui").join("dist.staging");
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging)?;
     status(
         Command::new("wasm-bindgen")
             .args(["--target", "web", "--no-typescript", "--out-name", "ui", "--out-dir"])
-            .arg(&dist)
+            .arg(&staging)
             .arg(&wasm),
     )
     .context("wasm-bindgen (installed by `cargo xtask setup`)")?;
-    for entry in std::fs::read_dir(root().join("ui").join("static"))? {
+    let statics = root().join("ui").join("static");
+    for entry in std::fs::read_dir(&statics)? {
         let entry = entry?;
-        std::fs::copy(entry.path(), dist.join(entry.file_name()))?;
+        if entry.file_name() != "index.html" {
+            std::fs::copy(entry.path(), staging.join(entry.file_name()))?;
+        }
     }
-    let size = std::fs::metadata(dist.join("ui_bg.wasm"))?.len();
-    println!("   ui_bg.wasm: {} KiB", size / 1024);
+    let mut hasher = Sha256::new();
+    for file in files(&staging)? {
+        hasher.update(file.strip_prefix(&staging)?.to_string_lossy().as_bytes());
+        hasher.update(std::fs::read(&file)?);
+    }
+    let hash: String = hasher.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect();
+    for file in files(&staging)? {
+        precompress(&file)?;
+    }
+    let _ = std::fs::remove_dir_all(&dist);
+    std::fs::create_dir_all(dist.join("assets"))?;
+    std::fs::rename(&staging, dist.join("assets").join(&hash))?;
+    let index =
+        std::fs::read_to_string(statics.join("index.html"))?.replace("/assets/BUILD/", &format!("/assets/{hash}/"));
+    std::fs::write(dist.join("index.html"), index)?;
+    let wasm = dist.join("assets").join(&hash).join("ui_bg.wasm");
+    let size = |path: PathBuf| std::fs::metadata(path).map(|m| m.len() / 1024).unwrap_or(0);
+    println!(
+        "   assets/{hash}/ui_bg.wasm: {} KiB ({} KiB brotli, {} KiB gzip)",
+        size(wasm.clone()),
+        size(wasm.with_file_name("ui_bg.wasm.br")),
+        size(wasm.with_file_name("ui_bg.wasm.gz"))
+    );
     Ok(())
 }

@@ -1,51 +1,110 @@
 //! Change (§4): RUT + current CS ("Validar"), then the new CS twice and the captcha ("Cambiar Clave").
 //! The current CS may be the provisional one from a recovery: this is its only use.
 
+use domain::ErrorCode;
+use domain::Rut;
 use domain::api::{Completion, Credentials, FlowKind, FlowStep, FlowView, NewClaveForm};
+use serde::{Deserialize, Serialize};
 
-use super::{FlowState, advance, at_step, create, credential_of, still_authenticated};
-use crate::auth::{Provisional, authenticate};
-use crate::http::error::ApiError;
+use super::{Flow, FlowState, advance, bare_view, create, load, wrong_step};
+use crate::auth::{Provisional, authenticate, credential_of};
 use crate::outbox::{self, Channel, Event, Vars};
+use crate::refusal::Refusal;
 use crate::state::AppState;
-use crate::store::{accounts, audit};
+use crate::store::accounts::{self, Account};
+use crate::store::{self, audit};
 
-pub async fn start(app: &AppState, request: &Credentials) -> Result<FlowView, ApiError> {
-    let (rut, cs) = request.parse()?;
-    let auth = authenticate(app, rut, &cs, Provisional::Accept, "change_start").await?;
-    let state = FlowState {
-        via_provisional: auth.via_provisional,
-        credential: credential_of(&auth.account, auth.via_provisional),
-        ..FlowState::default()
-    };
-    Ok(create(app, FlowKind::Change, FlowStep::NewCs, Some(rut), state).await?.view())
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Change {
+    /// Authenticated with `credential` (the hash of the CS, or of the provisional CS, that opened the flow:
+    /// if it changes meanwhile, the flow dies, so a flow opened with a stolen CS ends when the owner changes it).
+    NewCs {
+        rut: Rut,
+        credential: Option<String>,
+        via_provisional: bool,
+    },
+    Done {
+        rut: Rut,
+        completion: Completion,
+    },
 }
 
-pub async fn new_cs(app: &AppState, id: &str, form: &NewClaveForm) -> Result<FlowView, ApiError> {
-    let mut flow = at_step(app, FlowKind::Change, id, FlowStep::NewCs).await?;
-    let rut = flow.rut()?;
+impl FlowState for Change {
+    const KIND: FlowKind = FlowKind::Change;
+
+    fn step(&self) -> FlowStep {
+        match self {
+            Change::NewCs { .. } => FlowStep::NewCs,
+            Change::Done { .. } => FlowStep::Done,
+        }
+    }
+
+    fn rut(&self) -> Option<Rut> {
+        match self {
+            Change::NewCs { rut, .. } | Change::Done { rut, .. } => Some(*rut),
+        }
+    }
+}
+
+fn view(flow: &Flow<Change>) -> FlowView {
+    let completion = match &flow.state {
+        Change::Done { completion, .. } => Some(*completion),
+        Change::NewCs { .. } => None,
+    };
+    FlowView { completion, ..bare_view(flow) }
+}
+
+/// Refuses a flow whose opening credential is no longer the account's.
+pub fn still_authenticated(
+    credential: &Option<String>,
+    account: &Account,
+    via_provisional: bool,
+) -> Result<(), Refusal> {
+    if *credential == credential_of(account, via_provisional) {
+        Ok(())
+    } else {
+        Err(Refusal::Denied(ErrorCode::FlowExpired))
+    }
+}
+
+pub async fn show(app: &AppState, id: &str) -> Result<FlowView, Refusal> {
+    Ok(view(&load::<Change>(app, id).await?))
+}
+
+pub async fn start(app: &AppState, request: &Credentials) -> Result<FlowView, Refusal> {
+    let (rut, cs) = request.parse()?;
+    let auth = authenticate(app, rut, &cs, Provisional::Accept, "change_start").await?;
+    let state = Change::NewCs { rut, credential: auth.credential(), via_provisional: auth.via_provisional };
+    Ok(view(&create(app, app.store.db(), state).await?))
+}
+
+pub async fn new_cs(app: &AppState, id: &str, form: &NewClaveForm) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Change>(app, id).await?;
+    let Change::NewCs { rut, credential, via_provisional } = flow.state.clone() else { return Err(wrong_step()) };
     let cs = form.parse(rut)?;
     let now = app.now();
-    app.captchas.check(&form.captcha, now).await?.map_err(|code| ApiError::field("captcha", code))?;
+    app.captchas.check(&form.captcha, now).await?.map_err(|code| Refusal::field("captcha", code))?;
     let cs_hash = app.hasher.hash(cs.expose()).await?;
-    let account =
-        accounts::find(&app.pool, &rut.canonical()).await?.ok_or_else(|| anyhow::anyhow!("account vanished"))?;
-    still_authenticated(&flow, &account)?;
 
-    let mut tx = app.pool.begin().await?;
-    accounts::set_clave(&mut *tx, &account.rut, &cs_hash, now).await?;
+    let account = accounts::find(app.store.db(), rut)
+        .await?
+        .ok_or_else(|| Refusal::Internal(anyhow::anyhow!("account vanished")))?;
+    still_authenticated(&credential, &account, via_provisional)?;
+    let mut tx = app.store.begin().await?;
+    accounts::set_clave(&mut *tx, rut, &cs_hash, now).await?;
     let display_rut = rut.to_string();
     let vars = Vars(vec![("rut", &display_rut), ("url", app.public_url())]);
-    outbox::enqueue(&mut *tx, Channel::Email, Event::CsChanged, &account.email, &vars, app.now_ms()).await?;
-    if let Some(mobile) = &account.mobile {
-        outbox::enqueue(&mut *tx, Channel::Sms, Event::CsChanged, mobile, &vars, app.now_ms()).await?;
+    outbox::enqueue(&mut *tx, Channel::Email, Event::CsChanged, account.email.as_ref(), &vars, app.now_ms()).await?;
+    if let Some(mobile) = account.mobile {
+        outbox::enqueue(&mut *tx, Channel::Sms, Event::CsChanged, &mobile.e164(), &vars, app.now_ms()).await?;
     }
-    flow.state.completion = Some(Completion { sms: account.mobile.is_some(), email: true });
-    advance(&mut *tx, &mut flow, FlowStep::Done).await?;
-    let outcome = if flow.state.via_provisional { "ok_from_provisional" } else { "ok" };
-    audit::record(&mut *tx, now, Some(&account.rut), "change", outcome).await?;
-    tx.commit().await?;
+    let completion = Completion { sms: account.mobile.is_some(), email: true };
+    advance(&mut *tx, &mut flow, Change::Done { rut, completion }).await?;
+    let outcome = if via_provisional { "ok_from_provisional" } else { "ok" };
+    audit::record(&mut *tx, now, Some(rut), "change", outcome).await?;
+    store::commit(tx).await?;
     app.wake_outbox();
     tracing::info!(rut = ?rut, "CS changed");
-    Ok(flow.view())
+    Ok(view(&flow))
 }

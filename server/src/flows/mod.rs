@@ -1,171 +1,92 @@
 //! The flows of the guide as stored state machines (after Ory Kratos' self-service flows): each has an id,
-//! an expiry and the step it waits for. A request names the step it performs; it is refused unless the flow
-//! is of the right kind, alive, and at exactly that step, and only one request can move a given version of the
-//! flow (optimistic lock), so steps can be neither skipped nor replayed.
+//! an expiry and a state of its kind's own type, an enum of its steps holding exactly the data each step
+//! needs. A request names the step it performs; it is refused unless the flow is of the right kind, alive,
+//! and at exactly that step, and only one request can move a given version of the flow (optimistic lock), so
+//! steps can be neither skipped nor replayed. Nothing lives in process memory: a citizen whose replica dies
+//! continues on another, and `GET /api/<flow>/{id}` redraws the current step after a reload.
 
 pub mod change;
 pub mod recovery;
 pub mod registration;
 pub mod update;
 
-use domain::api::{Completion, FlowKind, FlowStep, FlowView};
+use domain::api::{FlowKind, FlowStep, FlowView};
 use domain::{ErrorCode, Rut};
-use serde::{Deserialize, Serialize};
-use sqlx::SqliteExecutor;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-use crate::http::error::ApiError;
+use crate::refusal::Refusal;
 use crate::secrets::random_id;
 use crate::state::AppState;
-use crate::store::flows::{self as store, FlowRow};
+use crate::store::AnyExecutor;
+use crate::store::flows::{self as table, StoredFlow, Summary};
+use crate::telemetry::metric;
 
-/// How a recovery proved the citizen: secret answer (§3.3) or ID card serial (§3.1, §3.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Proof {
-    Answer,
-    Serial,
-}
-
-/// Data a flow carries from one step to the next.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct FlowState {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub proof: Option<Proof>,
-    /// New e-mail and mobile (E.164) given in recovery when the e-mail on file was wrong.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replacement: Option<(String, String)>,
-    /// Update: a secret question (code) and answer hash to store, for accounts that had none (§3.1 accounts).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub new_secret: Option<(String, String)>,
-    /// The hash of the CS (or provisional CS) that opened a change or update flow: if it changed since, the
-    /// flow is stale and refused, so a flow opened with a stolen CS dies when the owner changes it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub credential: Option<String>,
-    /// Change started with the provisional CS.
-    #[serde(default)]
-    pub via_provisional: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completion: Option<Completion>,
+/// The state type of one kind of flow.
+pub trait FlowState: Serialize + DeserializeOwned + Send + Sync {
+    const KIND: FlowKind;
+    /// The step this state waits for.
+    fn step(&self) -> FlowStep;
+    /// The citizen's RUT, once known.
+    fn rut(&self) -> Option<Rut>;
 }
 
 /// A flow loaded for one request.
-pub struct Flow {
-    pub id: String,
-    pub kind: FlowKind,
-    pub step: FlowStep,
-    pub rut: Option<Rut>,
-    pub state: FlowState,
-    pub version: i64,
-    pub expires_at: i64,
+pub type Flow<S> = StoredFlow<S>;
+
+fn summary<S: FlowState>(state: &S) -> Summary {
+    Summary { step: state.step(), rut: state.rut() }
 }
 
-impl Flow {
-    /// The RUT of a flow past its first step.
-    pub fn rut(&self) -> Result<Rut, ApiError> {
-        self.rut.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("flow {} has no RUT", self.id)))
-    }
-
-    pub fn view(&self) -> FlowView {
-        FlowView {
-            id: self.id.clone(),
-            kind: self.kind,
-            step: self.step,
-            expires_at: self.expires_at,
-            question: None,
-            email_masked: None,
-            data: None,
-            completion: self.state.completion,
-        }
-    }
-}
-
-fn decode(row: FlowRow) -> Result<Flow, ApiError> {
-    let bad = || ApiError::Internal(anyhow::anyhow!("flow {} is corrupt", row.id));
-    Ok(Flow {
-        kind: FlowKind::parse(&row.kind).ok_or_else(bad)?,
-        step: FlowStep::parse(&row.step).ok_or_else(bad)?,
-        rut: row.rut.as_deref().map(Rut::parse).transpose().map_err(|_| bad())?,
-        state: serde_json::from_str(&row.state).map_err(|_| bad())?,
-        version: row.version,
-        expires_at: row.expires_at,
-        id: row.id,
-    })
-}
-
-/// Creates a flow of `kind` at `step`.
-pub async fn create(
-    app: &AppState,
-    kind: FlowKind,
-    step: FlowStep,
-    rut: Option<Rut>,
-    state: FlowState,
-) -> Result<Flow, ApiError> {
+/// Creates a flow in `state`.
+pub async fn create<S: FlowState>(app: &AppState, db: impl AnyExecutor<'_>, state: S) -> Result<Flow<S>, Refusal> {
     let now = app.now();
-    let flow = Flow {
-        id: random_id(),
-        kind,
-        step,
-        rut,
-        state,
-        version: 0,
-        expires_at: now + app.settings.security.flow_ttl_seconds,
-    };
-    let row = FlowRow {
-        id: flow.id.clone(),
-        kind: kind.as_str().to_owned(),
-        step: step.as_str().to_owned(),
-        rut: rut.map(Rut::canonical),
-        state: serde_json::to_string(&flow.state).map_err(anyhow::Error::from)?,
-        version: 0,
-        expires_at: flow.expires_at,
-    };
-    store::insert(&app.pool, &row, now).await?;
+    let flow =
+        StoredFlow { id: random_id(), state, version: 0, expires_at: now + app.settings.security.flow_ttl_seconds };
+    table::insert(db, &flow, S::KIND, summary(&flow.state), now).await?;
+    metrics::counter!(metric::FLOW_STEPS, "kind" => S::KIND.as_str(), "step" => "start").increment(1);
     Ok(flow)
 }
 
-/// Loads a flow of `kind`, whatever its step (for `GET`).
-pub async fn find(app: &AppState, kind: FlowKind, id: &str) -> Result<Flow, ApiError> {
-    let row = store::find(&app.pool, id).await?.ok_or(ApiError::Refused(ErrorCode::FlowNotFound))?;
-    let flow = decode(row)?;
-    if flow.kind != kind {
-        return Err(ApiError::Refused(ErrorCode::FlowNotFound));
-    }
-    if flow.expires_at <= app.now() && flow.step != FlowStep::Done {
-        return Err(ApiError::Refused(ErrorCode::FlowExpired));
+/// Loads a flow of kind `S`, whatever its step; refused when unknown, or expired before it was done.
+pub async fn load<S: FlowState>(app: &AppState, id: &str) -> Result<Flow<S>, Refusal> {
+    let flow = table::find::<S>(app.store.db(), S::KIND, id).await?.ok_or(Refusal::Denied(ErrorCode::FlowNotFound))?;
+    if flow.expires_at <= app.now() && flow.state.step() != FlowStep::Done {
+        return Err(Refusal::Denied(ErrorCode::FlowExpired));
     }
     Ok(flow)
 }
 
-/// Loads a flow of `kind` that must be waiting for `step`.
-pub async fn at_step(app: &AppState, kind: FlowKind, id: &str, step: FlowStep) -> Result<Flow, ApiError> {
-    let flow = find(app, kind, id).await?;
-    if flow.step != step {
-        return Err(ApiError::Refused(ErrorCode::FlowWrongStep));
-    }
-    Ok(flow)
+/// The refusal for a request that names a step the flow is not waiting for.
+pub fn wrong_step() -> Refusal {
+    Refusal::Denied(ErrorCode::FlowWrongStep)
 }
 
-/// The credential an authenticated flow was opened with.
-pub fn credential_of(account: &crate::store::accounts::AccountRow, via_provisional: bool) -> Option<String> {
-    if via_provisional { account.provisional_hash.clone() } else { account.cs_hash.clone() }
-}
-
-/// Refuses a change or update flow whose opening CS is no longer the account's.
-pub fn still_authenticated(flow: &Flow, account: &crate::store::accounts::AccountRow) -> Result<(), ApiError> {
-    if flow.state.credential == credential_of(account, flow.state.via_provisional) {
-        Ok(())
-    } else {
-        Err(ApiError::Refused(ErrorCode::FlowExpired))
+/// Moves `flow` to `next`; refused if another request moved it first.
+pub async fn advance<S: FlowState>(db: impl AnyExecutor<'_>, flow: &mut Flow<S>, next: S) -> Result<(), Refusal> {
+    let from = flow.state.step();
+    let moved = StoredFlow { id: flow.id.clone(), state: next, version: flow.version, expires_at: flow.expires_at };
+    if !table::advance(db, &moved, summary(&moved.state)).await? {
+        return Err(wrong_step());
     }
-}
-
-/// Moves `flow` to `step`, storing its state; refused if another request moved it first.
-pub async fn advance(db: impl SqliteExecutor<'_>, flow: &mut Flow, step: FlowStep) -> Result<(), ApiError> {
-    let state = serde_json::to_string(&flow.state).map_err(anyhow::Error::from)?;
-    if !store::advance(db, &flow.id, flow.version, step.as_str(), &state).await? {
-        return Err(ApiError::Refused(ErrorCode::FlowWrongStep));
+    *flow = StoredFlow { version: flow.version + 1, ..moved };
+    metrics::counter!(metric::FLOW_STEPS, "kind" => S::KIND.as_str(), "step" => from.as_str()).increment(1);
+    if flow.state.step() == FlowStep::Done {
+        metrics::counter!(metric::FLOWS_FINISHED, "kind" => S::KIND.as_str()).increment(1);
     }
-    flow.version += 1;
-    flow.step = step;
     Ok(())
+}
+
+/// The view of a flow with nothing but where it stands; each kind adds what its current step needs.
+pub fn bare_view<S: FlowState>(flow: &Flow<S>) -> FlowView {
+    FlowView {
+        id: flow.id.clone(),
+        kind: S::KIND,
+        step: flow.state.step(),
+        expires_at: flow.expires_at,
+        question: None,
+        email_masked: None,
+        data: None,
+        completion: None,
+    }
 }

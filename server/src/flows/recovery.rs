@@ -12,193 +12,266 @@ use domain::api::{
 };
 use domain::{Email, ErrorCode, Mobile, Rut, SecretAnswer};
 use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
 
-use super::{FlowState, Proof, advance, at_step, create};
-use crate::http::error::ApiError;
+use super::{Flow, FlowState, advance, bare_view, create, load, wrong_step};
+use crate::auth::guess;
 use crate::outbox::{self, Channel, Event, Vars};
+use crate::refusal::Refusal;
 use crate::registro_civil::DocumentStatus;
 use crate::secrets::provisional_clave;
 use crate::state::AppState;
-use crate::store::accounts::{self, AccountRow};
-use crate::store::audit;
-use crate::store::throttle::{self, Kind};
+use crate::store::accounts::{self, Account, ProvisionalKey};
+use crate::store::throttle::{self, Kind, Reservation};
+use crate::store::{self, Connection, audit};
+use crate::telemetry::metric;
 
-async fn account(app: &AppState, rut: Rut) -> Result<AccountRow, ApiError> {
-    accounts::find(&app.pool, &rut.canonical()).await?.ok_or(ApiError::Refused(ErrorCode::AccountNotFound))
+/// How a recovery proved the citizen: secret answer (§3.3) or ID card serial (§3.1, §3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Proof {
+    Answer,
+    Serial,
 }
 
-/// Refuses while `kind` failures lock this RUT.
-async fn not_locked(app: &AppState, rut: Rut, kind: Kind) -> Result<(), ApiError> {
-    match throttle::locked_for(&app.pool, &rut.canonical(), kind, app.now()).await? {
-        Some(wait) => Err(ApiError::Throttled { code: ErrorCode::TooManyAttempts, retry_after: wait }),
-        None => Ok(()),
+/// New e-mail and mobile given when the e-mail on file was wrong (§3.1(7), §3.2(8)).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Replacement {
+    pub email: Email,
+    pub mobile: Mobile,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Recovery {
+    /// A question is on file: its answer, or "No recuerdo la respuesta".
+    Answer {
+        rut: Rut,
+    },
+    /// No question on file, or the answer was forgotten: the ID card's serial number.
+    Serial {
+        rut: Rut,
+    },
+    /// The serial was right: "¿El email es correcto?".
+    Contact {
+        rut: Rut,
+    },
+    /// Proved: the captcha, and "Recuperar Clave".
+    Captcha {
+        rut: Rut,
+        proof: Proof,
+        replacement: Option<Replacement>,
+    },
+    Done {
+        rut: Rut,
+        completion: Completion,
+    },
+}
+
+impl FlowState for Recovery {
+    const KIND: FlowKind = FlowKind::Recovery;
+
+    fn step(&self) -> FlowStep {
+        match self {
+            Recovery::Answer { .. } => FlowStep::Answer,
+            Recovery::Serial { .. } => FlowStep::Serial,
+            Recovery::Contact { .. } => FlowStep::Contact,
+            Recovery::Captcha { .. } => FlowStep::Captcha,
+            Recovery::Done { .. } => FlowStep::Done,
+        }
+    }
+
+    fn rut(&self) -> Option<Rut> {
+        match self {
+            Recovery::Answer { rut }
+            | Recovery::Serial { rut }
+            | Recovery::Contact { rut }
+            | Recovery::Captcha { rut, .. }
+            | Recovery::Done { rut, .. } => Some(*rut),
+        }
     }
 }
 
-/// Counts a failure: the field's refusal, or the wait it triggered.
-async fn failed(app: &AppState, rut: Rut, kind: Kind, field: &str, code: ErrorCode) -> ApiError {
-    match throttle::fail(&app.pool, &app.policy, &rut.canonical(), kind, app.now()).await {
-        Ok(Some(wait)) => ApiError::Throttled { code: ErrorCode::TooManyAttempts, retry_after: wait },
-        Ok(None) => ApiError::field(field, code),
-        Err(error) => error.into(),
-    }
+async fn account(app: &AppState, rut: Rut) -> Result<Account, Refusal> {
+    accounts::find(app.store.db(), rut).await?.ok_or(Refusal::Denied(ErrorCode::AccountNotFound))
 }
 
-/// Step (4): the RUT and "Validar".
-pub async fn start(app: &AppState, request: &RecoveryStart) -> Result<FlowView, ApiError> {
-    let rut = Rut::parse(&request.rut).map_err(|code| ApiError::field("rut", code))?;
-    not_locked(app, rut, Kind::RecoveryStart).await?;
-    // Counted whether or not the RUT has an account, like every other throttle.
-    throttle::fail(&app.pool, &app.policy, &rut.canonical(), Kind::RecoveryStart, app.now()).await?;
-    let account = account(app, rut).await?;
-    let question = account.question.filter(|_| account.answer_hash.is_some());
-    let step = if question.is_some() { FlowStep::Answer } else { FlowStep::Serial };
-    let flow = create(app, FlowKind::Recovery, step, Some(rut), FlowState::default()).await?;
-    audit::record(&app.pool, app.now(), Some(&rut.canonical()), "recovery_start", step.as_str()).await?;
-    Ok(FlowView { question, ..flow.view() })
+/// Everything the UI needs to draw the flow's current step: the question for `answer`, the masked e-mail
+/// for `contact`, the channels used once done.
+async fn view(app: &AppState, flow: &Flow<Recovery>) -> Result<FlowView, Refusal> {
+    let mut view = bare_view(flow);
+    match &flow.state {
+        Recovery::Answer { rut } => {
+            let account = accounts::find(app.store.db(), *rut).await?;
+            view.question = account.and_then(|a| a.secret).map(|s| s.question.code().to_owned());
+        }
+        Recovery::Contact { rut } => {
+            let account = accounts::find(app.store.db(), *rut).await?;
+            view.email_masked = account.map(|a| a.email.masked());
+        }
+        Recovery::Done { completion, .. } => view.completion = Some(*completion),
+        Recovery::Serial { .. } | Recovery::Captcha { .. } => {}
+    }
+    Ok(view)
+}
+
+pub async fn show(app: &AppState, id: &str) -> Result<FlowView, Refusal> {
+    view(app, &load::<Recovery>(app, id).await?).await
+}
+
+/// Step (4): the RUT and "Validar". One transaction: the start is counted (whether or not the RUT has an
+/// account, like every other throttle), and the flow and its audit record are written with it.
+pub async fn start(app: &AppState, request: &RecoveryStart) -> Result<FlowView, Refusal> {
+    let rut = Rut::parse(&request.rut).map_err(|code| Refusal::field("rut", code))?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let reservation = throttle::reserve_in(&mut tx, &app.policy, &rut.canonical(), Kind::RecoveryStart, now).await?;
+    if let Reservation::Locked { retry_after } = reservation {
+        store::commit(tx).await?;
+        return Err(Refusal::Throttled { code: ErrorCode::TooManyAttempts, retry_after });
+    }
+    let Some(account) = accounts::find(&mut *tx, rut).await? else {
+        store::commit(tx).await?;
+        return Err(Refusal::Denied(ErrorCode::AccountNotFound));
+    };
+    let (state, question) = match account.secret {
+        Some(secret) => (Recovery::Answer { rut }, Some(secret.question.code().to_owned())),
+        None => (Recovery::Serial { rut }, None),
+    };
+    let step = state.step();
+    let flow = create(app, &mut *tx, state).await?;
+    audit::record(&mut *tx, now, Some(rut), "recovery_start", step.as_str()).await?;
+    store::commit(tx).await?;
+    Ok(FlowView { question, ..bare_view(&flow) })
 }
 
 /// Answer step (§3.2(5), §3.3(5)): the answer, or "No recuerdo la respuesta a mi pregunta secreta".
-pub async fn answer(app: &AppState, id: &str, request: &RecoveryAnswer) -> Result<FlowView, ApiError> {
-    let mut flow = at_step(app, FlowKind::Recovery, id, FlowStep::Answer).await?;
-    let rut = flow.rut()?;
-    let _turn = app.attempts.turn(format!("answer:{}", rut.canonical())).await;
+pub async fn answer(app: &AppState, id: &str, request: &RecoveryAnswer) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Recovery>(app, id).await?;
+    let Recovery::Answer { rut } = flow.state else { return Err(wrong_step()) };
     if request.forgot {
-        advance(&app.pool, &mut flow, FlowStep::Serial).await?;
-        return Ok(flow.view());
+        advance(app.store.db(), &mut flow, Recovery::Serial { rut }).await?;
+        return view(app, &flow).await;
     }
-    not_locked(app, rut, Kind::Answer).await?;
-    let answer = SecretAnswer::parse(&request.answer).map_err(|code| ApiError::field("answer", code))?;
-    let account = account(app, rut).await?;
-    let right = app.hasher.verify_or_dummy(answer.expose(), account.answer_hash.as_deref()).await?;
-    if !right {
-        audit::record(&app.pool, app.now(), Some(&account.rut), "recovery_answer", "wrong").await?;
-        return Err(failed(app, rut, Kind::Answer, "answer", ErrorCode::AnswerWrong).await);
-    }
-    throttle::clear(&app.pool, &account.rut, Kind::Answer).await?;
-    flow.state.proof = Some(Proof::Answer);
-    advance(&app.pool, &mut flow, FlowStep::Captcha).await?;
-    Ok(flow.view())
+    let answer = SecretAnswer::parse(&request.answer).map_err(|code| Refusal::field("answer", code))?;
+    guess(app, rut, Kind::Answer, || async {
+        let account = accounts::find(app.store.db(), rut).await?;
+        let answer_hash = account.as_ref().and_then(|a| a.secret.as_ref()).map(|s| s.answer_hash.as_str());
+        let right = app.hasher.verify_or_dummy(answer.expose(), answer_hash).await?;
+        if !right {
+            audit::record(app.store.db(), app.now(), Some(rut), "recovery_answer", "wrong").await?;
+        }
+        Ok((!right).then_some(("answer", ErrorCode::AnswerWrong)))
+    })
+    .await?;
+    advance(app.store.db(), &mut flow, Recovery::Captcha { rut, proof: Proof::Answer, replacement: None }).await?;
+    view(app, &flow).await
 }
 
 /// Serial step (§3.1(5), §3.2(6)): "Número de serie cédula de identidad", checked with the Registro Civil.
-pub async fn serial(app: &AppState, id: &str, request: &RecoverySerial) -> Result<FlowView, ApiError> {
-    let mut flow = at_step(app, FlowKind::Recovery, id, FlowStep::Serial).await?;
-    let rut = flow.rut()?;
-    let _turn = app.attempts.turn(format!("serial:{}", rut.canonical())).await;
-    not_locked(app, rut, Kind::Serial).await?;
+pub async fn serial(app: &AppState, id: &str, request: &RecoverySerial) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Recovery>(app, id).await?;
+    let Recovery::Serial { rut } = flow.state else { return Err(wrong_step()) };
     let serial = request.parse()?;
-    let status = app.verifier.verify(rut, &serial).await.map_err(|error| {
-        tracing::warn!(%error, "Registro Civil check failed");
-        ApiError::Refused(ErrorCode::RegistroCivilUnavailable)
-    })?;
-    audit::record(&app.pool, app.now(), Some(&rut.canonical()), "recovery_serial", &format!("{status:?}")).await?;
-    match status {
-        DocumentStatus::NoCoincide => {
-            return Err(failed(app, rut, Kind::Serial, "serial", ErrorCode::SerialMismatch).await);
+    guess(app, rut, Kind::Serial, || async {
+        let started = std::time::Instant::now();
+        let status = app.verifier.verify(rut, &serial).await;
+        let outcome = match &status {
+            Ok(status) => status.as_str(),
+            Err(_) => "unavailable",
+        };
+        metrics::histogram!(metric::REGISTRO_CIVIL, "outcome" => outcome).record(started.elapsed().as_secs_f64());
+        audit::record(app.store.db(), app.now(), Some(rut), "recovery_serial", outcome).await?;
+        match status {
+            Ok(DocumentStatus::Vigente) => Ok(None),
+            Ok(DocumentStatus::NoCoincide) => Ok(Some(("serial", ErrorCode::SerialMismatch))),
+            Ok(DocumentStatus::NoVigente) => Ok(Some(("serial", ErrorCode::DocumentNotVigente))),
+            Err(error) => {
+                tracing::warn!(%error, "Registro Civil check failed");
+                Err(Refusal::Denied(ErrorCode::RegistroCivilUnavailable))
+            }
         }
-        DocumentStatus::NoVigente => return Err(ApiError::field("serial", ErrorCode::DocumentNotVigente)),
-        DocumentStatus::Vigente => {}
-    }
-    throttle::clear(&app.pool, &rut.canonical(), Kind::Serial).await?;
-    let account = account(app, rut).await?;
-    flow.state.proof = Some(Proof::Serial);
-    advance(&app.pool, &mut flow, FlowStep::Contact).await?;
-    Ok(FlowView { email_masked: Some(masked_email(&account)), ..flow.view() })
-}
-
-fn masked_email(account: &AccountRow) -> String {
-    Email::parse(&account.email).map(|e| e.masked()).unwrap_or_else(|_| "****".into())
+    })
+    .await?;
+    advance(app.store.db(), &mut flow, Recovery::Contact { rut }).await?;
+    view(app, &flow).await
 }
 
 /// Contact step (§3.1(6)–(7), §3.2(7)–(8)): "¿El email es correcto?" Sí, or No with new e-mail and mobile.
-pub async fn contact(app: &AppState, id: &str, request: &RecoveryContact) -> Result<FlowView, ApiError> {
-    let mut flow = at_step(app, FlowKind::Recovery, id, FlowStep::Contact).await?;
-    let replacement = request.parse()?;
-    flow.state.replacement = replacement.map(|r| (r.email.to_string(), r.mobile.e164()));
-    advance(&app.pool, &mut flow, FlowStep::Captcha).await?;
-    Ok(flow.view())
+pub async fn contact(app: &AppState, id: &str, request: &RecoveryContact) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Recovery>(app, id).await?;
+    let Recovery::Contact { rut } = flow.state else { return Err(wrong_step()) };
+    let replacement = request.parse()?.map(|r| Replacement { email: r.email, mobile: r.mobile });
+    advance(app.store.db(), &mut flow, Recovery::Captcha { rut, proof: Proof::Serial, replacement }).await?;
+    view(app, &flow).await
 }
 
 /// Last step: the captcha and "Recuperar Clave" (§3.1(8), §3.2(6)/(8), §3.3(6)).
-pub async fn finish(app: &AppState, id: &str, request: &CaptchaStep) -> Result<FlowView, ApiError> {
-    let mut flow = at_step(app, FlowKind::Recovery, id, FlowStep::Captcha).await?;
+pub async fn finish(app: &AppState, id: &str, request: &CaptchaStep) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Recovery>(app, id).await?;
+    let Recovery::Captcha { rut, replacement, .. } = flow.state.clone() else { return Err(wrong_step()) };
     let now = app.now();
-    app.captchas.check(&request.captcha, now).await?.map_err(|code| ApiError::field("captcha", code))?;
-    let rut = flow.rut()?;
-    let account = account(app, rut).await?;
+    app.captchas.check(&request.captcha, now).await?.map_err(|code| Refusal::field("captcha", code))?;
     let clave = provisional_clave();
-    let provisional_hash = app.hasher.hash(clave.expose_secret()).await?;
-    let ttl = app.settings.security.provisional_ttl_seconds;
-
-    let mut tx = app.pool.begin().await?;
-    let replacement = flow.state.replacement.clone();
-    accounts::set_provisional(
-        &mut *tx,
-        &account.rut,
-        &provisional_hash,
-        now + ttl,
-        replacement.as_ref().map(|(e, m)| (e.as_str(), m.as_str())),
-        now,
-    )
-    .await?;
+    let key = ProvisionalKey {
+        hash: app.hasher.hash(clave.expose_secret()).await?,
+        expires_at: now + app.settings.security.provisional_ttl_seconds,
+    };
+    // Reads before the transaction: on SQLite a transaction that reads first cannot wait for the writer lock.
+    let account = account(app, rut).await?;
+    let mut tx = app.store.begin().await?;
+    let replaced = replacement.as_ref().map(|r| (&r.email, r.mobile));
+    accounts::set_provisional(&mut *tx, rut, &key, replaced, now).await?;
     let (email, mobile) = match &replacement {
-        Some((email, mobile)) => (email.clone(), Some(mobile.clone())),
-        None => (account.email.clone(), account.mobile.clone()),
+        Some(r) => (r.email.clone(), Some(r.mobile)),
+        None => (account.email.clone(), account.mobile),
     };
     let display_rut = rut.to_string();
-    let hours = (ttl / 3600).max(1).to_string();
+    let hours = (app.settings.security.provisional_ttl_seconds / 3600).max(1).to_string();
     let vars = Vars(vec![
         ("clave", clave.expose_secret()),
         ("rut", &display_rut),
         ("hours", &hours),
         ("url", app.public_url()),
     ]);
-    if let Some(mobile) = &mobile {
-        outbox::enqueue(&mut *tx, Channel::Sms, Event::ProvisionalIssued, mobile, &vars, app.now_ms()).await?;
+    if let Some(mobile) = mobile {
+        outbox::enqueue(&mut *tx, Channel::Sms, Event::ProvisionalIssued, &mobile.e164(), &vars, app.now_ms()).await?;
     }
-    outbox::enqueue(&mut *tx, Channel::Email, Event::ProvisionalIssued, &email, &vars, app.now_ms()).await?;
-    if let Some((new_email, new_mobile)) = &replacement {
-        notify_replaced(&mut tx, &account, &display_rut, new_email, new_mobile, app.now_ms()).await?;
+    outbox::enqueue(&mut *tx, Channel::Email, Event::ProvisionalIssued, email.as_ref(), &vars, app.now_ms()).await?;
+    if let Some(replacement) = &replacement {
+        notify_replaced(&mut tx, &account, &display_rut, replacement, app.now_ms()).await?;
     }
     // A recovery proves the citizen again: lift the lockouts on this RUT.
-    for kind in [Kind::Login, Kind::Answer, Kind::Serial, Kind::RecoveryStart] {
-        throttle::clear(&mut *tx, &account.rut, kind).await?;
+    for kind in Kind::ALL {
+        throttle::clear(&mut *tx, &rut.canonical(), kind).await?;
     }
-    flow.state.replacement = None;
-    flow.state.completion = Some(Completion { sms: mobile.is_some(), email: true });
-    advance(&mut *tx, &mut flow, FlowStep::Done).await?;
-    audit::record(
-        &mut *tx,
-        now,
-        Some(&account.rut),
-        "recovery",
-        if replacement.is_some() { "ok_contact_replaced" } else { "ok" },
-    )
-    .await?;
-    tx.commit().await?;
+    let completion = Completion { sms: mobile.is_some(), email: true };
+    advance(&mut *tx, &mut flow, Recovery::Done { rut, completion }).await?;
+    let outcome = if replacement.is_some() { "ok_contact_replaced" } else { "ok" };
+    audit::record(&mut *tx, now, Some(rut), "recovery", outcome).await?;
+    store::commit(tx).await?;
     app.wake_outbox();
     tracing::info!(rut = ?rut, sms = mobile.is_some(), "provisional CS issued");
-    Ok(flow.view())
+    view(app, &flow).await
 }
 
-/// Tells the old e-mail and mobile that recovery replaced them (takeover warning; SECURITY.md).
+/// Tells the old e-mail and mobile that recovery replaced them (takeover warning).
 async fn notify_replaced(
-    tx: &mut sqlx::SqliteConnection,
-    account: &AccountRow,
+    tx: &mut Connection,
+    account: &Account,
     display_rut: &str,
-    new_email: &str,
-    new_mobile: &str,
+    replacement: &Replacement,
     now_ms: i64,
-) -> Result<(), ApiError> {
-    let email_masked = Email::parse(new_email).map(|e| e.masked()).unwrap_or_default();
-    let mobile_masked = Mobile::parse(new_mobile).map(|m| m.masked()).unwrap_or_default();
+) -> Result<(), Refusal> {
+    let email_masked = replacement.email.masked();
+    let mobile_masked = replacement.mobile.masked();
     let vars = Vars(vec![("rut", display_rut), ("new_email", &email_masked), ("new_mobile", &mobile_masked)]);
-    if !account.email.eq_ignore_ascii_case(new_email) {
-        outbox::enqueue(&mut *tx, Channel::Email, Event::ContactReplaced, &account.email, &vars, now_ms).await?;
+    if !account.email.as_ref().eq_ignore_ascii_case(replacement.email.as_ref()) {
+        outbox::enqueue(&mut *tx, Channel::Email, Event::ContactReplaced, account.email.as_ref(), &vars, now_ms)
+            .await?;
     }
-    if let Some(old_mobile) = account.mobile.as_ref().filter(|old| *old != new_mobile) {
-        outbox::enqueue(&mut *tx, Channel::Sms, Event::ContactReplaced, old_mobile, &vars, now_ms).await?;
+    if let Some(old_mobile) = account.mobile.filter(|old| *old != replacement.mobile) {
+        outbox::enqueue(&mut *tx, Channel::Sms, Event::ContactReplaced, &old_mobile.e164(), &vars, now_ms).await?;
     }
     Ok(())
 }

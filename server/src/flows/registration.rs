@@ -1,58 +1,87 @@
 //! Registration (§2): one form with every field, the captcha, and "Crear Cuenta".
 
-use domain::ErrorCode;
 use domain::api::{Completion, FlowKind, FlowStep, FlowView, RegisterForm};
+use domain::{ErrorCode, Rut};
+use serde::{Deserialize, Serialize};
 
-use super::{FlowState, advance, at_step, create};
-use crate::http::error::ApiError;
+use super::{Flow, FlowState, advance, bare_view, create, load, wrong_step};
+use crate::refusal::Refusal;
 use crate::state::AppState;
-use crate::store::accounts::{self, AccountRow};
-use crate::store::{audit, is_unique_violation};
+use crate::store::accounts::{self, Account, Inserted, Origin, SecretOnFile};
+use crate::store::{self, audit};
 
-pub async fn start(app: &AppState) -> Result<FlowView, ApiError> {
-    Ok(create(app, FlowKind::Registration, FlowStep::Form, None, FlowState::default()).await?.view())
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Registration {
+    /// Waiting for the form.
+    Form,
+    Done {
+        rut: Rut,
+    },
 }
 
-pub async fn submit(app: &AppState, id: &str, form: &RegisterForm) -> Result<FlowView, ApiError> {
-    let mut flow = at_step(app, FlowKind::Registration, id, FlowStep::Form).await?;
+impl FlowState for Registration {
+    const KIND: FlowKind = FlowKind::Registration;
+
+    fn step(&self) -> FlowStep {
+        match self {
+            Registration::Form => FlowStep::Form,
+            Registration::Done { .. } => FlowStep::Done,
+        }
+    }
+
+    fn rut(&self) -> Option<Rut> {
+        match self {
+            Registration::Form => None,
+            Registration::Done { rut } => Some(*rut),
+        }
+    }
+}
+
+fn view(flow: &Flow<Registration>) -> FlowView {
+    let completion = matches!(flow.state, Registration::Done { .. }).then(Completion::default);
+    FlowView { completion, ..bare_view(flow) }
+}
+
+pub async fn start(app: &AppState) -> Result<FlowView, Refusal> {
+    Ok(view(&create(app, app.store.db(), Registration::Form).await?))
+}
+
+pub async fn show(app: &AppState, id: &str) -> Result<FlowView, Refusal> {
+    Ok(view(&load::<Registration>(app, id).await?))
+}
+
+pub async fn submit(app: &AppState, id: &str, form: &RegisterForm) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Registration>(app, id).await?;
+    let Registration::Form = flow.state else { return Err(wrong_step()) };
     // Fields first: a form with mistakes keeps its captcha for the next try.
     let new = form.parse()?;
     let now = app.now();
-    app.captchas.check(&form.captcha, now).await?.map_err(|code| ApiError::field("captcha", code))?;
-    let rut = new.rut.canonical();
+    app.captchas.check(&form.captcha, now).await?.map_err(|code| Refusal::field("captcha", code))?;
     // Cheap early answer; the primary key still decides under concurrency.
-    if accounts::exists(&app.pool, &rut).await? {
-        return Err(ApiError::Refused(ErrorCode::RutAlreadyRegistered));
+    if accounts::exists(app.store.db(), new.rut).await? {
+        return Err(Refusal::Denied(ErrorCode::RutAlreadyRegistered));
     }
     let cs_hash = app.hasher.hash(new.cs.expose()).await?;
     let answer_hash = app.hasher.hash(new.answer.expose()).await?;
-    let row = AccountRow {
-        rut: rut.clone(),
+    let account = Account {
+        rut: new.rut,
         cs_hash: Some(cs_hash),
-        question: Some(new.question.code().to_owned()),
-        answer_hash: Some(answer_hash),
-        street: Some(new.address.street),
-        street_number: Some(new.address.number),
-        block: new.address.block,
-        apartment: new.address.apartment,
-        comuna: Some(new.address.comuna.code().to_owned()),
-        email: new.contacts.email.to_string(),
-        home_phone: new.contacts.home_phone.map(|p| p.to_string()),
-        work_phone: new.contacts.work_phone.map(|p| p.to_string()),
-        mobile: new.contacts.mobile.map(|m| m.e164()),
-        provisional_hash: None,
-        provisional_expires_at: None,
+        secret: Some(SecretOnFile { question: new.question, answer_hash }),
+        address: Some(new.address),
+        email: new.contacts.email,
+        home_phone: new.contacts.home_phone,
+        work_phone: new.contacts.work_phone,
+        mobile: new.contacts.mobile,
+        provisional: None,
     };
-    let mut tx = app.pool.begin().await?;
-    match accounts::insert(&mut *tx, &row, "registration", now).await {
-        Err(error) if is_unique_violation(&error) => return Err(ApiError::Refused(ErrorCode::RutAlreadyRegistered)),
-        other => other?,
+    let mut tx = app.store.begin().await?;
+    if accounts::insert(&mut *tx, &account, Origin::Registration, now).await? == Inserted::RutTaken {
+        return Err(Refusal::Denied(ErrorCode::RutAlreadyRegistered));
     }
-    flow.rut = Some(new.rut);
-    flow.state.completion = Some(Completion::default());
-    advance(&mut *tx, &mut flow, FlowStep::Done).await?;
-    audit::record(&mut *tx, now, Some(&rut), "registration", "ok").await?;
-    tx.commit().await?;
+    advance(&mut *tx, &mut flow, Registration::Done { rut: new.rut }).await?;
+    audit::record(&mut *tx, now, Some(new.rut), "registration", "ok").await?;
+    store::commit(tx).await?;
     tracing::info!(rut = ?new.rut, "account registered");
-    Ok(flow.view())
+    Ok(view(&flow))
 }

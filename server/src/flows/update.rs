@@ -5,125 +5,165 @@
 //! Usted pueda modificar sus datos personales"); accounts without one (imported, §3.1) set it here.
 
 use domain::api::{AccountData, Completion, Credentials, FlowKind, FlowStep, FlowView, SecurityForm, UpdateForm};
-use domain::{AddressForm, Comuna, ErrorCode, Mobile};
+use domain::{ErrorCode, Mobile, Rut, SecretQuestion};
+use serde::{Deserialize, Serialize};
 
-use super::{FlowState, advance, at_step, create, credential_of, still_authenticated};
-use crate::auth::{Provisional, authenticate};
-use crate::http::error::ApiError;
+use super::change::still_authenticated;
+use super::{Flow, FlowState, advance, bare_view, create, load, wrong_step};
+use crate::auth::{Provisional, authenticate, guess};
 use crate::outbox::{self, Channel, Event, Vars};
+use crate::refusal::Refusal;
 use crate::state::AppState;
-use crate::store::accounts::{self, AccountRow};
-use crate::store::audit;
-use crate::store::throttle::{self, Kind};
+use crate::store::accounts::{self, Account, SecretOnFile};
+use crate::store::throttle::Kind;
+use crate::store::{self, audit};
 
-pub async fn start(app: &AppState, request: &Credentials) -> Result<FlowView, ApiError> {
+/// A secret question and answer hash to store, for accounts that had none.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewSecret {
+    pub question: SecretQuestion,
+    pub answer_hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Update {
+    /// Authenticated with `credential` (see `Change::NewCs`): the secret question.
+    Security {
+        rut: Rut,
+        credential: Option<String>,
+    },
+    /// The address and contacts; `new_secret` is stored with them.
+    Data {
+        rut: Rut,
+        credential: Option<String>,
+        new_secret: Option<NewSecret>,
+    },
+    Done {
+        rut: Rut,
+        completion: Completion,
+    },
+}
+
+impl FlowState for Update {
+    const KIND: FlowKind = FlowKind::Update;
+
+    fn step(&self) -> FlowStep {
+        match self {
+            Update::Security { .. } => FlowStep::Security,
+            Update::Data { .. } => FlowStep::Data,
+            Update::Done { .. } => FlowStep::Done,
+        }
+    }
+
+    fn rut(&self) -> Option<Rut> {
+        match self {
+            Update::Security { rut, .. } | Update::Data { rut, .. } | Update::Done { rut, .. } => Some(*rut),
+        }
+    }
+}
+
+async fn account(app: &AppState, rut: Rut) -> Result<Account, Refusal> {
+    accounts::find(app.store.db(), rut).await?.ok_or_else(|| Refusal::Internal(anyhow::anyhow!("account vanished")))
+}
+
+/// Everything the UI needs for the current step: the question on file, the data on file to prefill §5(5).
+async fn view(app: &AppState, flow: &Flow<Update>) -> Result<FlowView, Refusal> {
+    let mut view = bare_view(flow);
+    match &flow.state {
+        Update::Security { rut, .. } => {
+            view.question = account(app, *rut).await?.secret.map(|s| s.question.code().to_owned());
+        }
+        Update::Data { rut, .. } => view.data = Some(on_file(&account(app, *rut).await?)),
+        Update::Done { completion, .. } => view.completion = Some(*completion),
+    }
+    Ok(view)
+}
+
+pub async fn show(app: &AppState, id: &str) -> Result<FlowView, Refusal> {
+    view(app, &load::<Update>(app, id).await?).await
+}
+
+pub async fn start(app: &AppState, request: &Credentials) -> Result<FlowView, Refusal> {
     let (rut, cs) = request.parse()?;
     let auth = authenticate(app, rut, &cs, Provisional::Refuse, "update_start").await?;
-    let state = FlowState { credential: credential_of(&auth.account, false), ..FlowState::default() };
-    let flow = create(app, FlowKind::Update, FlowStep::Security, Some(rut), state).await?;
-    let question = auth.account.question.filter(|_| auth.account.answer_hash.is_some());
-    Ok(FlowView { question, ..flow.view() })
+    let flow = create(app, app.store.db(), Update::Security { rut, credential: auth.credential() }).await?;
+    let question = auth.account.secret.map(|s| s.question.code().to_owned());
+    Ok(FlowView { question, ..bare_view(&flow) })
 }
 
-async fn account(app: &AppState, rut: &str) -> Result<AccountRow, ApiError> {
-    Ok(accounts::find(&app.pool, rut).await?.ok_or_else(|| anyhow::anyhow!("account vanished"))?)
-}
-
-pub async fn security(app: &AppState, id: &str, form: &SecurityForm) -> Result<FlowView, ApiError> {
-    let mut flow = at_step(app, FlowKind::Update, id, FlowStep::Security).await?;
-    let rut = flow.rut()?.canonical();
-    let _turn = app.attempts.turn(format!("answer:{rut}")).await;
-    let now = app.now();
-    if let Some(wait) = throttle::locked_for(&app.pool, &rut, Kind::Answer, now).await? {
-        return Err(ApiError::Throttled { code: ErrorCode::TooManyAttempts, retry_after: wait });
-    }
+pub async fn security(app: &AppState, id: &str, form: &SecurityForm) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Update>(app, id).await?;
+    let Update::Security { rut, credential } = flow.state.clone() else { return Err(wrong_step()) };
     let (question, answer) = form.parse()?;
-    let account = account(app, &rut).await?;
-    match (&account.question, &account.answer_hash) {
-        (Some(on_file), Some(answer_hash)) => {
-            if on_file != question.code() {
-                return Err(ApiError::field("question", ErrorCode::QuestionMismatch));
+    let on_file = account(app, rut).await?;
+    let new_secret = match &on_file.secret {
+        Some(secret) => {
+            if secret.question != question {
+                return Err(Refusal::field("question", ErrorCode::QuestionMismatch));
             }
-            if !app.hasher.verify(answer.expose(), answer_hash).await? {
-                audit::record(&app.pool, now, Some(&rut), "update_answer", "wrong").await?;
-                return Err(match throttle::fail(&app.pool, &app.policy, &rut, Kind::Answer, now).await? {
-                    Some(wait) => ApiError::Throttled { code: ErrorCode::TooManyAttempts, retry_after: wait },
-                    None => ApiError::field("answer", ErrorCode::AnswerWrong),
-                });
-            }
-            throttle::clear(&app.pool, &rut, Kind::Answer).await?;
+            guess(app, rut, Kind::Answer, || async {
+                let right = app.hasher.verify(answer.expose(), &secret.answer_hash).await?;
+                if !right {
+                    audit::record(app.store.db(), app.now(), Some(rut), "update_answer", "wrong").await?;
+                }
+                Ok((!right).then_some(("answer", ErrorCode::AnswerWrong)))
+            })
+            .await?;
+            None
         }
-        _ => {
-            let answer_hash = app.hasher.hash(answer.expose()).await?;
-            flow.state.new_secret = Some((question.code().to_owned(), answer_hash));
-        }
-    }
-    advance(&app.pool, &mut flow, FlowStep::Data).await?;
-    Ok(FlowView { data: Some(on_file(&account)), ..flow.view() })
+        None => Some(NewSecret { question, answer_hash: app.hasher.hash(answer.expose()).await? }),
+    };
+    advance(app.store.db(), &mut flow, Update::Data { rut, credential, new_secret }).await?;
+    view(app, &flow).await
 }
 
 /// The data on file in the form's shape, to prefill §5(5).
-fn on_file(account: &AccountRow) -> AccountData {
-    let comuna = account.comuna.as_deref().and_then(|code| Comuna::parse(code).ok());
+fn on_file(account: &Account) -> AccountData {
     AccountData {
-        address: AddressForm {
-            street: account.street.clone().unwrap_or_default(),
-            number: account.street_number.clone().unwrap_or_default(),
-            block: account.block.clone().unwrap_or_default(),
-            apartment: account.apartment.clone().unwrap_or_default(),
-            region: comuna.map(|c| c.region().code().to_owned()).unwrap_or_default(),
-            comuna: comuna.map(|c| c.code().to_owned()).unwrap_or_default(),
-        },
-        email: account.email.clone(),
-        home_phone: account.home_phone.clone().unwrap_or_default(),
-        work_phone: account.work_phone.clone().unwrap_or_default(),
-        mobile: account
-            .mobile
-            .as_deref()
-            .and_then(|m| Mobile::parse(m).ok())
-            .map(Mobile::subscriber)
-            .unwrap_or_default(),
+        address: account.address.as_ref().map(|a| a.to_form()).unwrap_or_default(),
+        email: account.email.to_string(),
+        home_phone: account.home_phone.map(|p| p.to_string()).unwrap_or_default(),
+        work_phone: account.work_phone.map(|p| p.to_string()).unwrap_or_default(),
+        mobile: account.mobile.map(Mobile::subscriber).unwrap_or_default(),
     }
 }
 
-pub async fn data(app: &AppState, id: &str, form: &UpdateForm) -> Result<FlowView, ApiError> {
-    let mut flow = at_step(app, FlowKind::Update, id, FlowStep::Data).await?;
-    let rut = flow.rut()?;
+pub async fn data(app: &AppState, id: &str, form: &UpdateForm) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Update>(app, id).await?;
+    let Update::Data { rut, credential, new_secret } = flow.state.clone() else { return Err(wrong_step()) };
     let (address, contacts) = form.parse()?;
     let now = app.now();
-    app.captchas.check(&form.captcha, now).await?.map_err(|code| ApiError::field("captcha", code))?;
-    let before = account(app, &rut.canonical()).await?;
-    still_authenticated(&flow, &before)?;
-    let after = AccountRow {
-        street: Some(address.street),
-        street_number: Some(address.number),
-        block: address.block,
-        apartment: address.apartment,
-        comuna: Some(address.comuna.code().to_owned()),
-        email: contacts.email.to_string(),
-        home_phone: contacts.home_phone.map(|p| p.to_string()),
-        work_phone: contacts.work_phone.map(|p| p.to_string()),
-        mobile: contacts.mobile.map(Mobile::e164),
+    app.captchas.check(&form.captcha, now).await?.map_err(|code| Refusal::field("captcha", code))?;
+
+    let before = account(app, rut).await?;
+    still_authenticated(&credential, &before, false)?;
+    let after = Account {
+        address: Some(address),
+        email: contacts.email,
+        home_phone: contacts.home_phone,
+        work_phone: contacts.work_phone,
+        mobile: contacts.mobile,
         ..before.clone()
     };
-
-    let mut tx = app.pool.begin().await?;
+    let mut tx = app.store.begin().await?;
     accounts::set_personal_data(&mut *tx, &after, now).await?;
-    if let Some((question, answer_hash)) = flow.state.new_secret.take() {
-        accounts::set_secret(&mut *tx, &after.rut, &question, &answer_hash, now).await?;
+    if let Some(secret) = new_secret {
+        let secret = SecretOnFile { question: secret.question, answer_hash: secret.answer_hash };
+        accounts::set_secret(&mut *tx, rut, &secret, now).await?;
     }
     let display_rut = rut.to_string();
     let vars = Vars(vec![("rut", &display_rut), ("url", app.public_url())]);
-    outbox::enqueue(&mut *tx, Channel::Email, Event::DataUpdated, &after.email, &vars, app.now_ms()).await?;
+    outbox::enqueue(&mut *tx, Channel::Email, Event::DataUpdated, after.email.as_ref(), &vars, app.now_ms()).await?;
     // A changed address is told to the old one too, so a takeover does not go unnoticed.
-    if !before.email.eq_ignore_ascii_case(&after.email) {
-        outbox::enqueue(&mut *tx, Channel::Email, Event::DataUpdated, &before.email, &vars, app.now_ms()).await?;
+    if !before.email.as_ref().eq_ignore_ascii_case(after.email.as_ref()) {
+        outbox::enqueue(&mut *tx, Channel::Email, Event::DataUpdated, before.email.as_ref(), &vars, app.now_ms())
+            .await?;
     }
-    flow.state.completion = Some(Completion { sms: false, email: true });
-    advance(&mut *tx, &mut flow, FlowStep::Done).await?;
-    audit::record(&mut *tx, now, Some(&after.rut), "update", "ok").await?;
-    tx.commit().await?;
+    advance(&mut *tx, &mut flow, Update::Done { rut, completion: Completion { sms: false, email: true } }).await?;
+    audit::record(&mut *tx, now, Some(rut), "update", "ok").await?;
+    store::commit(tx).await?;
     app.wake_outbox();
     tracing::info!(rut = ?rut, "personal data updated");
-    Ok(flow.view())
+    view(app, &flow).await
 }

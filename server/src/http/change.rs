@@ -4,11 +4,11 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use domain::api::{Credentials, FlowKind, FlowView, NewClaveForm};
+use domain::api::{Credentials, FlowView, NewClaveForm};
 
 use super::error::ApiError;
 use super::json::AppJson;
-use crate::flows::{self, change};
+use crate::flows::change;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -32,7 +32,7 @@ pub async fn start(
 /// Where a change flow stands.
 #[utoipa::path(get, path = "/api/change/{id}", tag = "change", params(("id" = String, Path)), responses((status = 200, body = FlowView)))]
 pub async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result<AppJson<FlowView>, ApiError> {
-    Ok(AppJson(flows::find(&app, FlowKind::Change, &id).await?.view()))
+    Ok(AppJson(change::show(&app, &id).await?))
 }
 
 /// "Cambiar Clave": new CS twice and the captcha.

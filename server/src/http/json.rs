@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
+use crate::refusal::Refusal;
 
 pub struct AppJson<T>(pub T);
 
@@ -30,10 +31,10 @@ where
 
 fn reject(rejection: &JsonRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::Refused(ErrorCode::PayloadTooLarge)
+        ApiError(Refusal::Denied(ErrorCode::PayloadTooLarge))
     } else {
         tracing::debug!(status = %rejection.status(), "rejected request body");
-        ApiError::Refused(ErrorCode::InvalidRequest)
+        ApiError(Refusal::Denied(ErrorCode::InvalidRequest))
     }
 }
 

@@ -1,26 +1,18 @@
-//! `/metrics`: outbox counters and queue sizes in the Prometheus text format.
-
-use std::sync::atomic::Ordering;
+//! `/metrics`: every metric of this process in the Prometheus text format (`metrics` facade), plus the
+//! outbox's size by status, read from the store at scrape time (shared by every replica).
 
 use axum::extract::State;
 
 use super::error::ApiError;
 use crate::state::AppState;
+use crate::store::outbox::{self, Status};
+use crate::telemetry::{metric, prometheus};
 
 pub async fn render(State(app): State<AppState>) -> Result<String, ApiError> {
-    let counts: Vec<(String, i64)> =
-        sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetch_all(&app.pool).await?;
-    let m = &app.outbox_metrics;
-    let mut text = String::new();
-    text.push_str("# TYPE clave_outbox_sent_total counter\n");
-    text.push_str(&format!("clave_outbox_sent_total {}\n", m.sent.load(Ordering::Relaxed)));
-    text.push_str("# TYPE clave_outbox_retried_total counter\n");
-    text.push_str(&format!("clave_outbox_retried_total {}\n", m.retried.load(Ordering::Relaxed)));
-    text.push_str("# TYPE clave_outbox_failed_total counter\n");
-    text.push_str(&format!("clave_outbox_failed_total {}\n", m.failed.load(Ordering::Relaxed)));
-    text.push_str("# TYPE clave_outbox_messages gauge\n");
-    for (status, count) in counts {
-        text.push_str(&format!("clave_outbox_messages{{status=\"{status}\"}} {count}\n"));
+    let counts = outbox::counts(app.store.db()).await?;
+    for status in Status::ALL {
+        let n = counts.iter().find(|(s, _)| *s == status).map_or(0, |(_, n)| *n);
+        metrics::gauge!(metric::OUTBOX_MESSAGES, "status" => status.as_str()).set(n as f64);
     }
-    Ok(text)
+    Ok(prometheus().render())
 }

@@ -7,6 +7,7 @@ pub mod rate_limit;
 
 mod captcha;
 mod change;
+mod health;
 mod login;
 mod metrics;
 mod openapi;
@@ -20,6 +21,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use domain::ErrorCode;
 
+use crate::refusal::Refusal;
 use crate::state::AppState;
 use error::ApiError;
 
@@ -44,13 +46,14 @@ pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter) -> Router {
         .merge(change::router())
         .merge(update::router())
         .merge(login::router())
-        .fallback(|| async { ApiError::Refused(ErrorCode::NotFound) })
+        .fallback(|| async { ApiError(Refusal::Denied(ErrorCode::NotFound)) })
         .layer(axum::middleware::from_fn_with_state(limiter, rate_limit::limit))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(cors(&state.settings.http.cors_origins))
         .with_state(state);
     Router::new()
         .route("/health", get(|| async { "ok" }))
+        .route("/ready", get(health::ready).with_state(metrics_state.clone()))
         .route("/metrics", get(metrics::render).with_state(metrics_state))
         .route("/api/openapi.json", get(openapi::document))
         .nest("/api", api)

@@ -1,6 +1,10 @@
 //! The OpenAPI document, generated from the handlers' annotations and the `domain` types.
 
-use axum::Json;
+use std::sync::OnceLock;
+
+use axum::body::Bytes;
+use axum::http::header;
+use axum::response::IntoResponse;
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
@@ -30,6 +34,9 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// The document, serialised once per process (it never changes while the process runs).
+pub async fn document() -> impl IntoResponse {
+    static JSON: OnceLock<Bytes> = OnceLock::new();
+    let body = JSON.get_or_init(|| Bytes::from(serde_json::to_vec(&ApiDoc::openapi()).unwrap_or_default())).clone();
+    ([(header::CONTENT_TYPE, "application/json")], body)
 }

@@ -4,11 +4,11 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use domain::api::{CaptchaStep, FlowKind, FlowView, RecoveryAnswer, RecoveryContact, RecoverySerial, RecoveryStart};
+use domain::api::{CaptchaStep, FlowView, RecoveryAnswer, RecoveryContact, RecoverySerial, RecoveryStart};
 
 use super::error::ApiError;
 use super::json::AppJson;
-use crate::flows::{self, recovery};
+use crate::flows::recovery;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -34,7 +34,7 @@ pub async fn start(
 /// Where a recovery flow stands.
 #[utoipa::path(get, path = "/api/recovery/{id}", tag = "recovery", params(("id" = String, Path)), responses((status = 200, body = FlowView)))]
 pub async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result<AppJson<FlowView>, ApiError> {
-    Ok(AppJson(flows::find(&app, FlowKind::Recovery, &id).await?.view()))
+    Ok(AppJson(recovery::show(&app, &id).await?))
 }
 
 /// The secret answer (→ `captcha`), or `forgot` (→ `serial`).

@@ -4,11 +4,11 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use domain::api::{FlowKind, FlowView, RegisterForm};
+use domain::api::{FlowView, RegisterForm};
 
 use super::error::ApiError;
 use super::json::AppJson;
-use crate::flows::{self, registration};
+use crate::flows::registration;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -28,7 +28,7 @@ pub async fn start(State(app): State<AppState>) -> Result<(StatusCode, AppJson<F
 #[utoipa::path(get, path = "/api/registration/{id}", tag = "registration", params(("id" = String, Path)),
     responses((status = 200, body = FlowView), (status = 404, body = domain::api::ErrorBody)))]
 pub async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result<AppJson<FlowView>, ApiError> {
-    Ok(AppJson(flows::find(&app, FlowKind::Registration, &id).await?.view()))
+    Ok(AppJson(registration::show(&app, &id).await?))
 }
 
 /// "Crear Cuenta": the whole form with its captcha.

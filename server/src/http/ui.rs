@@ -1,17 +1,40 @@
 //! The built web UI at `/`: static files from `http.ui_dir`, and `index.html` for every other path so the
 //! UI's router handles deep links (`/recuperar`). Without a built UI, `/` says how to build it.
+//!
+//! Assets live under `/assets/<content hash>/` (`cargo xtask ui`), so they never change under one address:
+//! they are sent as `immutable` for a year, brotli or gzip from the `.br`/`.gz` twins the build wrote. The
+//! page itself is revalidated on every load (`no-cache`), so a new build reaches citizens at once.
 
 use std::path::Path;
 
 use axum::Router;
-use axum::http::StatusCode;
-use axum::response::Html;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, Response};
 use tower_http::services::{ServeDir, ServeFile};
+
+/// Cache headers by path: immutable hashed assets, revalidated page.
+async fn cache_control(request: Request, next: Next) -> Response {
+    let immutable = request.uri().path().starts_with("/assets/");
+    let mut response = next.run(request).await;
+    let value =
+        if immutable && response.status().is_success() { "public, max-age=31536000, immutable" } else { "no-cache" };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    response
+}
 
 pub fn serve(router: Router, dir: &Path) -> Router {
     let index = dir.join("index.html");
     if index.exists() {
-        router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
+        // A missing asset is a 404, never the page (which would then be cached as that asset for a year).
+        let assets = ServeDir::new(dir.join("assets")).precompressed_br().precompressed_gzip();
+        let page = ServeDir::new(dir).fallback(ServeFile::new(index));
+        let ui = Router::new()
+            .nest_service("/assets", assets)
+            .fallback_service(page)
+            .layer(axum::middleware::from_fn(cache_control));
+        router.fallback_service(ui)
     } else {
         tracing::warn!(folder = %dir.display(), "no built UI: `/` explains how to build it");
         router.fallback(|| async {

@@ -4,11 +4,11 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use domain::api::{Credentials, FlowKind, FlowView, SecurityForm, UpdateForm};
+use domain::api::{Credentials, FlowView, SecurityForm, UpdateForm};
 
 use super::error::ApiError;
 use super::json::AppJson;
-use crate::flows::{self, update};
+use crate::flows::update;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -32,7 +32,7 @@ pub async fn start(
 /// Where an update flow stands.
 #[utoipa::path(get, path = "/api/update/{id}", tag = "update", params(("id" = String, Path)), responses((status = 200, body = FlowView)))]
 pub async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result<AppJson<FlowView>, ApiError> {
-    Ok(AppJson(flows::find(&app, FlowKind::Update, &id).await?.view()))
+    Ok(AppJson(update::show(&app, &id).await?))
 }
 
 /// "Datos de Seguridad": the secret question and its answer (→ `data`, with the data on file).

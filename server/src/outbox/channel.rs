@@ -9,8 +9,8 @@ use std::pin::Pin;
 #[derive(Clone)]
 pub struct OutgoingMessage {
     pub id: String,
-    pub channel: String,
-    pub event: String,
+    pub channel: super::Channel,
+    pub event: super::Event,
     pub recipient: String,
     pub subject: Option<String>,
     pub body: String,
@@ -19,7 +19,7 @@ pub struct OutgoingMessage {
 /// Debug without recipient or body: a body may hold a provisional CS.
 impl std::fmt::Debug for OutgoingMessage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "OutgoingMessage({} {} {})", self.id, self.channel, self.event)
+        write!(f, "OutgoingMessage({} {} {})", self.id, self.channel.as_str(), self.event.as_str())
     }
 }
 

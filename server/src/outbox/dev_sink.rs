@@ -43,8 +43,8 @@ impl Channel for DevSink {
         Box::pin(async move {
             let record = DevMessage {
                 id: message.id.clone(),
-                channel: message.channel.clone(),
-                event: message.event.clone(),
+                channel: message.channel.as_str().to_owned(),
+                event: message.event.as_str().to_owned(),
                 recipient: message.recipient.clone(),
                 subject: message.subject.clone(),
                 body: message.body.clone(),

@@ -9,11 +9,11 @@ pub mod smtp;
 pub mod templates;
 pub mod worker;
 
-use sqlx::SqliteExecutor;
-
 pub use templates::Event;
 
 use crate::secrets::random_id;
+use crate::store::outbox::{self as table, NewMessage};
+use crate::store::{AnyExecutor, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
@@ -28,42 +28,33 @@ impl Channel {
             Channel::Sms => "sms",
         }
     }
+
+    pub fn parse(raw: &str) -> Option<Channel> {
+        [Channel::Email, Channel::Sms].into_iter().find(|c| c.as_str() == raw)
+    }
 }
 
 /// The values a template may use.
 pub struct Vars<'a>(pub Vec<(&'a str, &'a str)>);
 
-/// Renders the `event` templates for `channel` and queues the message to `recipient`. Returns the row id.
-/// `now_ms` is unix milliseconds.
+/// Renders the `event` templates for `channel` and queues the message to `recipient` (in the transaction of
+/// the change that causes it). Returns the row id. `now_ms` is unix milliseconds.
 pub async fn enqueue(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     channel: Channel,
     event: Event,
     recipient: &str,
     vars: &Vars<'_>,
     now_ms: i64,
-) -> Result<String, sqlx::Error> {
+) -> Result<String, StoreError> {
     let ch = channel.as_str();
     let subject = match channel {
         Channel::Email => templates::render(event, ch, "subject", "es", &vars.0),
         Channel::Sms => None,
     };
     let body = templates::render(event, ch, "body", "es", &vars.0)
-        .ok_or_else(|| sqlx::Error::Protocol(format!("no template {}/{ch}.body", event.as_str())))?;
+        .ok_or_else(|| StoreError::Corrupt(format!("no template {}/{ch}.body", event.as_str())))?;
     let id = random_id();
-    sqlx::query(
-        "INSERT INTO outbox (id, channel, event, recipient, subject, body, status, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8)",
-    )
-    .bind(&id)
-    .bind(ch)
-    .bind(event.as_str())
-    .bind(recipient)
-    .bind(subject)
-    .bind(body)
-    .bind(now_ms)
-    .bind(now_ms)
-    .execute(db)
-    .await?;
+    table::insert(db, NewMessage { id: &id, channel, event, recipient, subject, body }, now_ms).await?;
     Ok(id)
 }

@@ -27,7 +27,7 @@ impl HttpSmsChannel {
     pub fn new(settings: &SmsSettings) -> anyhow::Result<Self> {
         let timeout = Duration::from_millis(settings.timeout_ms);
         Ok(HttpSmsChannel {
-            client: reqwest::Client::builder().timeout(timeout).connect_timeout(timeout).build()?,
+            client: reqwest::Client::builder().tcp_nodelay(true).timeout(timeout).connect_timeout(timeout).build()?,
             endpoint: format!("{}/v1/messages", settings.url.trim_end_matches('/')),
             token: settings.token.clone(),
         })

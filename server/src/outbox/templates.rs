@@ -25,6 +25,12 @@ impl Event {
             Event::ContactReplaced => "contact_replaced",
         }
     }
+
+    pub fn parse(raw: &str) -> Option<Event> {
+        [Event::ProvisionalIssued, Event::CsChanged, Event::DataUpdated, Event::ContactReplaced]
+            .into_iter()
+            .find(|e| e.as_str() == raw)
+    }
 }
 
 macro_rules! templates {

@@ -7,10 +7,11 @@ use std::time::Duration;
 use domain::{Rut, SerialNumber};
 use serde::{Deserialize, Serialize};
 
-use super::{DocumentStatus, DocumentVerifier, Unavailable, VerifyFuture};
+use super::{DocumentStatus, DocumentVerifier, PingFuture, Unavailable, VerifyFuture};
 
 pub struct HttpDocumentVerifier {
     client: reqwest::Client,
+    base: String,
     endpoint: String,
 }
 
@@ -27,15 +28,25 @@ struct VerifyResponse {
 
 impl HttpDocumentVerifier {
     pub fn new(base_url: &str, timeout: Duration) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout).build()?;
-        Ok(HttpDocumentVerifier {
-            client,
-            endpoint: format!("{}/v1/documentos/verificar", base_url.trim_end_matches('/')),
-        })
+        let client = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout).tcp_nodelay(true).build()?;
+        let base = base_url.trim_end_matches('/').to_owned();
+        Ok(HttpDocumentVerifier { client, endpoint: format!("{base}/v1/documentos/verificar"), base })
     }
 }
 
 impl DocumentVerifier for HttpDocumentVerifier {
+    /// Any answer below 500 from the service's base address: it is up and reachable.
+    fn ping(&self) -> PingFuture<'_> {
+        Box::pin(async move {
+            let response =
+                self.client.get(&self.base).send().await.map_err(|e| Unavailable(e.without_url().to_string()))?;
+            if response.status().is_server_error() {
+                return Err(Unavailable(format!("status {}", response.status())));
+            }
+            Ok(())
+        })
+    }
+
     fn verify<'a>(&'a self, rut: Rut, serial: &'a SerialNumber) -> VerifyFuture<'a> {
         Box::pin(async move {
             let response = self

@@ -21,12 +21,27 @@ pub enum DocumentStatus {
     NoCoincide,
 }
 
+impl DocumentStatus {
+    /// The service's own word for it (also the audit record's outcome).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DocumentStatus::Vigente => "vigente",
+            DocumentStatus::NoVigente => "no_vigente",
+            DocumentStatus::NoCoincide => "no_coincide",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("Registro Civil unavailable: {0}")]
 pub struct Unavailable(pub String);
 
 pub type VerifyFuture<'a> = Pin<Box<dyn Future<Output = Result<DocumentStatus, Unavailable>> + Send + 'a>>;
 
+pub type PingFuture<'a> = Pin<Box<dyn Future<Output = Result<(), Unavailable>> + Send + 'a>>;
+
 pub trait DocumentVerifier: Send + Sync + 'static {
     fn verify<'a>(&'a self, rut: Rut, serial: &'a SerialNumber) -> VerifyFuture<'a>;
+    /// Whether the service can be reached now (`/ready`).
+    fn ping(&self) -> PingFuture<'_>;
 }

@@ -1,63 +1,97 @@
-//! The `flows` table: each flow's step, carried state and expiry. A step moves only through
-//! [`advance`], which succeeds for exactly one request holding the version it read.
+//! The `flows` table: each flow's kind, the step it waits for, its typed state (JSON) and expiry. A flow
+//! moves only through [`advance`], which succeeds for exactly one request holding the version it read, on
+//! whichever replica that request landed.
 
-use sqlx::{FromRow, SqliteExecutor};
+use domain::Rut;
+use domain::api::{FlowKind, FlowStep};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::any::AnyExecutor;
 
-#[derive(Debug, Clone, FromRow)]
-pub struct FlowRow {
+use super::StoreError;
+
+/// A flow as stored, with its state decoded into the kind's own type.
+#[derive(Debug, Clone)]
+pub struct StoredFlow<S> {
     pub id: String,
-    pub kind: String,
-    pub step: String,
-    pub rut: Option<String>,
-    pub state: String,
+    pub state: S,
     pub version: i64,
     pub expires_at: i64,
 }
 
-pub async fn insert(db: impl SqliteExecutor<'_>, row: &FlowRow, now: i64) -> Result<(), sqlx::Error> {
+/// What the row says beside the state: the step (for operators' queries) and the RUT (to find a citizen's
+/// flows).
+pub struct Summary {
+    pub step: FlowStep,
+    pub rut: Option<Rut>,
+}
+
+fn encode<S: Serialize>(state: &S) -> Result<String, StoreError> {
+    serde_json::to_string(state).map_err(|e| StoreError::Corrupt(format!("flow state: {e}")))
+}
+
+pub async fn insert<S: Serialize>(
+    db: impl AnyExecutor<'_>,
+    flow: &StoredFlow<S>,
+    kind: FlowKind,
+    summary: Summary,
+    now: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO flows (id, kind, step, rut, state, version, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(&row.id)
-    .bind(&row.kind)
-    .bind(&row.step)
-    .bind(&row.rut)
-    .bind(&row.state)
-    .bind(row.version)
+    .bind(flow.id.clone())
+    .bind(kind.as_str())
+    .bind(summary.step.as_str())
+    .bind(summary.rut.map(Rut::canonical))
+    .bind(encode(&flow.state)?)
+    .bind(flow.version)
     .bind(now)
-    .bind(row.expires_at)
+    .bind(flow.expires_at)
     .execute(db)
     .await?;
     Ok(())
 }
 
-pub async fn find(db: impl SqliteExecutor<'_>, id: &str) -> Result<Option<FlowRow>, sqlx::Error> {
-    sqlx::query_as("SELECT id, kind, step, rut, state, version, expires_at FROM flows WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db)
-        .await
+/// The flow `id` if it exists and is of `kind`.
+pub async fn find<S: DeserializeOwned>(
+    db: impl AnyExecutor<'_>,
+    kind: FlowKind,
+    id: &str,
+) -> Result<Option<StoredFlow<S>>, StoreError> {
+    let row: Option<(String, i64, i64)> =
+        sqlx::query_as("SELECT state, version, expires_at FROM flows WHERE id = $1 AND kind = $2")
+            .bind(id.to_owned())
+            .bind(kind.as_str())
+            .fetch_optional(db)
+            .await?;
+    row.map(|(state, version, expires_at)| {
+        let state = serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(format!("flow {id}: {e}")))?;
+        Ok(StoredFlow { id: id.to_owned(), state, version, expires_at })
+    })
+    .transpose()
 }
 
-/// Moves the flow to `step` with `state` if nobody moved it since `version` was read.
-pub async fn advance(
-    db: impl SqliteExecutor<'_>,
-    id: &str,
-    version: i64,
-    step: &str,
-    state: &str,
-) -> Result<bool, sqlx::Error> {
-    let result =
-        sqlx::query("UPDATE flows SET step = $1, state = $2, version = version + 1 WHERE id = $3 AND version = $4")
-            .bind(step)
-            .bind(state)
-            .bind(id)
-            .bind(version)
-            .execute(db)
-            .await?;
+/// Stores the flow's new state if nobody moved it since `flow.version` was read; true when it did.
+pub async fn advance<S: Serialize>(
+    db: impl AnyExecutor<'_>,
+    flow: &StoredFlow<S>,
+    summary: Summary,
+) -> Result<bool, StoreError> {
+    let result = sqlx::query(
+        "UPDATE flows SET step = $1, rut = COALESCE($2, rut), state = $3, version = version + 1 WHERE id = $4 AND version = $5",
+    )
+    .bind(summary.step.as_str())
+    .bind(summary.rut.map(Rut::canonical))
+    .bind(encode(&flow.state)?)
+    .bind(flow.id.clone())
+    .bind(flow.version)
+    .execute(db)
+    .await?;
     Ok(result.rows_affected() == 1)
 }
 
-/// Deletes flows that expired before `before` (their carried state may hold contact data).
-pub async fn purge(db: impl SqliteExecutor<'_>, before: i64) -> Result<u64, sqlx::Error> {
+/// Deletes flows that expired before `before` (their state may hold contact data).
+pub async fn purge(db: impl AnyExecutor<'_>, before: i64) -> Result<u64, StoreError> {
     Ok(sqlx::query("DELETE FROM flows WHERE expires_at < $1").bind(before).execute(db).await?.rows_affected())
 }

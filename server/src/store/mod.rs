@@ -1,35 +1,152 @@
-//! SQL. One module per table family; every query is plain SQL with `$n` parameters in order of appearance and
-//! portable types, so that the PostgreSQL backend can reuse it. SQLite runs in WAL mode with a busy timeout;
-//! each write transaction starts with its write, so concurrent writers queue instead of failing.
+//! The only module that knows the database. Two engines behind one [`Store`]: SQLite (the embedded default,
+//! one file in the data folder) and PostgreSQL (several replicas of the server on one database). Functions
+//! take and return domain types; SQL stays here, with `$n` parameters numbered in order of appearance (SQLite
+//! binds them by position) and portable types (TEXT, BIGINT unix times), so one query serves both engines.
+//! Where the engines differ (row locks for the outbox claim), the query is chosen by [`Engine`].
+//!
+//! Each engine has its own migrations (`migrations/sqlite`, `migrations/postgres`), the same schema in spirit.
 
 pub mod accounts;
 pub mod audit;
+pub mod captchas;
 pub mod flows;
+pub mod outbox;
 pub mod throttle;
 
-use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor};
 
-/// Opens (creating if needed) the database and applies the migrations.
-pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
-    if !url.starts_with("sqlite:") {
-        anyhow::bail!("only sqlite:// database URLs are supported by this build (PostgreSQL support is planned)");
+/// A database connection handed to store functions: the pool, or a transaction's connection.
+pub use sqlx::AnyConnection as Connection;
+/// What store functions run their queries on: `store.db()` (the pool) or `&mut *tx` (a transaction).
+pub use sqlx::any::AnyExecutor;
+
+/// Errors of this layer. Constraint violations that mean something to a flow are answered as values
+/// (`accounts::Inserted::RutTaken`), never as errors to match on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// The engine a database URL names, if it is one we run on.
+    pub fn of_url(url: &str) -> Option<Engine> {
+        if url.starts_with("sqlite:") {
+            Some(Engine::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Engine::Postgres)
+        } else {
+            None
+        }
     }
-    let options = SqliteConnectOptions::from_str(url)?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(15))
-        .foreign_keys(true);
-    let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-    sqlx::migrate!("./migrations").run(&pool).await?;
-    Ok(pool)
+}
+
+/// The database of the application: a pool and the engine it speaks.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    engine: Engine,
+}
+
+/// An open transaction: every write that must happen together (an account change and its notices).
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+impl Store {
+    /// Opens (creating the SQLite file if needed) the database named by `url` and applies its migrations.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        install_default_drivers();
+        let engine = Engine::of_url(url).ok_or_else(|| {
+            StoreError::Corrupt("the database URL must start with sqlite:// or postgres://".to_owned())
+        })?;
+        let options = AnyPoolOptions::new().max_connections(max_connections).acquire_timeout(Duration::from_secs(30));
+        let pool = match engine {
+            // WAL lets readers run beside the one writer; the busy timeout makes writers queue instead of
+            // failing; NORMAL sync is durable in WAL mode except for the last commits on power loss.
+            // `secure_delete` overwrites deleted rows (provisional keys, purged flows) instead of leaving them
+            // in free pages.
+            Engine::Sqlite => {
+                options
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 15000; \
+                                 PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await?
+            }
+            Engine::Postgres => options.connect(url).await?,
+        };
+        match engine {
+            Engine::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
+            Engine::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
+        }
+        Ok(Store { pool, engine })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The pool, for store functions that run outside a transaction.
+    pub fn db(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// Whether the database answers (`/ready`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes every connection (graceful shutdown).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Creates the database `name` (letters, digits and `_`) on the PostgreSQL server that `admin_url` reaches:
+/// each API test gets a database of its own, and operators can create the production one the same way.
+pub async fn create_database(admin_url: &str, name: &str) -> Result<(), StoreError> {
+    use sqlx::Connection as _;
+    install_default_drivers();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(StoreError::Corrupt(format!("bad database name {name:?}")));
+    }
+    let mut conn = sqlx::AnyConnection::connect(admin_url).await?;
+    conn.execute(format!("CREATE DATABASE {name}").as_str()).await?;
+    conn.close().await?;
+    Ok(())
+}
+
+/// Commits a transaction opened with [`Store::begin`].
+pub async fn commit(tx: Tx) -> Result<(), StoreError> {
+    Ok(tx.commit().await?)
 }
 
 /// Whether a database error is the violation of a unique or primary key constraint.
-pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }

@@ -1,10 +1,16 @@
-//! The `throttles` table: failures per RUT and kind, with Keycloak-style growing waits: after
+//! The `throttles` table: guesses per subject (a RUT) and kind, with Keycloak-style growing waits: after
 //! `free_failures`, each failure locks for `step × n` seconds (n = failures beyond the free ones + 1), at most
 //! `max`; failures older than `reset` are forgotten. Temporary waits, never a permanent lock, so that an
 //! attacker cannot lock a citizen out for good (ASVS 6.3.1).
+//!
+//! A guess is counted *before* it is checked ([`reserve`]), in one transaction that also sets the lock the
+//! guess would cause if wrong; a right guess then clears the count. So a burst of simultaneous guesses, spread
+//! over any number of server replicas, gets exactly `free_failures` checks before the lock: the row lock
+//! (PostgreSQL) or the single writer (SQLite) orders them, and no process memory is involved.
 
-use sqlx::{SqliteExecutor, SqlitePool};
+use sqlx::any::AnyExecutor;
 
+use super::{Connection, Store, StoreError};
 use crate::config::SecuritySettings;
 
 /// What is throttled.
@@ -16,13 +22,14 @@ pub enum Kind {
     Answer,
     /// ID card serial numbers (recovery §3.1, §3.2).
     Serial,
-    /// Recoveries started: each shows the masked e-mail of the RUT, so they are limited per RUT
-    /// (SECURITY.md: "throttle it per RUT and per IP").
+    /// Recoveries started: each shows the masked e-mail of the RUT, so they are limited per RUT.
     RecoveryStart,
 }
 
 impl Kind {
-    fn as_str(self) -> &'static str {
+    pub const ALL: [Kind; 4] = [Kind::Login, Kind::Answer, Kind::Serial, Kind::RecoveryStart];
+
+    const fn as_str(self) -> &'static str {
         match self {
             Kind::Login => "login",
             Kind::Answer => "answer",
@@ -51,56 +58,105 @@ impl From<&SecuritySettings> for Policy {
     }
 }
 
-/// Seconds left of a lock on `subject`, if any.
-pub async fn locked_for(db: &SqlitePool, subject: &str, kind: Kind, now: i64) -> Result<Option<i64>, sqlx::Error> {
-    let until: Option<i64> = sqlx::query_scalar("SELECT locked_until FROM throttles WHERE subject = $1 AND kind = $2")
-        .bind(subject)
-        .bind(kind.as_str())
-        .fetch_optional(db)
-        .await?;
-    Ok(until.filter(|until| *until > now).map(|until| until - now))
+impl Policy {
+    /// The wait that the `failures`-th failure in a row imposes, if any.
+    fn wait_after(&self, failures: i64) -> Option<i64> {
+        (failures >= self.free_failures).then(|| (self.step * (failures - self.free_failures + 1)).min(self.max))
+    }
 }
 
-/// Counts a failure; returns the wait it imposes, if any.
-pub async fn fail(
-    db: &SqlitePool,
+/// The answer to a request to check one guess.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// Check it. If it turns out wrong, the subject is now locked for this many seconds (already in force).
+    Granted { lock_if_wrong: Option<i64> },
+    /// Do not check it: locked for this many more seconds.
+    Locked { retry_after: i64 },
+}
+
+/// Counts one guess on `subject` before it is checked, in its own transaction; see the module's documentation.
+pub async fn reserve(
+    store: &Store,
     policy: &Policy,
     subject: &str,
     kind: Kind,
     now: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    let failures: i64 = sqlx::query_scalar(
+) -> Result<Reservation, StoreError> {
+    let mut tx = store.begin().await?;
+    let reservation = reserve_in(&mut tx, policy, subject, kind, now).await?;
+    super::commit(tx).await?;
+    Ok(reservation)
+}
+
+/// [`reserve`] inside the caller's transaction (which must commit before any slow work, such as a hash).
+pub async fn reserve_in(
+    tx: &mut Connection,
+    policy: &Policy,
+    subject: &str,
+    kind: Kind,
+    now: i64,
+) -> Result<Reservation, StoreError> {
+    let failures: Option<i64> = sqlx::query_scalar(
         "INSERT INTO throttles (subject, kind, failures, last_failure_at, locked_until) VALUES ($1, $2, 1, $3, 0) \
          ON CONFLICT (subject, kind) DO UPDATE SET \
          failures = CASE WHEN throttles.last_failure_at < $4 THEN 1 ELSE throttles.failures + 1 END, \
-         last_failure_at = $5 RETURNING failures",
+         last_failure_at = $5 WHERE throttles.locked_until <= $6 RETURNING failures",
     )
-    .bind(subject)
+    .bind(subject.to_owned())
     .bind(kind.as_str())
     .bind(now)
     .bind(now - policy.reset)
     .bind(now)
-    .fetch_one(db)
+    .bind(now)
+    .fetch_optional(&mut *tx)
     .await?;
-    if failures < policy.free_failures {
-        return Ok(None);
+    let Some(failures) = failures else {
+        let until: i64 = sqlx::query_scalar("SELECT locked_until FROM throttles WHERE subject = $1 AND kind = $2")
+            .bind(subject.to_owned())
+            .bind(kind.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        return Ok(Reservation::Locked { retry_after: (until - now).max(1) });
+    };
+    let lock_if_wrong = policy.wait_after(failures);
+    if let Some(wait) = lock_if_wrong {
+        sqlx::query("UPDATE throttles SET locked_until = $1 WHERE subject = $2 AND kind = $3")
+            .bind(now + wait)
+            .bind(subject.to_owned())
+            .bind(kind.as_str())
+            .execute(&mut *tx)
+            .await?;
     }
-    let wait = (policy.step * (failures - policy.free_failures + 1)).min(policy.max);
-    sqlx::query("UPDATE throttles SET locked_until = $1 WHERE subject = $2 AND kind = $3")
-        .bind(now + wait)
-        .bind(subject)
-        .bind(kind.as_str())
-        .execute(db)
-        .await?;
-    Ok(Some(wait))
+    Ok(Reservation::Granted { lock_if_wrong })
 }
 
-/// Forgets the failures of `subject` (after a success, or a completed recovery).
-pub async fn clear(db: impl SqliteExecutor<'_>, subject: &str, kind: Kind) -> Result<(), sqlx::Error> {
+/// Forgets the failures of `subject` (after a right guess, or a completed recovery).
+pub async fn clear(db: impl AnyExecutor<'_>, subject: &str, kind: Kind) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM throttles WHERE subject = $1 AND kind = $2")
-        .bind(subject)
+        .bind(subject.to_owned())
         .bind(kind.as_str())
         .execute(db)
         .await?;
+    Ok(())
+}
+
+/// Gives back a guess that was reserved but never judged (the Registro Civil did not answer), with the lock
+/// it had set in advance, so that our outage does not count against the citizen.
+pub async fn refund(
+    db: impl AnyExecutor<'_>,
+    subject: &str,
+    kind: Kind,
+    reservation: Reservation,
+) -> Result<(), StoreError> {
+    let Reservation::Granted { lock_if_wrong } = reservation else { return Ok(()) };
+    sqlx::query(
+        "UPDATE throttles SET failures = failures - 1, locked_until = CASE WHEN $1 = 1 THEN 0 ELSE locked_until END \
+         WHERE subject = $2 AND kind = $3 AND failures > 0",
+    )
+    .bind(i64::from(lock_if_wrong.is_some()))
+    .bind(subject.to_owned())
+    .bind(kind.as_str())
+    .execute(db)
+    .await?;
     Ok(())
 }

@@ -1,5 +1,9 @@
-//! Test harness: `spawn_app()` starts the real server on port 0 with a fresh SQLite file, the fake Registro
+//! Test harness: `spawn_app()` starts the real server on port 0 with a fresh database, the fake Registro
 //! Civil on its own port and a clock the test can move; request helpers speak the public API.
+//!
+//! The database is a new SQLite file, or, when `CLAVE_TEST_POSTGRES` names a PostgreSQL server
+//! (`postgres://user@127.0.0.1:5432/postgres`, as `cargo xtask test` sets for the suite's second run), a new
+//! database created on that server for this test alone.
 
 use std::sync::Arc;
 
@@ -11,8 +15,8 @@ use fakes::smtp_sink::SmtpSink;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use server::clock::ShiftedClock;
+use server::store::{self, Store};
 use server::{Application, Dependencies, Settings};
-use sqlx::SqlitePool;
 
 /// Every captcha's answer in test mode.
 pub const CAPTCHA: &str = "TEST5";
@@ -26,7 +30,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub clock: ShiftedClock,
-    pub pool: SqlitePool,
+    pub store: Store,
     pub registro_civil: FakeRegistroCivil,
     pub sms: FakeSmsGateway,
     sms_url: String,
@@ -51,7 +55,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let smtp_port = smtp_listener.local_addr().expect("addr").port();
     smtp.spawn(smtp_listener);
 
-    let mut settings = Settings::default();
+    let mut settings = Settings { database_url: fresh_database().await, ..Settings::default() };
     // Flow tests read the outbox as written; notification tests turn the workers on.
     settings.notifications.worker.count = 0;
     settings.notifications.worker.poll_ms = 50;
@@ -73,9 +77,19 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let deps = Dependencies { clock: Some(Arc::new(clock.clone())), verifier: None };
     let app = Application::build(settings, deps).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
-    let pool = app.state().pool.clone();
-    tokio::spawn(app.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), clock, pool, registro_civil, sms, sms_url, smtp, data }
+    let store = app.state().store.clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp { address, client: reqwest::Client::new(), clock, store, registro_civil, sms, sms_url, smtp, data }
+}
+
+/// A new, empty PostgreSQL database when `CLAVE_TEST_POSTGRES` is set; `None` (a new SQLite file in the data
+/// folder) otherwise.
+pub async fn fresh_database() -> Option<String> {
+    let admin = std::env::var("CLAVE_TEST_POSTGRES").ok().filter(|url| !url.is_empty())?;
+    let name = format!("t_{}", server::secrets::random_id());
+    server::store::create_database(&admin, &name).await.expect("create the test database");
+    let (base, _) = admin.rsplit_once('/').expect("a database URL");
+    Some(format!("{base}/{name}"))
 }
 
 /// A form that registers `RUT` with every field right.
@@ -104,13 +118,25 @@ pub fn register_form(captcha_id: &str) -> RegisterForm {
 }
 
 /// An outbox row as a test reads it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Sent {
+    pub id: String,
     pub channel: String,
     pub event: String,
     pub recipient: String,
     pub subject: Option<String>,
     pub body: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+/// The value of `line` (a metric name with its labels, as rendered) in a Prometheus text, 0 when absent.
+pub fn metric_value(text: &str, line: &str) -> f64 {
+    text.lines()
+        .filter_map(|l| l.strip_prefix(line).and_then(|rest| rest.strip_prefix(' ')))
+        .filter_map(|value| value.trim().parse::<f64>().ok())
+        .sum()
 }
 
 impl TestApp {
@@ -166,10 +192,33 @@ impl TestApp {
 
     /// Messages queued so far, oldest first.
     pub async fn outbox(&self) -> Vec<Sent> {
-        sqlx::query_as("SELECT channel, event, recipient, subject, body FROM outbox ORDER BY created_at, rowid")
-            .fetch_all(&self.pool)
-            .await
-            .expect("outbox")
+        let stored = store::outbox::all(&self.store).await.expect("outbox");
+        stored
+            .into_iter()
+            .map(|m| Sent {
+                id: m.id,
+                channel: m.channel.as_str().to_owned(),
+                event: m.event.as_str().to_owned(),
+                recipient: m.recipient,
+                subject: m.subject,
+                body: m.body,
+                status: m.status.as_str().to_owned(),
+                attempts: m.attempts,
+                last_error: m.last_error,
+            })
+            .collect()
+    }
+
+    /// Every account on file.
+    pub async fn accounts(&self) -> Vec<store::accounts::Account> {
+        store::accounts::all(self.store.db()).await.expect("accounts")
+    }
+
+    /// The value of a metric line of `/metrics` (`name{labels}`), 0 when absent. Apps of one test process
+    /// share the process's recorder, so tests compare with `>=`.
+    pub async fn metric(&self, line: &str) -> f64 {
+        let text = self.client.get(format!("{}/metrics", self.address)).send().await.unwrap().text().await.unwrap();
+        metric_value(&text, line)
     }
 
     /// The provisional CS in the last provisional SMS or e-mail to `recipient`.
@@ -201,7 +250,7 @@ impl TestApp {
     }
 
     pub async fn account_count(&self) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(&self.pool).await.expect("count")
+        store::accounts::count(self.store.db()).await.expect("count")
     }
 }
 
@@ -225,10 +274,8 @@ impl TestApp {
 
     /// Rows of the outbox not yet sent or given up.
     pub async fn pending(&self) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
-            .fetch_one(&self.pool)
-            .await
-            .expect("pending")
+        let counts = store::outbox::counts(self.store.db()).await.expect("pending");
+        counts.iter().filter(|(s, _)| *s == store::outbox::Status::Pending).map(|(_, n)| n).sum()
     }
 
     /// Waits until every queued message is sent (or failed).

@@ -8,7 +8,7 @@ use serde_json::json;
 use server::clock::{Clock, SystemClock};
 use server::outbox::sms_http::HttpSmsChannel;
 use server::outbox::smtp::SmtpChannel;
-use server::outbox::worker::{Channels, OutboxMetrics, Worker};
+use server::outbox::worker::{Channels, Worker};
 use server::outbox::{self, Channel, Event, Vars};
 
 use crate::helpers::*;
@@ -59,7 +59,7 @@ async fn every_template_arrives_with_its_exact_spanish_subject_and_body() {
         )
     );
     // Once sent, the key is wiped from the database.
-    let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM outbox").fetch_all(&app.pool).await.unwrap();
+    let bodies: Vec<String> = app.outbox().await.into_iter().map(|m| m.body).collect();
     assert!(bodies.iter().all(|b| !b.contains(&key)), "{bodies:?}");
 
     // Change (§4(6)): e-mail and SMS notices.
@@ -145,8 +145,7 @@ async fn every_template_arrives_with_its_exact_spanish_subject_and_body() {
          Atte.\nSENCE"
     );
     // Every e-mail carries its outbox id as Message-ID (the idempotency key).
-    let ids: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM outbox WHERE channel = 'email'").fetch_all(&app.pool).await.unwrap();
+    let ids: Vec<String> = app.outbox().await.into_iter().filter(|m| m.channel == "email").map(|m| m.id).collect();
     for mail in app.smtp.mails() {
         assert!(ids.iter().any(|id| mail.message_id() == format!("{id}@clave-sence")), "{}", mail.message_id());
     }
@@ -163,16 +162,12 @@ async fn an_sms_gateway_failing_three_times_delivers_the_sms_once() {
     assert_eq!(delivered.len(), 1);
     let key = &delivered[0].key;
     assert_eq!(app.sms.requests().iter().filter(|k| *k == key).count(), 4, "3 failures and 1 success");
-    let outcomes: Vec<String> =
-        sqlx::query_scalar("SELECT outcome FROM outbox_attempts WHERE outbox_id = $1 ORDER BY attempt")
-            .bind(key)
-            .fetch_all(&app.pool)
-            .await
-            .unwrap();
+    let attempts = server::store::outbox::attempts(app.store.db(), key).await.unwrap();
+    let outcomes: Vec<&str> = attempts.iter().map(|(_, outcome)| outcome.as_str()).collect();
     assert_eq!(outcomes, ["retry", "retry", "retry", "sent"]);
-    let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("clave_outbox_retried_total 3"), "{metrics}");
-    assert!(metrics.contains("clave_outbox_sent_total 2"), "{metrics}");
+    let retried = app.metric("clave_outbox_attempts_total{channel=\"sms\",outcome=\"retry\"}").await;
+    assert!(retried >= 3.0, "{retried}");
+    assert!(app.metric("clave_outbox_attempts_total{channel=\"sms\",outcome=\"sent\"}").await >= 1.0);
 }
 
 #[tokio::test]
@@ -186,16 +181,14 @@ async fn a_message_that_keeps_failing_is_marked_failed_after_the_last_attempt() 
     app.sms.fail_next(100);
     app.recover_with_answer(RUT, ANSWER).await;
     app.drain().await;
-    let (status, attempts, error): (String, i64, Option<String>) =
-        sqlx::query_as("SELECT status, attempts, last_error FROM outbox WHERE channel = 'sms'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-    assert_eq!((status.as_str(), attempts), ("failed", 3));
-    assert!(error.unwrap().contains("500"));
-    let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("clave_outbox_failed_total 1"), "{metrics}");
-    assert!(metrics.contains("clave_outbox_messages{status=\"failed\"} 1"), "{metrics}");
+    let sms = app.outbox().await.into_iter().find(|m| m.channel == "sms").unwrap();
+    assert_eq!((sms.status.as_str(), sms.attempts), ("failed", 3));
+    assert!(sms.last_error.unwrap().contains("500"));
+    assert!(app.metric("clave_outbox_attempts_total{channel=\"sms\",outcome=\"failed\"}").await >= 1.0);
+    // The gauge is read from this app's store at scrape time (another test's scrape may overwrite it, so it is
+    // only checked to be there).
+    let text = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains("clave_outbox_messages{status=\"failed\"}"), "{text}");
 }
 
 #[tokio::test]
@@ -212,11 +205,7 @@ async fn an_email_queued_while_smtp_is_down_arrives_once_it_is_back() {
     app.register_default().await;
     app.recover_with_answer(RUT, ANSWER).await;
     wait_until("two failed e-mail attempts", || async {
-        let n: i64 = sqlx::query_scalar("SELECT attempts FROM outbox WHERE channel = 'email'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-        n >= 2
+        app.outbox().await.iter().any(|m| m.channel == "email" && m.attempts >= 2)
     })
     .await;
     assert!(app.smtp.mails().is_empty());
@@ -226,22 +215,21 @@ async fn an_email_queued_while_smtp_is_down_arrives_once_it_is_back() {
     let mails = sink.mails();
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].subject(), "Su Clave Sence provisoria");
-    let status: String =
-        sqlx::query_scalar("SELECT status FROM outbox WHERE channel = 'email'").fetch_one(&app.pool).await.unwrap();
-    assert_eq!(status, "sent");
+    let email = app.outbox().await.into_iter().find(|m| m.channel == "email").unwrap();
+    assert_eq!(email.status, "sent");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_send_a_thousand_queued_messages_once_each() {
     let app = spawn_app().await;
     let now = SystemClock.now_ms();
-    let mut tx = app.pool.begin().await.unwrap();
+    let mut tx = app.store.begin().await.unwrap();
     let vars = Vars(vec![("rut", "12.345.678-5"), ("url", "http://127.0.0.1:8080")]);
     for i in 0..1000 {
         let to = format!("+5699{i:07}");
         outbox::enqueue(&mut *tx, Channel::Sms, Event::CsChanged, &to, &vars, now).await.unwrap();
     }
-    tx.commit().await.unwrap();
+    server::store::commit(tx).await.unwrap();
 
     let mut settings = server::Settings::default();
     settings.notifications.sms.url = app.sms_url().to_owned();
@@ -251,17 +239,15 @@ async fn two_workers_send_a_thousand_queued_messages_once_each() {
         email: Arc::new(SmtpChannel::new(&settings.notifications.smtp).unwrap()),
         sms: Arc::new(HttpSmsChannel::new(&settings.notifications.sms).unwrap()),
     };
-    let metrics = Arc::new(OutboxMetrics::default());
     let workers: Vec<_> = ["a", "b"]
         .into_iter()
         .map(|id| {
             let worker = Worker::new(
                 id.into(),
-                app.pool.clone(),
+                app.store.clone(),
                 channels.clone(),
                 Arc::new(SystemClock),
                 settings.notifications.worker.clone(),
-                metrics.clone(),
                 Arc::default(),
             );
             tokio::spawn(async move {
@@ -283,11 +269,7 @@ async fn two_workers_send_a_thousand_queued_messages_once_each() {
     assert_eq!(requests.len(), 1000, "each message sent exactly once");
     assert_eq!(unique.len(), 1000);
     assert!(rounds.iter().all(|r| *r > 0), "both workers took part: {rounds:?}");
-    let by_worker: Vec<(String, i64)> =
-        sqlx::query_as("SELECT worker, COUNT(*) FROM outbox_attempts GROUP BY worker ORDER BY worker")
-            .fetch_all(&app.pool)
-            .await
-            .unwrap();
+    let by_worker = server::store::outbox::attempts_per_worker(app.store.db()).await.unwrap();
     assert_eq!(by_worker.iter().map(|(_, n)| n).sum::<i64>(), 1000, "{by_worker:?}");
 }
 

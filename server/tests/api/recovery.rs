@@ -8,7 +8,7 @@ use crate::helpers::*;
 /// Inserts an account as the legacy import does: e-mail and mobile, no question, no usable CS (§3.1).
 async fn legacy_account(app: &TestApp, rut: &str, email: &str, mobile: Option<&str>) {
     let csv = format!("rut,email,mobile\n{rut},{email},{}\n", mobile.unwrap_or(""));
-    let report = server::legacy::import(&app.pool, csv.as_bytes(), 0).await.unwrap();
+    let report = server::legacy::import(&app.store, csv.as_bytes(), 0).await.unwrap();
     assert_eq!(report.imported, 1, "{report:?}");
 }
 
@@ -95,9 +95,9 @@ async fn recovery_when_the_answer_is_forgotten_and_the_email_is_replaced() {
     assert!(warned.iter().any(|m| m.recipient == "juana.perez@example.cl" && m.body.contains("ju****@ex****.cl")));
     assert!(warned.iter().any(|m| m.recipient == "+56998765432"));
     assert!(warned.iter().all(|m| !m.body.contains(&key)));
-    let (email, mobile): (String, String) =
-        sqlx::query_as("SELECT email, mobile FROM accounts").fetch_one(&app.pool).await.unwrap();
-    assert_eq!((email.as_str(), mobile.as_str()), ("juana.nueva@example.cl", "+56955554444"));
+    let account = app.accounts().await.remove(0);
+    assert_eq!(account.email.as_ref(), "juana.nueva@example.cl");
+    assert_eq!(account.mobile.map(domain::Mobile::e164).as_deref(), Some("+56955554444"));
 }
 
 #[tokio::test]

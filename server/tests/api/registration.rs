@@ -14,12 +14,12 @@ async fn registration_with_every_field_creates_an_account_that_can_log_in() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["rut"], "12.345.678-5");
     // Stored hashed, never as typed.
-    let (cs_hash, answer_hash, mobile): (String, String, String) =
-        sqlx::query_as("SELECT cs_hash, answer_hash, mobile FROM accounts").fetch_one(&app.pool).await.unwrap();
+    let account = app.accounts().await.remove(0);
+    let cs_hash = account.cs_hash.unwrap();
     assert!(cs_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-    assert!(answer_hash.starts_with("$argon2id$"));
+    assert!(account.secret.unwrap().answer_hash.starts_with("$argon2id$"));
     assert!(!cs_hash.contains(CS));
-    assert_eq!(mobile, "+56998765432");
+    assert_eq!(account.mobile.map(domain::Mobile::e164).as_deref(), Some("+56998765432"));
 }
 
 #[tokio::test]
@@ -32,8 +32,7 @@ async fn registration_accepts_sin_celular_and_the_rut_without_dots() {
     form.no_mobile = true;
     let (status, body) = app.register(&form).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let mobile: Option<String> = sqlx::query_scalar("SELECT mobile FROM accounts").fetch_one(&app.pool).await.unwrap();
-    assert_eq!(mobile, None);
+    assert_eq!(app.accounts().await[0].mobile, None);
 }
 
 /// Submits the default form changed by `change`, expecting one field refusal.

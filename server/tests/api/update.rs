@@ -43,9 +43,14 @@ async fn update_asks_the_secret_question_then_replaces_address_and_contacts() {
     let (status, done) = app.step("update", &flow, "data", &new_data(captcha)).await;
     assert_eq!(status, StatusCode::OK, "{done}");
     assert_eq!(done["completion"], json!({ "sms": false, "email": true }));
-    let row: (String, String, Option<String>, Option<String>) =
-        sqlx::query_as("SELECT comuna, email, mobile, work_phone FROM accounts").fetch_one(&app.pool).await.unwrap();
-    assert_eq!(row, ("05101".into(), "juana.p@example.org".into(), None, Some("322123456".into())));
+    let account = app.accounts().await.remove(0);
+    let row = (
+        account.address.map(|a| a.comuna.code()),
+        account.email.to_string(),
+        account.mobile,
+        account.work_phone.map(|p| p.to_string()),
+    );
+    assert_eq!(row, (Some("05101"), "juana.p@example.org".into(), None, Some("322123456".into())));
     let notices: Vec<_> = app.outbox().await.into_iter().filter(|m| m.event == "data_updated").collect();
     let recipients: Vec<_> = notices.iter().map(|m| m.recipient.as_str()).collect();
     assert_eq!(recipients, ["juana.p@example.org", "juana.perez@example.cl"]);
@@ -76,7 +81,7 @@ async fn update_refuses_a_comuna_outside_its_region_and_a_provisional_clave() {
 #[tokio::test]
 async fn an_account_without_a_question_sets_one_in_update() {
     let app = spawn_app().await;
-    server::legacy::import(&app.pool, "11111111-1,pedro@example.cl,\n".as_bytes(), 0).await.unwrap();
+    server::legacy::import(&app.store, "11111111-1,pedro@example.cl,\n".as_bytes(), 0).await.unwrap();
     // §3.1 recovery, then change with the provisional CS, then update sets the question.
     let (_, flow) = app.open("recovery", &json!({ "rut": "11111111-1" })).await;
     let (_, flow) = app.step("recovery", &flow, "serial", &json!({ "serial": "100200300" })).await;
