@@ -110,3 +110,45 @@ async fn the_app_webview_may_call_the_api_and_other_origins_may_not() {
     let refused = preflight("https://evil.example").await.unwrap();
     assert!(!refused.headers().contains_key("access-control-allow-origin"));
 }
+
+#[tokio::test]
+async fn hashed_assets_are_immutable_and_precompressed_and_the_page_is_revalidated() {
+    let ui = tempfile::tempdir().unwrap();
+    let assets = ui.path().join("assets").join("abc123");
+    std::fs::create_dir_all(&assets).unwrap();
+    std::fs::write(ui.path().join("index.html"), "<!doctype html><title>Clave Sence</title>").unwrap();
+    std::fs::write(assets.join("ui.js"), "export default 1;").unwrap();
+    std::fs::write(assets.join("ui.js.br"), b"brotli bytes").unwrap();
+    let dir = ui.path().to_owned();
+    let app = spawn_app_with(move |s| s.http.ui_dir = dir).await;
+    let get = |path: &str, encoding: &str| {
+        app.client.get(format!("{}{path}", app.address)).header("accept-encoding", encoding).send()
+    };
+    let asset = get("/assets/abc123/ui.js", "gzip, br").await.unwrap();
+    assert_eq!(asset.status(), StatusCode::OK);
+    assert_eq!(asset.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(asset.headers()["content-encoding"], "br");
+    let plain = get("/assets/abc123/ui.js", "identity").await.unwrap();
+    assert!(!plain.headers().contains_key("content-encoding"));
+    assert_eq!(plain.text().await.unwrap(), "export default 1;");
+    // A missing asset is a 404, not the page cached for a year.
+    let missing = get("/assets/abc123/nothing.js", "br").await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(missing.headers()["cache-control"], "no-cache");
+    // Deep links get the page, revalidated on every load.
+    let page = get("/recuperar/0123abcd", "br").await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    assert!(page.text().await.unwrap().contains("Clave Sence"));
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_served_the_same_every_time() {
+    let app = spawn_app().await;
+    let first = app.client.get(format!("{}/api/openapi.json", app.address)).send().await.unwrap();
+    assert_eq!(first.headers()["content-type"], "application/json");
+    let first = first.text().await.unwrap();
+    let second =
+        app.client.get(format!("{}/api/openapi.json", app.address)).send().await.unwrap().text().await.unwrap();
+    assert_eq!(first, second);
+}

@@ -267,3 +267,36 @@ async fn recoveries_started_over_and_over_for_one_rut_must_wait() {
     let (status, _) = app.open("recovery", &json!({ "rut": RUT })).await;
     assert_eq!(status, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn a_reloaded_recovery_is_drawn_at_the_step_it_reached() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let id = flow["id"].as_str().unwrap();
+    // After "Validar": the question, as the first answer showed it.
+    let (status, view) = app.get(&format!("/api/recovery/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!((view["step"].as_str(), view["question"].as_str()), (Some("answer"), Some("favorite_country")));
+    // "No recuerdo la respuesta", then the serial: the masked e-mail of "¿El email es correcto?".
+    app.step("recovery", &flow, "answer", &json!({ "forgot": true })).await;
+    let (status, _) = app.step("recovery", &flow, "serial", &json!({ "serial": SERIAL })).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, view) = app.get(&format!("/api/recovery/{id}")).await;
+    assert_eq!((view["step"].as_str(), view["email_masked"].as_str()), (Some("contact"), Some("ju****@ex****.cl")));
+    // Another kind's address does not show it.
+    let (status, body) = app.get(&format!("/api/change/{id}")).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("flow_not_found")));
+}
+
+#[tokio::test]
+async fn ready_says_when_the_registro_civil_cannot_be_reached() {
+    let app = spawn_app().await;
+    let (status, body) = app.get("/ready").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({ "database": "ok", "registro_civil": "ok" }));
+    let down = spawn_app_with(|s| s.registro_civil.url = "http://127.0.0.1:9".into()).await;
+    let (status, body) = down.get("/ready").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body, json!({ "database": "ok", "registro_civil": "unavailable" }));
+}

@@ -38,6 +38,10 @@ async fn update_asks_the_secret_question_then_replaces_address_and_contacts() {
     assert_eq!(flow["data"]["address"]["comuna"], "13101");
     assert_eq!(flow["data"]["address"]["region"], "13");
     assert_eq!(flow["data"]["mobile"], "98765432");
+    // A reload draws the same step with the same data on file.
+    let (status, again) = app.get(&format!("/api/update/{}", flow["id"].as_str().unwrap())).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((&again["step"], &again["data"]), (&flow["step"], &flow["data"]));
 
     let captcha = app.captcha().await;
     let (status, done) = app.step("update", &flow, "data", &new_data(captcha)).await;
