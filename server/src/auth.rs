@@ -63,16 +63,16 @@ pub async fn authenticate(
     };
     let account = accounts::find(app.store.db(), rut).await?;
     let cs_hash = account.as_ref().and_then(|a| a.cs_hash.as_deref());
-    let cs_ok = app.hasher.verify_or_dummy(cs.expose(), cs_hash).await?;
+    let provisional_key = account.as_ref().and_then(|a| a.provisional.as_ref());
+    // One Argon2id computation checks both (the provisional key shares the CS's salt), or a dummy one when the
+    // account or its hashes are missing: timing tells neither which RUTs have an account nor a recovery.
+    let matched = app.hasher.verify_each(cs.expose(), &[cs_hash, provisional_key.map(|p| p.hash.as_str())]).await?;
+    let (cs_ok, provisional_ok) = (matched.first() == Some(&true), matched.get(1) == Some(&true));
     if let (true, Some(account)) = (cs_ok, &account) {
         throttle::clear(app.store.db(), &subject, Kind::Login).await?;
         outcome(app, rut, event, "ok").await?;
         return Ok(Authenticated { account: account.clone(), via_provisional: false });
     }
-    // Always a second check (a dummy one without a provisional CS), so timing does not tell which accounts
-    // have a recovery pending.
-    let provisional_key = account.as_ref().and_then(|a| a.provisional.as_ref());
-    let provisional_ok = app.hasher.verify_or_dummy(cs.expose(), provisional_key.map(|p| p.hash.as_str())).await?;
     if let (true, Some(account), Some(key)) = (provisional_ok, &account, provisional_key) {
         // A provisional key, even expired, was sent to the owner's contacts: knowing it is no guess.
         throttle::clear(app.store.db(), &subject, Kind::Login).await?;

@@ -164,9 +164,9 @@ pub struct SecuritySettings {
     pub flow_ttl_seconds: i64,
     /// Lifetime of a provisional CS, in seconds (default 24 h).
     pub provisional_ttl_seconds: i64,
-    /// Concurrent Argon2id computations (each takes 19 MiB and ~15 ms of one core).
+    /// Argon2id hashing threads, each with its 19 MiB allocated once (0: one per core).
     pub hash_concurrency: usize,
-    /// How long a request waits for a hashing slot before it is answered 429.
+    /// The longest a request may wait for a hash: when the queue is longer than that, 429 `server_busy` at once.
     pub hash_wait_ms: u64,
     /// Failures per RUT before waits begin (login, secret answer, serial number).
     pub free_failures: i64,
@@ -205,7 +205,7 @@ impl Default for Settings {
             security: SecuritySettings {
                 flow_ttl_seconds: 30 * 60,
                 provisional_ttl_seconds: 24 * 60 * 60,
-                hash_concurrency: 4,
+                hash_concurrency: 0,
                 hash_wait_ms: 2_000,
                 free_failures: 5,
                 lock_step_seconds: 60,

@@ -212,13 +212,14 @@ pub async fn finish(app: &AppState, id: &str, request: &CaptchaStep) -> Result<F
     let Recovery::Captcha { rut, replacement, .. } = flow.state.clone() else { return Err(wrong_step()) };
     let now = app.now();
     app.captchas.check(&request.captcha, now).await?.map_err(|code| Refusal::field("captcha", code))?;
-    let clave = provisional_clave();
-    let key = ProvisionalKey {
-        hash: app.hasher.hash(clave.expose_secret()).await?,
-        expires_at: now + app.settings.security.provisional_ttl_seconds,
-    };
     // Reads before the transaction: on SQLite a transaction that reads first cannot wait for the writer lock.
     let account = account(app, rut).await?;
+    let clave = provisional_clave();
+    // Under the salt of the CS on file, so that a login checks both with one hash.
+    let key = ProvisionalKey {
+        hash: app.hasher.hash_sharing_salt(clave.expose_secret(), account.cs_hash.as_deref()).await?,
+        expires_at: now + app.settings.security.provisional_ttl_seconds,
+    };
     let mut tx = app.store.begin().await?;
     let replaced = replacement.as_ref().map(|r| (&r.email, r.mobile));
     accounts::set_provisional(&mut *tx, rut, &key, replaced, now).await?;
