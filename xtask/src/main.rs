@@ -4,7 +4,8 @@
 //!   defaults (SQLite in `./data`), and prints where it listens.
 //! - `test`: installs what is missing and runs every test (unit, property, API, wasm build), then prints one
 //!   `N passed, N failed` line.
-//! - `bench`: the benchmarks (outbox throughput and latency).
+//! - `bench [--quick]`: the benchmarks (outbox throughput and latency; the service against raw Argon2id and an
+//!   axum hello-world on SQLite and PostgreSQL; the app against a Tauri hello-world).
 
 mod postgres;
 mod setup;
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
-        Some("bench") => bench(),
+        Some("bench") => bench(&args[1..]),
         Some("ui") => setup::ensure(setup::Purpose::Run).and_then(|()| ui::build()),
         Some("setup") => setup::ensure(setup::Purpose::Test),
         _ => {
@@ -198,10 +199,17 @@ fn postgres_tests(totals: &mut Totals) -> Result<bool> {
 
 /// Benchmarks (speed targets live here, never in timed tests): the outbox, then the app against a Tauri
 /// hello-world built the same way (release), in a virtual display.
-fn bench() -> Result<()> {
+fn bench(args: &[String]) -> Result<()> {
     setup::ensure(setup::Purpose::Test)?;
-    status(cargo().args(["bench", "-p", "server", "--bench", "outbox"]))?;
     ui::build()?;
+    status(cargo().args(["bench", "-p", "server", "--bench", "outbox"]))?;
+    // The service under load, on SQLite and on a throw-away PostgreSQL cluster.
+    let cluster = postgres::Cluster::start()?;
+    let mut service = cargo();
+    service.args(["bench", "-p", "server", "--bench", "service", "--"]).args(args);
+    service.env("CLAVE_BENCH_POSTGRES", cluster.admin_url());
+    status(&mut service)?;
+    drop(cluster);
     status(cargo().args(["build", "--release", "-p", "clave-sence-app"]))?;
     let hello = root().join("benches").join("tauri-hello");
     std::fs::copy(root().join("Cargo.lock"), hello.join("Cargo.lock"))?;

@@ -19,7 +19,8 @@ const BUILD_PACKAGES: &[&str] = &["build-essential", "pkg-config", "curl", "ca-c
 pub const DESKTOP_PACKAGES: &[&str] =
     &["libwebkit2gtk-4.1-dev", "libgtk-3-dev", "librsvg2-dev", "libdbus-1-dev", "file"];
 /// Debian packages the tests need: the browser and its driver; a virtual display, WebKit's WebDriver, a
-/// session bus and a Secret Service for the desktop tests; PostgreSQL and nginx for the replica tests.
+/// session bus and a Secret Service for the desktop tests; PostgreSQL and nginx for the replica tests; wrk for
+/// the benchmarks.
 const TEST_PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
@@ -31,6 +32,7 @@ const TEST_PACKAGES: &[&str] = &[
     "libsecret-tools",
     "postgresql",
     "nginx-light",
+    "wrk",
 ];
 /// tauri-driver, pinned.
 const TAURI_DRIVER: &str = "2.1.0";
