@@ -1,6 +1,24 @@
 //! The Clave Sence backend: owns the accounts, the flows of the guide (register, recover, change, update),
 //! the captchas and the notification outbox, behind an axum HTTP API. The wasm UI and the Tauri shell talk to
-//! it; other SENCE platforms use its login.
+//! it; other SENCE platforms use its login. Any number of replicas can serve one PostgreSQL database.
+//!
+//! A request goes `http/` (routes, extractors, `ApiError`) → `flows/` or `auth` (the guide's steps as
+//! state machines, returning a domain `Refusal`) → `store/` (the only module that knows SQL). Around them:
+//!
+//! | module | owns |
+//! |---|---|
+//! | `config` | settings and profiles (production refuses development defaults) |
+//! | `startup` | building the app, serving, draining on SIGTERM, the janitor |
+//! | `http` | one router per flow, `/health`, `/ready`, `/metrics`, OpenAPI, per-address limit, the UI's files |
+//! | `flows` | registration, recovery, change, update: one state type per kind |
+//! | `auth` | RUT + CS, and every guess counted before it is checked |
+//! | `refusal` | why a step said no, in domain terms |
+//! | `store` | accounts, flows, captchas, throttles, outbox, audit, on SQLite or PostgreSQL |
+//! | `captcha` | the image captcha |
+//! | `registro_civil` | the ID card check, behind a trait (HTTP adapter; a fake in `fakes/`) |
+//! | `outbox` | messages: templates, the delivery worker, SMTP and SMS channels, the dev sink |
+//! | `secrets` | Argon2id on fixed hashing threads, provisional keys, ids |
+//! | `clock`, `telemetry`, `legacy` | time (movable in tests), logs and metrics, CSV import |
 
 pub mod auth;
 pub mod captcha;
