@@ -135,7 +135,7 @@ async fn twenty_sigkills_between_the_change_and_its_delivery_lose_nothing() {
     let rows = server::store::outbox::all(&store).await.unwrap();
     assert_eq!(rows.len(), 40, "an e-mail and an SMS per change");
     let ids_of = |channel: server::outbox::Channel| -> HashSet<String> {
-        rows.iter().filter(|m| m.channel == channel).map(|m| m.id.clone()).collect()
+        rows.iter().filter(|m| m.message.channel == channel).map(|m| m.message.id.clone()).collect()
     };
     let (sms_ids, email_ids) = (ids_of(server::outbox::Channel::Sms), ids_of(server::outbox::Channel::Email));
 

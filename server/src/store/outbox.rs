@@ -22,16 +22,10 @@ pub struct Queued {
 }
 
 /// A message as stored, for operators' checks and tests.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Stored {
-    pub id: String,
-    pub channel: Channel,
-    pub event: Event,
-    pub recipient: String,
-    pub subject: Option<String>,
-    pub body: String,
+    pub message: Queued,
     pub status: Status,
-    pub attempts: i64,
     pub last_error: Option<String>,
 }
 
@@ -262,17 +256,9 @@ pub async fn all(store: &Store) -> Result<Vec<Stored>, StoreError> {
     let rows: Vec<Full> = sqlx::query_as(&sql).fetch_all(store.db()).await?;
     rows.into_iter()
         .map(|full| {
-            let status = Status::parse(&full.status)?;
-            let queued = Queued::try_from(full.row)?;
             Ok(Stored {
-                id: queued.id,
-                channel: queued.channel,
-                event: queued.event,
-                recipient: queued.recipient,
-                subject: queued.subject,
-                body: queued.body,
-                status,
-                attempts: queued.attempts,
+                message: Queued::try_from(full.row)?,
+                status: Status::parse(&full.status)?,
                 last_error: full.last_error,
             })
         })

@@ -195,16 +195,19 @@ impl TestApp {
         let stored = store::outbox::all(&self.store).await.expect("outbox");
         stored
             .into_iter()
-            .map(|m| Sent {
-                id: m.id,
-                channel: m.channel.as_str().to_owned(),
-                event: m.event.as_str().to_owned(),
-                recipient: m.recipient,
-                subject: m.subject,
-                body: m.body,
-                status: m.status.as_str().to_owned(),
-                attempts: m.attempts,
-                last_error: m.last_error,
+            .map(|stored| {
+                let m = stored.message;
+                Sent {
+                    id: m.id,
+                    channel: m.channel.as_str().to_owned(),
+                    event: m.event.as_str().to_owned(),
+                    recipient: m.recipient,
+                    subject: m.subject,
+                    body: m.body,
+                    status: stored.status.as_str().to_owned(),
+                    attempts: m.attempts,
+                    last_error: stored.last_error,
+                }
             })
             .collect()
     }
