@@ -118,8 +118,10 @@ impl Application {
         if settings.notifications.dev_sink {
             router = router.merge(dev_sink::router(dev_sink_dir(&settings)));
         }
-        let router =
-            crate::http::ui::serve(router, &settings.http.ui_dir).layer(tower_http::trace::TraceLayer::new_for_http());
+        let hsts = crate::http::headers::Hsts(settings.public_url.starts_with("https://"));
+        let router = crate::http::ui::serve(router, &settings.http.ui_dir)
+            .layer(axum::middleware::from_fn_with_state(hsts, crate::http::headers::secure))
+            .layer(tower_http::trace::TraceLayer::new_for_http());
         let listener = TcpListener::bind(settings.http.listen).await?;
         let instance = format!("{}-{}", std::process::id(), crate::secrets::random_id().get(..6).unwrap_or_default());
         Ok(Application { listener, router, state, channels, instance })

@@ -7,6 +7,7 @@ pub mod rate_limit;
 
 mod captcha;
 mod change;
+pub mod headers;
 mod health;
 mod login;
 mod metrics;

@@ -152,3 +152,23 @@ async fn the_openapi_document_is_served_the_same_every_time() {
         app.client.get(format!("{}/api/openapi.json", app.address)).send().await.unwrap().text().await.unwrap();
     assert_eq!(first, second);
 }
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_personal_data_is_not_stored() {
+    let app = spawn_app_with(|s| s.public_url = "https://cus.sence.cl".into()).await;
+    let page = app.client.get(format!("{}/", app.address)).send().await.unwrap();
+    let headers = page.headers();
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self' 'wasm-unsafe-eval'"), "{csp}");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert!(headers["permissions-policy"].to_str().unwrap().contains("camera=()"));
+    assert!(headers["strict-transport-security"].to_str().unwrap().starts_with("max-age="));
+    let flow = app.client.post(format!("{}/api/registration", app.address)).json(&json!({})).send().await.unwrap();
+    assert_eq!(flow.headers()["cache-control"], "no-store");
+    assert_eq!(flow.headers()["x-content-type-options"], "nosniff");
+    // Over plain http (a developer's machine) there is no HSTS.
+    let local = spawn_app().await;
+    let page = local.client.get(format!("{}/health", local.address)).send().await.unwrap();
+    assert!(!page.headers().contains_key("strict-transport-security"));
+}
