@@ -2,12 +2,15 @@
 //!
 //! Rules: 8 to 10 characters as the guide says (§2(5)); not one of the most common passwords (ASVS 6.2.4);
 //! not the citizen's own RUT digits. No character-class rules (ASVS 6.2.5) and no trimming: what is pasted is
-//! what counts (ASVS 6.2.7). Both types hold a `SecretString`: no `Debug`/`Display` of the value, never logged.
+//! what counts (ASVS 6.2.7). Unicode is normalised to NFC before anything else (NIST 800-63B §3.1.1.2), so
+//! "Ñandú#2024" is the same CS whichever way a keyboard composed its "Ñ" and "ú". Both types hold a
+//! `SecretString`: no `Debug`/`Display` of the value, never logged.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use secrecy::{ExposeSecret, SecretString};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::{ErrorCode, Rut};
 
@@ -34,6 +37,8 @@ pub struct ClaveSence(SecretString);
 impl ClaveSence {
     /// Checks a new CS for the citizen with `rut`.
     pub fn parse(raw: &str, rut: Rut) -> Result<Self, ErrorCode> {
+        let raw: String = raw.nfc().collect();
+        let raw = raw.as_str();
         check_shape(raw)?;
         let lower = raw.to_lowercase();
         if is_common(&lower) {
@@ -49,7 +54,7 @@ impl ClaveSence {
     /// Checks the CS typed twice ("Clave CS" and "Repetir Clave CS"). The mismatch belongs to the second field.
     pub fn parse_pair(raw: &str, repeat: &str, rut: Rut) -> Result<Self, (&'static str, ErrorCode)> {
         let clave = ClaveSence::parse(raw, rut).map_err(|code| ("cs", code))?;
-        if raw != repeat {
+        if clave.expose() != repeat.nfc().collect::<String>() {
             return Err(("cs_repeat", ErrorCode::CsMismatch));
         }
         Ok(clave)
@@ -60,15 +65,16 @@ impl ClaveSence {
     }
 }
 
-/// Length and characters only; the same rule the UI applies as the citizen types.
+/// Length and characters only (of the NFC form); the same rule the UI applies as the citizen types. Spaces
+/// count, but a CS of nothing but spaces is no secret.
 pub fn check_shape(raw: &str) -> Result<(), ErrorCode> {
     if raw.is_empty() {
         return Err(ErrorCode::Required);
     }
-    if raw.chars().any(char::is_control) {
+    if raw.chars().any(char::is_control) || raw.chars().all(char::is_whitespace) {
         return Err(ErrorCode::CsInvalidCharacter);
     }
-    match raw.chars().count() {
+    match raw.nfc().count() {
         n if n < MIN_CHARS => Err(ErrorCode::CsTooShort),
         n if n > MAX_CHARS => Err(ErrorCode::CsTooLong),
         _ => Ok(()),
@@ -77,7 +83,12 @@ pub fn check_shape(raw: &str) -> Result<(), ErrorCode> {
 
 /// A CS typed to authenticate (current or provisional). Not checked against the rules for new ones, since
 /// accounts made before a rule existed must still be able to sign in.
-pub struct PresentedClave(SecretString);
+pub struct PresentedClave {
+    /// NFC, the form every CS is stored in since normalisation began.
+    nfc: SecretString,
+    /// The text as typed, when it differs: a CS registered before normalisation was hashed as typed.
+    as_typed: Option<SecretString>,
+}
 
 impl PresentedClave {
     pub fn parse(raw: &str) -> Result<Self, ErrorCode> {
@@ -87,17 +98,47 @@ impl PresentedClave {
         if raw.chars().count() > MAX_PRESENTED_CHARS {
             return Err(ErrorCode::CsTooLong);
         }
-        Ok(PresentedClave(SecretString::from(raw)))
+        let nfc: String = raw.nfc().collect();
+        let as_typed = (nfc != raw).then(|| SecretString::from(raw));
+        Ok(PresentedClave { nfc: SecretString::from(nfc), as_typed })
     }
 
+    /// The NFC form, to check first.
     pub fn expose(&self) -> &str {
-        self.0.expose_secret()
+        self.nfc.expose_secret()
+    }
+
+    /// The form as typed, when it is not already NFC (to check second, for hashes made before normalisation).
+    pub fn expose_as_typed(&self) -> Option<&str> {
+        self.as_typed.as_ref().map(|s| s.expose_secret())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn composed_and_decomposed_forms_are_one_cs() {
+        let rut = Rut::parse("12.345.678-5").unwrap_or_else(|_| unreachable!());
+        let composed = "\u{d1}and\u{fa}#2024";
+        let decomposed = "N\u{303}andu\u{301}#2024";
+        assert_ne!(composed, decomposed);
+        let from_nfd = ClaveSence::parse(decomposed, rut).map(|c| c.expose().to_owned());
+        assert_eq!(from_nfd.as_deref(), Ok(composed));
+        assert!(ClaveSence::parse_pair(composed, decomposed, rut).is_ok());
+        let presented = PresentedClave::parse(decomposed).unwrap_or_else(|_| unreachable!());
+        assert_eq!(presented.expose(), composed);
+        assert_eq!(presented.expose_as_typed(), Some(decomposed));
+        assert!(PresentedClave::parse(composed).map(|p| p.expose_as_typed().is_none()).unwrap_or(false));
+    }
+
+    #[test]
+    fn a_cs_of_only_spaces_is_refused() {
+        let rut = Rut::parse("12.345.678-5").unwrap_or_else(|_| unreachable!());
+        assert_eq!(ClaveSence::parse("        ", rut).err(), Some(ErrorCode::CsInvalidCharacter));
+        assert!(ClaveSence::parse("  Maipú 9 ", rut).is_ok());
+    }
     use proptest::prelude::*;
 
     fn rut() -> Rut {

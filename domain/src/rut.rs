@@ -14,20 +14,33 @@ pub struct Rut {
     body: u32,
 }
 
+/// Whether `digits` is grouped by thousands with dots: `12.345.678`, `1.234.567`, `345.678`.
+fn thousands_grouped(digits: &str) -> bool {
+    let mut groups = digits.split('.');
+    let first_ok = groups.next().is_some_and(|g| (1..=3).contains(&g.len()));
+    first_ok && groups.all(|g| g.len() == 3)
+}
+
 /// Highest body a RUT can have (8 digits).
 const MAX_BODY: u32 = 99_999_999;
 
 impl Rut {
-    /// Parses `12.345.678-5`, `12345678-5`, `123456785` or with a lower-case `k`; spaces around are ignored.
+    /// Parses `12.345.678-5`, `12345678-5`, `123456785` or with a lower-case `k`; spaces are ignored. Dots
+    /// only where they separate thousands (`12.3456.78-5` is refused: it is not a RUT anyone was given).
     pub fn parse(raw: &str) -> Result<Self, ErrorCode> {
-        let cleaned: String = raw.trim().chars().filter(|c| *c != '.' && *c != ' ').collect();
+        let cleaned: String = raw.trim().chars().filter(|c| *c != ' ').collect();
         if cleaned.is_empty() {
             return Err(ErrorCode::Required);
         }
-        let (body, dv) = match cleaned.split_once('-') {
+        let (dotted, dv) = match cleaned.split_once('-') {
             Some((body, dv)) => (body, dv),
             None => cleaned.split_at(cleaned.len() - cleaned.chars().last().map_or(0, char::len_utf8)),
         };
+        if dotted.contains('.') && !thousands_grouped(dotted) {
+            return Err(ErrorCode::RutInvalid);
+        }
+        let body: String = dotted.chars().filter(|c| *c != '.').collect();
+        let body = body.as_str();
         let mut dv_chars = dv.chars();
         let (Some(dv), None) = (dv_chars.next(), dv_chars.next()) else {
             return Err(ErrorCode::RutInvalid);
@@ -178,6 +191,16 @@ mod tests {
             assert!(Rut::parse(raw).is_err(), "{raw}");
         }
         assert_eq!(Rut::parse(""), Err(ErrorCode::Required));
+    }
+
+    #[test]
+    fn dots_only_where_they_group_thousands() {
+        for raw in ["12.345.678-5", "12345678-5", "1.234.567-4", "123.456-0"] {
+            assert!(Rut::parse(raw).is_ok(), "{raw}");
+        }
+        for raw in ["12.3456.78-5", "1234.5678-5", ".12.345.678-5", "12..345.678-5", "12.345.678.-5", "12.34.5678-5"] {
+            assert_eq!(Rut::parse(raw), Err(ErrorCode::RutInvalid), "{raw}");
+        }
     }
 
     #[test]

@@ -66,7 +66,12 @@ pub async fn authenticate(
     let provisional_key = account.as_ref().and_then(|a| a.provisional.as_ref());
     // One Argon2id computation checks both (the provisional key shares the CS's salt), or a dummy one when the
     // account or its hashes are missing: timing tells neither which RUTs have an account nor a recovery.
-    let matched = app.hasher.verify_each(cs.expose(), &[cs_hash, provisional_key.map(|p| p.hash.as_str())]).await?;
+    let against = [cs_hash, provisional_key.map(|p| p.hash.as_str())];
+    let mut matched = app.hasher.verify_each(cs.expose(), &against).await?;
+    // A CS typed in another Unicode form than NFC: hashes made before normalisation hold it as typed.
+    if let (false, Some(as_typed)) = (matched.contains(&true), cs.expose_as_typed()) {
+        matched = app.hasher.verify_each(as_typed, &against).await?;
+    }
     let (cs_ok, provisional_ok) = (matched.first() == Some(&true), matched.get(1) == Some(&true));
     if let (true, Some(account)) = (cs_ok, &account) {
         throttle::clear(app.store.db(), &subject, Kind::Login).await?;

@@ -86,3 +86,42 @@ async fn a_burst_of_simultaneous_guesses_is_counted_one_by_one() {
     assert_eq!((refused, locked), (4, 8), "{codes:?}");
     assert_eq!(app.login(RUT, CS).await.1["code"], "account_locked");
 }
+
+#[tokio::test]
+async fn a_clave_typed_in_another_unicode_form_is_the_same_clave() {
+    let app = spawn_app().await;
+    let captcha = app.captcha().await;
+    let mut form = register_form(captcha["id"].as_str().unwrap());
+    // "Ñandú#2024" composed by a keyboard that sends the accents apart (NFD).
+    form.cs = "N\u{303}andu\u{301}#2024".into();
+    form.cs_repeat = "\u{d1}and\u{fa}#2024".into();
+    let (status, body) = app.register(&form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(app.login(RUT, "\u{d1}and\u{fa}#2024").await.0, StatusCode::OK);
+    assert_eq!(app.login(RUT, "N\u{303}andu\u{301}#2024").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_clave_hashed_as_typed_before_normalisation_still_signs_in() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    // An account whose CS was hashed from the decomposed text, as before normalisation.
+    let hasher = server::secrets::Hasher::new(1, std::time::Duration::from_secs(10));
+    let as_typed = hasher.hash("N\u{303}andu\u{301}#2024").await.unwrap();
+    let rut = domain::Rut::parse(RUT).unwrap();
+    server::store::accounts::set_clave(app.store.db(), rut, &as_typed, 0).await.unwrap();
+    assert_eq!(app.login(RUT, "N\u{303}andu\u{301}#2024").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn dots_out_of_place_and_a_clave_of_spaces_are_refused() {
+    let app = spawn_app().await;
+    let (status, body) = app.login("12.3456.78-5", CS).await;
+    assert_eq!((status, &body["fields"]["rut"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("rut_invalid")));
+    let captcha = app.captcha().await;
+    let mut form = register_form(captcha["id"].as_str().unwrap());
+    form.cs = " ".repeat(8);
+    form.cs_repeat = " ".repeat(8);
+    let (status, body) = app.register(&form).await;
+    assert_eq!((status, &body["fields"]["cs"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("cs_invalid_character")));
+}
