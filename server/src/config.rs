@@ -141,6 +141,14 @@ pub struct HttpSettings {
     pub replicas: u32,
     /// Seconds that in-flight requests get to finish after SIGTERM.
     pub shutdown_grace_seconds: u64,
+    /// Connections open at once (also held below the process's file descriptor limit).
+    pub max_connections: usize,
+    /// Connections open at once from one address (trusted proxies exempt).
+    pub max_connections_per_ip: usize,
+    /// Seconds a request's headers may take to arrive; also how long a keep-alive connection may idle.
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a request's body may take to arrive.
+    pub body_timeout_seconds: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -195,6 +203,10 @@ impl Default for Settings {
                 trusted_proxies: Vec::new(),
                 replicas: 1,
                 shutdown_grace_seconds: 20,
+                max_connections: 10_000,
+                max_connections_per_ip: 256,
+                header_read_timeout_seconds: 10,
+                body_timeout_seconds: 15,
             },
             public_url: "http://127.0.0.1:8080".into(),
             data_dir: PathBuf::from("data"),

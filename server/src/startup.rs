@@ -2,11 +2,9 @@
 //! their profile, opens the store, binds the listener (port 0 picks a free one, for tests) and returns before
 //! serving, so callers learn the port. `run_until_stopped` serves until SIGTERM/Ctrl-C (or forever).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -16,6 +14,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Profile, Settings};
 use crate::http::api_router;
 use crate::http::rate_limit::{IpLimiter, TrustedProxies};
+use crate::http::serve::{self, Limits};
 use crate::outbox::dev_sink::{self, DevSink};
 use crate::outbox::sms_http::HttpSmsChannel;
 use crate::outbox::smtp::SmtpChannel;
@@ -39,6 +38,7 @@ pub struct Application {
     channels: Channels,
     /// Prefix of this process's outbox worker ids (their leases are handed back at shutdown).
     instance: String,
+    limits: Limits,
 }
 
 /// SMTP and the SMS gateway, each wrapped by the dev sink when it is on.
@@ -113,18 +113,21 @@ impl Application {
             settings: settings.clone(),
             outbox_wake: Arc::new(Notify::new()),
         });
+        let limits = Limits::new(&settings.http, trusted.clone());
         let limiter = IpLimiter::new(settings.http.requests_per_minute_per_ip, settings.http.replicas, trusted, clock);
         let mut router = api_router(state.clone(), limiter);
         if settings.notifications.dev_sink {
             router = router.merge(dev_sink::router(dev_sink_dir(&settings)));
         }
         let hsts = crate::http::headers::Hsts(settings.public_url.starts_with("https://"));
+        let body_timeout = Duration::from_secs(settings.http.body_timeout_seconds.max(1));
         let router = crate::http::ui::serve(router, &settings.http.ui_dir)
+            .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_timeout))
             .layer(axum::middleware::from_fn_with_state(hsts, crate::http::headers::secure))
             .layer(tower_http::trace::TraceLayer::new_for_http());
         let listener = TcpListener::bind(settings.http.listen).await?;
         let instance = format!("{}-{}", std::process::id(), crate::secrets::random_id().get(..6).unwrap_or_default());
-        Ok(Application { listener, router, state, channels, instance })
+        Ok(Application { listener, router, state, channels, instance, limits })
     }
 
     pub fn port(&self) -> u16 {
@@ -165,21 +168,12 @@ impl Application {
         tokio::spawn(janitor(self.state.clone(), stopping.clone()));
         let grace = Duration::from_secs(self.state.settings.http.shutdown_grace_seconds);
         let signalled = stopping.clone();
-        // Nagle's algorithm meeting delayed ACKs costs ~40 ms per small answer: send at once.
-        let listener = self.listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let server = axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                stop.await;
-                tracing::info!("stopping: draining in-flight requests");
-                signalled.cancel();
-            });
-        let served = tokio::select! {
-            served = server => served,
-            // In-flight requests that outlive the grace period are dropped.
-            _ = async { stopping.cancelled().await; tokio::time::sleep(grace).await } => Ok(()),
+        let stop = async move {
+            stop.await;
+            tracing::info!("stopping: draining in-flight requests");
+            signalled.cancel();
         };
+        serve::serve(self.listener, self.router, self.limits, stop, grace).await;
         stopping.cancel();
         let _ = tokio::time::timeout(grace, async { while workers.join_next().await.is_some() {} }).await;
         match store::outbox::release(self.state.store.db(), &self.instance).await {
@@ -188,7 +182,7 @@ impl Application {
             Err(error) => tracing::warn!(%error, "could not hand back outbox leases"),
         }
         self.state.store.close().await;
-        served
+        Ok(())
     }
 }
 

@@ -14,6 +14,7 @@ mod metrics;
 mod openapi;
 mod recovery;
 mod registration;
+pub mod serve;
 pub mod ui;
 mod update;
 

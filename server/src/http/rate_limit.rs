@@ -43,6 +43,11 @@ impl TrustedProxies {
             .map(TrustedProxies)
     }
 
+    /// Whether `ip` is one of the trusted proxies.
+    pub fn is_trusted(&self, ip: IpAddr) -> bool {
+        self.contains(ip)
+    }
+
     fn contains(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
         self.0.iter().any(|net| net.contains(&ip))

@@ -6,6 +6,7 @@ mod helpers;
 
 mod change;
 mod concurrency;
+mod connections;
 mod hygiene;
 mod legacy;
 mod login;
