@@ -149,6 +149,9 @@ pub struct HttpSettings {
     pub header_read_timeout_seconds: u64,
     /// Seconds a request's body may take to arrive.
     pub body_timeout_seconds: u64,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>` (required in production).
+    #[serde(serialize_with = "serialize_secret")]
+    pub metrics_token: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -207,6 +210,7 @@ impl Default for Settings {
                 max_connections_per_ip: 256,
                 header_read_timeout_seconds: 10,
                 body_timeout_seconds: 15,
+                metrics_token: None,
             },
             public_url: "http://127.0.0.1:8080".into(),
             data_dir: PathBuf::from("data"),
@@ -320,6 +324,11 @@ impl Settings {
         } else if self.notifications.sms.token.is_none() {
             problem("the SMS gateway has no token; set CLAVE__NOTIFICATIONS__SMS__TOKEN");
         }
+        if self.http.metrics_token.is_none() {
+            problem(
+                "/metrics would be open to anyone: set CLAVE__HTTP__METRICS_TOKEN (scrapers send it as a Bearer token)",
+            );
+        }
         if url_scheme_host(&self.registro_civil.url).is_none() {
             problem("no Registro Civil service: set CLAVE__REGISTRO_CIVIL__URL");
         }
@@ -383,6 +392,7 @@ mod tests {
         settings.notifications.smtp.tls = SmtpTls::Starttls;
         settings.notifications.sms.url = "https://sms.example".into();
         settings.notifications.sms.token = Some(SecretString::from("token"));
+        settings.http.metrics_token = Some(SecretString::from("scrape"));
         assert_eq!(settings.production_problems(), Vec::<String>::new());
     }
 }

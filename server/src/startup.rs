@@ -115,10 +115,8 @@ impl Application {
         });
         let limits = Limits::new(&settings.http, trusted.clone());
         let limiter = IpLimiter::new(settings.http.requests_per_minute_per_ip, settings.http.replicas, trusted, clock);
-        let mut router = api_router(state.clone(), limiter);
-        if settings.notifications.dev_sink {
-            router = router.merge(dev_sink::router(dev_sink_dir(&settings)));
-        }
+        let dev_pages = settings.notifications.dev_sink.then(|| dev_sink::router(dev_sink_dir(&settings)));
+        let router = api_router(state.clone(), limiter, dev_pages);
         let hsts = crate::http::headers::Hsts(settings.public_url.starts_with("https://"));
         let body_timeout = Duration::from_secs(settings.http.body_timeout_seconds.max(1));
         let router = crate::http::ui::serve(router, &settings.http.ui_dir)

@@ -60,6 +60,7 @@ fn a_complete_production_configuration_serves_and_stops_on_sigterm() {
         .env("CLAVE__NOTIFICATIONS__SMTP__HOST", "127.0.0.1")
         .env("CLAVE__NOTIFICATIONS__SMS__URL", "http://127.0.0.1:9")
         .env("CLAVE__NOTIFICATIONS__SMS__TOKEN", "secret-token")
+        .env("CLAVE__HTTP__METRICS_TOKEN", "scrape-token")
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
@@ -72,6 +73,10 @@ fn a_complete_production_configuration_serves_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(answer.ends_with("ok"), "{answer}");
+    // Metrics only for the scraper's token.
+    assert!(http_get(port, "/metrics").unwrap().starts_with("HTTP/1.1 404"));
+    let scraped = http_get_with(port, "/metrics", "Authorization: Bearer scrape-token\r\n").unwrap();
+    assert!(scraped.starts_with("HTTP/1.1 200") && scraped.contains("clave_outbox_messages"), "{scraped}");
     // The Registro Civil at port 9 does not answer: alive, but not ready.
     let ready = http_get(port, "/ready").unwrap();
     assert!(ready.starts_with("HTTP/1.1 503"), "{ready}");
@@ -89,9 +94,13 @@ fn a_complete_production_configuration_serves_and_stops_on_sigterm() {
 }
 
 fn http_get(port: u16, path: &str) -> std::io::Result<String> {
+    http_get_with(port, path, "")
+}
+
+fn http_get_with(port: u16, path: &str, headers: &str) -> std::io::Result<String> {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
-    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())?;
+    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n").as_bytes())?;
     let mut answer = String::new();
     stream.read_to_string(&mut answer)?;
     Ok(answer)

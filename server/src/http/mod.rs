@@ -37,8 +37,9 @@ fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
         .allow_headers([header::CONTENT_TYPE])
 }
 
-/// Every route of the API, with its state applied.
-pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter) -> Router {
+/// Every route of the API, with its state applied; `extra` (the dev sink's pages) sits behind the same
+/// per-address limit as the API and `/metrics`.
+pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter, extra: Option<Router>) -> Router {
     let body_limit = state.settings.http.body_limit;
     let metrics_state = state.clone();
     let api = Router::new()
@@ -49,14 +50,18 @@ pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter) -> Router {
         .merge(update::router())
         .merge(login::router())
         .fallback(|| async { ApiError(Refusal::Denied(ErrorCode::NotFound)) })
-        .layer(axum::middleware::from_fn_with_state(limiter, rate_limit::limit))
+        .layer(axum::middleware::from_fn_with_state(limiter.clone(), rate_limit::limit))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(cors(&state.settings.http.cors_origins))
         .with_state(state);
+    let mut limited = Router::new().route("/metrics", get(metrics::render).with_state(metrics_state.clone()));
+    if let Some(extra) = extra {
+        limited = limited.merge(extra);
+    }
     Router::new()
         .route("/health", get(|| async { "ok" }))
-        .route("/ready", get(health::ready).with_state(metrics_state.clone()))
-        .route("/metrics", get(metrics::render).with_state(metrics_state))
+        .route("/ready", get(health::ready).with_state(metrics_state))
         .route("/api/openapi.json", get(openapi::document))
+        .merge(limited.layer(axum::middleware::from_fn_with_state(limiter, rate_limit::limit)))
         .nest("/api", api)
 }

@@ -172,3 +172,15 @@ async fn every_answer_carries_the_security_headers_and_personal_data_is_not_stor
     let page = local.client.get(format!("{}/health", local.address)).send().await.unwrap();
     assert!(!page.headers().contains_key("strict-transport-security"));
 }
+
+#[tokio::test]
+async fn metrics_sit_behind_the_per_address_limit() {
+    let app = spawn_app_with(|s| s.http.requests_per_minute_per_ip = 3).await;
+    let now = server::clock::Clock::now(&server::clock::SystemClock);
+    app.clock.advance(60 - now % 60);
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(app.client.get(format!("{}/metrics", app.address)).send().await.unwrap().status());
+    }
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::OK, StatusCode::OK, StatusCode::TOO_MANY_REQUESTS]);
+}
