@@ -192,12 +192,9 @@ async fn janitor(state: AppState, stop: CancellationToken) {
             _ = stop.cancelled() => return,
             _ = tick.tick() => {}
         }
-        let now = state.now();
-        // Flows are kept a day past expiry so a late "GET" still says `flow_expired`.
-        let flows = store::flows::purge(state.store.db(), now - 86_400).await;
-        let captchas = state.captchas.purge(now).await;
-        if let (Err(e), _) | (_, Err(e)) = (&flows, &captchas) {
-            tracing::warn!(error = %e, "janitor failed");
+        match state.store.purge_expired(state.now(), state.settings.security.failure_reset_seconds).await {
+            Ok(purged) => tracing::debug!(?purged, "janitor"),
+            Err(error) => tracing::warn!(%error, "janitor failed"),
         }
     }
 }

@@ -47,9 +47,4 @@ impl Captchas {
             Some(_) => Err(ErrorCode::CaptchaWrong),
         })
     }
-
-    /// Deletes captchas that expired before `now`.
-    pub async fn purge(&self, now: i64) -> Result<u64, StoreError> {
-        table::purge(self.store.db(), now).await
-    }
 }

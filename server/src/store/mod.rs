@@ -141,6 +141,34 @@ pub async fn create_database(admin_url: &str, name: &str) -> Result<(), StoreErr
     Ok(())
 }
 
+/// What one purge removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    pub flows: u64,
+    pub captchas: u64,
+    pub throttles: u64,
+    pub messages: u64,
+}
+
+/// How long after expiry a flow is kept, so that a late request still hears `flow_expired`.
+pub const FLOW_GRACE_SECONDS: i64 = 86_400;
+/// How long a delivered message keeps its recipient and text (for support questions the same day).
+pub const MESSAGE_RETENTION_MS: i64 = 3_600_000;
+
+impl Store {
+    /// Deletes what has expired and what is no longer needed (data minimisation; the janitor runs it every
+    /// 10 minutes): flows a day past expiry, expired captchas, stale failure counts, and the recipients and
+    /// texts of messages delivered or given up an hour ago. Accounts and audit records are not touched.
+    pub async fn purge_expired(&self, now: i64, failure_reset_seconds: i64) -> Result<Purged, StoreError> {
+        Ok(Purged {
+            flows: flows::purge(&self.pool, now - FLOW_GRACE_SECONDS).await?,
+            captchas: captchas::purge(&self.pool, now).await?,
+            throttles: throttle::purge(&self.pool, now, failure_reset_seconds).await?,
+            messages: outbox::purge_delivered(&self.pool, now * 1000 - MESSAGE_RETENTION_MS).await?,
+        })
+    }
+}
+
 /// Commits a transaction opened with [`Store::begin`].
 pub async fn commit(tx: Tx) -> Result<(), StoreError> {
     Ok(tx.commit().await?)

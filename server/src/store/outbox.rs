@@ -279,3 +279,16 @@ pub async fn attempts_per_worker(db: impl AnyExecutor<'_>) -> Result<Vec<(String
         .fetch_all(db)
         .await?)
 }
+
+/// Empties the recipient, subject and body of messages sent or given up before `before_ms`: what was sent to
+/// whom is no longer needed once delivery is over (the attempts and the audit record stay).
+pub async fn purge_delivered(db: impl AnyExecutor<'_>, before_ms: i64) -> Result<u64, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE outbox SET recipient = '', subject = NULL, body = '' \
+         WHERE status <> 'pending' AND next_attempt_at < $1 AND recipient <> ''",
+    )
+    .bind(before_ms)
+    .execute(db)
+    .await?
+    .rows_affected())
+}

@@ -160,3 +160,14 @@ pub async fn refund(
     .await?;
     Ok(())
 }
+
+/// Deletes counts that no longer matter: failures older than `reset` seconds and no lock in force (also for
+/// RUTs that have no account, which nobody else would ever clean).
+pub async fn purge(db: impl AnyExecutor<'_>, now: i64, reset: i64) -> Result<u64, StoreError> {
+    Ok(sqlx::query("DELETE FROM throttles WHERE last_failure_at < $1 AND locked_until < $2")
+        .bind(now - reset)
+        .bind(now)
+        .execute(db)
+        .await?
+        .rows_affected())
+}

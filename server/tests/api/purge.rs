@@ -1,0 +1,42 @@
+//! Data minimisation: the janitor's purge removes what has expired and nothing else.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn the_purge_removes_what_has_expired_and_nothing_else() {
+    let app = spawn_app_with(|s| s.notifications.worker.count = 1).await;
+    app.register_default().await;
+    app.recover_with_answer(RUT, ANSWER).await;
+    app.drain().await;
+    app.post("/api/captchas", &json!({})).await;
+    let (_, unknown) = app.open("recovery", &json!({ "rut": "11.111.111-1" })).await;
+    assert_eq!(unknown["code"], "account_not_found");
+    let now = server::clock::Clock::now(&server::clock::SystemClock);
+
+    // Now: nothing has expired yet, and delivered messages are kept an hour.
+    let purged = app.store.purge_expired(now, 43_200).await.unwrap();
+    assert_eq!(purged, server::store::Purged::default());
+    assert!(app.outbox().await.iter().all(|m| !m.recipient.is_empty() && !m.body.is_empty()));
+
+    // A flow opened now.
+    let (_, flow) = app.open("change", &json!({ "rut": RUT, "cs": CS })).await;
+    assert_eq!(flow["step"], "new_cs");
+
+    // Two days later: the flows, the captcha, the failure counts and the delivered texts are gone.
+    let later = now + 2 * 86_400;
+    let purged = app.store.purge_expired(later, 43_200).await.unwrap();
+    assert!(purged.flows >= 3, "{purged:?}");
+    assert_eq!(purged.captchas, 3, "{purged:?}");
+    assert!(purged.throttles >= 1, "{purged:?}");
+    assert_eq!(purged.messages, 2, "{purged:?}");
+    for message in app.outbox().await {
+        assert_eq!((message.recipient.as_str(), message.body.as_str(), message.status.as_str()), ("", "", "sent"));
+    }
+    // The account stays, and signs in.
+    assert_eq!(app.account_count().await, 1);
+    assert_eq!(app.login(RUT, CS).await.0, reqwest::StatusCode::OK);
+    // Purging again finds nothing more.
+    assert_eq!(app.store.purge_expired(later, 43_200).await.unwrap(), server::store::Purged::default());
+}
