@@ -1,14 +1,23 @@
 //! The kiosk's "Continúe en su celular" QR code: the public address of the flow in progress, drawn as a PNG
-//! data URL. Only known paths are accepted, so no personal data can ever be put in it.
+//! data URL. Only the UI's known paths are accepted, so no personal data can ever be put in it: a flow's
+//! path, and once the flow is open its id (32 hex digits, 128 random bits, e.g. `/recuperar/<id>`).
 
 use base64::Engine;
 use qrcode::{Color, QrCode};
 
-/// The UI's routes that a citizen can continue on a phone.
-const PATHS: &[&str] = &["/", "/registro", "/recuperar", "/cambiar", "/actualizar"];
+/// The UI's flows, which a citizen can continue on a phone (as well as the home page).
+const FLOWS: &[&str] = &["/registro", "/recuperar", "/cambiar", "/actualizar"];
+
+/// The server's flow ids.
+fn is_flow_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
 
 pub fn handoff_url(public_url: &str, path: &str) -> Option<String> {
-    PATHS.contains(&path).then(|| format!("{public_url}{path}"))
+    let known = path == "/"
+        || FLOWS.contains(&path)
+        || path.rsplit_once('/').is_some_and(|(flow, id)| FLOWS.contains(&flow) && is_flow_id(id));
+    known.then(|| format!("{public_url}{path}"))
 }
 
 /// The QR code of `text` as a `data:image/png;base64,…` URL, 6 pixels per module with a 4-module margin.
@@ -52,6 +61,14 @@ mod tests {
             Some("https://cus.sence.cl/recuperar")
         );
         assert_eq!(handoff_url("https://cus.sence.cl", "/recuperar?rut=12345678-5"), None);
+        let id = "0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            handoff_url("https://cus.sence.cl", &format!("/recuperar/{id}")),
+            Some(format!("https://cus.sence.cl/recuperar/{id}"))
+        );
+        assert_eq!(handoff_url("https://cus.sence.cl", "/recuperar/12.345.678-5"), None);
+        assert_eq!(handoff_url("https://cus.sence.cl", &format!("/{id}")), None);
+        assert_eq!(handoff_url("https://cus.sence.cl", &format!("/recuperar/{id}/x")), None);
         assert!(
             png_data_url("https://cus.sence.cl/registro").unwrap_or_default().starts_with("data:image/png;base64,")
         );

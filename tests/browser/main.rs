@@ -1,6 +1,7 @@
 //! The citizen's flows in Debian's Chromium, found by the guide's visible labels: register (§2), recover
 //! (§3.1, §3.2 with a new e-mail, §3.3), change with the provisional CS (§4), update (§5), a login refusal,
-//! and bad input on each form. axe-core checks every screen and step; screenshots go to `tests/output/`.
+//! bad input on each form, and a flow resumed from its URL. axe-core checks every screen and step; screenshots
+//! go to `tests/output/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -67,7 +68,7 @@ async fn a_citizen_registers_after_correcting_each_mistake() {
     b.close().await;
 }
 
-/// §3.3 (right answer), then §4 with the provisional CS from the dev sink, then §5.
+/// §3.3 (right answer), then §4 with the provisional CS from the dev sink, then §5; §4 and §5 reloaded midway.
 #[tokio::test]
 async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updates_data() {
     let _serial = SERIAL.lock();
@@ -101,6 +102,11 @@ async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updat
     b.fill("Rut *", RUT).await;
     b.fill("CS Actual *", &provisional).await;
     b.click_button("Validar").await;
+    // A reload keeps the flow: the new CS is asked for (the RUT and current CS are not shown back).
+    b.field("CS Nueva *").await;
+    let flow = path(&b).await;
+    assert!(flow.starts_with("/cambiar/"), "{flow}");
+    b.goto(&flow).await;
     b.fill("CS Nueva *", "Alameda").await;
     b.fill("Repetir CS Nueva *", "Alameda").await;
     b.fill("Captcha *", CAPTCHA).await;
@@ -127,6 +133,11 @@ async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updat
     b.fill("Respuesta Secreta *", "Perú").await;
     b.checkpoint("actualizar-seguridad").await;
     b.click_button("Validar").await;
+    b.wait_text("Email Actual").await;
+    // A reload at the data step: the data on file again.
+    let flow = path(&b).await;
+    assert!(flow.starts_with("/actualizar/"), "{flow}");
+    b.goto(&flow).await;
     b.wait_text("Email Actual").await;
     assert_eq!(b.value("Dirección Particular *").await, "Huérfanos");
     b.fill("Dirección Particular *", "Av. Brasil").await;
@@ -190,6 +201,60 @@ async fn a_citizen_recovers_with_the_id_card_serial_number() {
     stack.provisional_from_dev_sink("juana.nueva@example.cl").await;
     stack.provisional_from_dev_sink("+56995554444").await;
     b.close().await;
+}
+
+/// The flow's id is in the URL once the RUT is validated: Back leaves the flow, Forward and a reload come back
+/// to the same step (the question), the recovery goes on to the end, and its URL then shows the "Éxito" again.
+/// A made-up flow id is refused, with a way to start again.
+#[tokio::test]
+async fn a_recovery_resumes_from_its_url_after_a_reload() {
+    let _serial = SERIAL.lock();
+    let stack = Stack::start().await;
+    stack.register(RUT, "juana.perez@example.cl", "98765432", "Mapocho#24").await;
+    let mut b = Browser::start(&stack.url, "recover-reload").await;
+    b.goto("/").await;
+    b.click_link("Recuperar CS aquí.").await;
+    b.fill("Rut *", RUT).await;
+    b.click_button("Validar").await;
+    b.wait_text("MI PAÍS FAVORITO").await;
+    let flow = path(&b).await;
+    let id = flow.strip_prefix("/recuperar/").unwrap_or_else(|| panic!("no flow id in {flow}"));
+    assert!(id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()), "{flow}");
+
+    // The start's entry was replaced: Back goes home, Forward resumes the flow.
+    b.client.back().await.unwrap();
+    b.wait_text("Verificar mi Clave Sence").await;
+    assert_eq!(path(&b).await, "/");
+    b.client.forward().await.unwrap();
+    b.wait_text("MI PAÍS FAVORITO").await;
+
+    // A reload at the question: the same step, with nothing answered yet.
+    b.goto(&flow).await;
+    b.wait_text("MI PAÍS FAVORITO").await;
+    assert_eq!(path(&b).await, flow);
+    assert_eq!(b.value("Respuesta Secreta *").await, "");
+    b.checkpoint("recuperar-recargado").await;
+    b.fill("Respuesta Secreta *", "peru").await;
+    b.fill("Captcha *", CAPTCHA).await;
+    b.click_button("Recuperar Clave").await;
+    b.wait_text("será enviada por SMS a su celular").await;
+    stack.provisional_from_dev_sink("+56998765432").await;
+    b.goto(&flow).await;
+    b.wait_text("será enviada a su e-Mail dentro de los próximos 10 minutos").await;
+    b.checkpoint("recuperar-recargado-exito").await;
+
+    b.goto("/recuperar/0123456789abcdef0123456789abcdef").await;
+    b.wait_text("No encontramos este trámite.").await;
+    b.checkpoint("tramite-desconocido").await;
+    b.click_link("Comenzar de nuevo").await;
+    assert_eq!(b.value("Rut *").await, "");
+    assert_eq!(path(&b).await, "/recuperar");
+    b.close().await;
+}
+
+/// The path of the page on screen.
+async fn path(b: &Browser) -> String {
+    b.client.current_url().await.unwrap().path().to_owned()
 }
 
 /// The home page's check of RUT + CS shows the refusal in Spanish.

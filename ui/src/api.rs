@@ -41,6 +41,11 @@ async fn read<R: DeserializeOwned>(response: gloo_net::http::Response) -> Result
     }
 }
 
+pub async fn get<R: DeserializeOwned>(path: &str) -> Result<R, Failure> {
+    let request = gloo_net::http::Request::get(&format!("{}{path}", base()));
+    read(request.send().await.map_err(|_| Failure::Network)?).await
+}
+
 pub async fn post<B: Serialize, R: DeserializeOwned>(path: &str, body: &B) -> Result<R, Failure> {
     let request =
         gloo_net::http::Request::post(&format!("{}{path}", base())).json(body).map_err(|_| Failure::Network)?;

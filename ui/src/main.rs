@@ -18,23 +18,24 @@ mod shell;
 mod views;
 
 use dioxus::prelude::*;
-use views::{Change, Home, Layout, NotFound, Recover, Register, Update};
+use views::{Change, FlowId, Home, Layout, NotFound, Recover, Register, Update};
 
-/// One route per flow; each view walks its flow's steps.
+/// One route per flow; each view walks its flow's steps. A flow's plain path (`/recuperar`) starts it; once
+/// the server has opened it, its id follows (`/recuperar/<id>`) and the same route resumes it there.
 #[derive(Debug, Clone, Routable, PartialEq)]
 #[rustfmt::skip]
 pub enum Route {
     #[layout(Layout)]
         #[route("/")]
         Home {},
-        #[route("/registro")]
-        Register {},
-        #[route("/recuperar")]
-        Recover {},
-        #[route("/cambiar")]
-        Change {},
-        #[route("/actualizar")]
-        Update {},
+        #[route("/registro/:..flow")]
+        Register { flow: FlowId },
+        #[route("/recuperar/:..flow")]
+        Recover { flow: FlowId },
+        #[route("/cambiar/:..flow")]
+        Change { flow: FlowId },
+        #[route("/actualizar/:..flow")]
+        Update { flow: FlowId },
     #[end_layout]
     #[route("/:..segments")]
     NotFound { segments: Vec<String> },

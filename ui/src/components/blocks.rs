@@ -2,6 +2,7 @@
 
 use dioxus::prelude::*;
 use domain::AddressForm;
+use domain::api::AccountData;
 use rust_i18n::t;
 
 use super::{Checkbox, Field, FormStatus, RegionComuna};
@@ -79,6 +80,17 @@ pub fn use_contacts() -> ContactSignals {
         work_phone: use_signal(String::new),
         mobile: use_signal(String::new),
         no_mobile: use_signal(|| false),
+    }
+}
+
+impl ContactSignals {
+    /// The contacts on file (update §5(5) prefills them).
+    pub fn fill(&mut self, data: &AccountData) {
+        self.email.set(data.email.clone());
+        self.home_phone.set(data.home_phone.clone());
+        self.work_phone.set(data.work_phone.clone());
+        self.mobile.set(data.mobile.clone());
+        self.no_mobile.set(data.mobile.is_empty());
     }
 }
 

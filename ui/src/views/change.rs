@@ -2,10 +2,12 @@
 //! and "Cambiar Clave".
 
 use dioxus::prelude::*;
-use domain::api::{Completion, Credentials, FlowView, NewClaveForm};
-use domain::{Rut, clave};
+use domain::api::{Completion, Credentials, FlowKind, FlowView, NewClaveForm};
+use domain::{FieldErrors, Rut, clave};
 use rust_i18n::t;
 
+use super::FlowId;
+use super::flow::use_flow_page;
 use crate::Route;
 use crate::api;
 use crate::components::{
@@ -13,7 +15,9 @@ use crate::components::{
 };
 
 #[component]
-pub fn Change() -> Element {
+pub fn Change(flow: FlowId) -> Element {
+    // The URL's flow id; `flow` below is the flow itself.
+    let url = flow;
     let mut status = use_form_status();
     let rut = use_signal(String::new);
     let current = use_signal(String::new);
@@ -23,6 +27,10 @@ pub fn Change() -> Element {
     let mut flow = use_signal(|| None::<FlowView>);
     let mut done = use_signal(|| None::<Completion>);
     let navigator = use_navigator();
+    let page = use_flow_page(FlowKind::Change, &url, move |view: FlowView| {
+        done.set(view.completion);
+        flow.set(Some(view));
+    });
 
     let validate = move |e: FormEvent| {
         e.prevent_default();
@@ -32,6 +40,7 @@ pub fn Change() -> Element {
         }
         spawn(async move {
             if let Some(view) = status.settle(api::post::<_, FlowView>("/api/change", &credentials).await) {
+                page.opened(&view.id);
                 flow.set(Some(view));
             }
         });
@@ -47,13 +56,17 @@ pub fn Change() -> Element {
         let Some(id) = flow.peek().as_ref().map(|f| f.id.clone()) else { return };
         let form =
             NewClaveForm { cs: cs.peek().clone(), cs_repeat: cs_repeat.peek().clone(), captcha: captcha.answer() };
-        if let Ok(rut) = Rut::parse(&rut.peek()) {
-            if let Err(fields) = form.parse(rut) {
-                status.invalid(fields);
-                return;
+        let parsed = match Rut::parse(&rut.peek()) {
+            Ok(rut) => form.parse(rut).map(drop),
+            // Resumed from its URL, the view does not know the RUT: the length and characters are checked
+            // here, the rest by the server.
+            Err(_) => {
+                let mut fields = FieldErrors::new();
+                let shape = fields.check("cs", clave::check_shape(&form.cs));
+                fields.into_result(|| shape)
             }
-        }
-        if !status.begin() {
+        };
+        if !status.ready(parsed) {
             return;
         }
         spawn(async move {
@@ -68,6 +81,9 @@ pub fn Change() -> Element {
             }
         });
     };
+    if let Some(interlude) = page.interlude(t!("change.heading").to_string()) {
+        return interlude;
+    }
     let validated = flow.read().is_some();
 
     rsx! {

@@ -9,6 +9,8 @@ use crate::Route;
 use crate::api;
 use crate::components::{Banner, Field, RutField, Section, SubmitButton, use_form_status};
 
+use super::FlowId;
+
 #[component]
 pub fn Home() -> Element {
     rsx! {
@@ -19,10 +21,10 @@ pub fn Home() -> Element {
                 h2 { id: "persona-title", {tr!("home.persona_natural")} }
                 p { class: "sub", {tr!("home.persona_natural_sub")} }
                 ul { class: "actions",
-                    li { Link { to: Route::Register {}, {tr!("home.register_link")} } }
-                    li { Link { to: Route::Recover {}, {tr!("home.recover_link")} } }
-                    li { Link { to: Route::Change {}, {tr!("home.change_link")} } }
-                    li { Link { to: Route::Update {}, {tr!("home.update_link")} } }
+                    li { Link { to: Route::Register { flow: FlowId::START }, {tr!("home.register_link")} } }
+                    li { Link { to: Route::Recover { flow: FlowId::START }, {tr!("home.recover_link")} } }
+                    li { Link { to: Route::Change { flow: FlowId::START }, {tr!("home.change_link")} } }
+                    li { Link { to: Route::Update { flow: FlowId::START }, {tr!("home.update_link")} } }
                 }
             }
             LoginCheck {}

@@ -9,6 +9,8 @@ use rust_i18n::t;
 use crate::Route;
 use crate::shell::{self, Kiosk};
 
+use super::flow::{FlowId, use_page_key};
+
 #[component]
 pub fn Layout() -> Element {
     let kiosk = shell::kiosk();
@@ -24,6 +26,7 @@ pub fn Layout() -> Element {
         }
     });
     let mut active = move || idle.set(0);
+    let page = use_page_key(&use_route::<Route>());
     rsx! {
         div { class: "app",
             onkeydown: move |_| active(), onpointerdown: move |_| active(), oninput: move |_| active(),
@@ -32,14 +35,17 @@ pub fn Layout() -> Element {
                 Link { to: Route::Home {}, class: "brand", {tr!("common.title")} }
                 nav { aria_label: t!("common.nav_label").to_string(),
                     ul {
-                        li { Link { to: Route::Register {}, {tr!("nav.register")} } }
-                        li { Link { to: Route::Recover {}, {tr!("nav.recover")} } }
-                        li { Link { to: Route::Change {}, {tr!("nav.change")} } }
-                        li { Link { to: Route::Update {}, {tr!("nav.update")} } }
+                        li { Link { to: Route::Register { flow: FlowId::START }, {tr!("nav.register")} } }
+                        li { Link { to: Route::Recover { flow: FlowId::START }, {tr!("nav.recover")} } }
+                        li { Link { to: Route::Change { flow: FlowId::START }, {tr!("nav.change")} } }
+                        li { Link { to: Route::Update { flow: FlowId::START }, {tr!("nav.update")} } }
                     }
                 }
             }
-            main { id: "contenido", tabindex: "-1", Outlet::<Route> {} }
+            main { id: "contenido", tabindex: "-1",
+                // A keyed list of one: a new key mounts the page afresh.
+                for key in [page] { Outlet::<Route> { key: "{key}" } }
+            }
             if kiosk.is_some() { Handoff {} }
             footer { class: "bottom",
                 p { {tr!("common.help_line")} }
@@ -80,7 +86,9 @@ fn IdleWarning(kiosk: Kiosk, idle: Signal<u32>) -> Element {
     }
 }
 
-/// "Continúe en su celular": the QR code of the public address of the screen's flow (never personal data).
+/// "Continúe en su celular": the QR code of the public address of the screen's flow. Once the flow is open
+/// the address carries its id (an unguessable 128-bit id, no personal data), so the phone resumes it at the
+/// same step.
 #[component]
 fn Handoff() -> Element {
     let route = use_route::<Route>();

@@ -1,6 +1,7 @@
 //! One view per route; each walks the steps of its flow.
 
 mod change;
+mod flow;
 mod home;
 mod layout;
 mod recover;
@@ -8,6 +9,7 @@ mod register;
 mod update;
 
 pub use change::Change;
+pub use flow::FlowId;
 pub use home::Home;
 pub use layout::{Layout, NotFound};
 pub use recover::Recover;

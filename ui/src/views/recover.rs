@@ -4,11 +4,14 @@
 
 use dioxus::prelude::*;
 use domain::api::{
-    CaptchaStep, Completion, FlowStep, FlowView, RecoveryAnswer, RecoveryContact, RecoverySerial, RecoveryStart,
+    CaptchaStep, Completion, FlowKind, FlowStep, FlowView, RecoveryAnswer, RecoveryContact, RecoverySerial,
+    RecoveryStart,
 };
 use domain::{ErrorCode, FieldErrors, Rut};
 use rust_i18n::t;
 
+use super::FlowId;
+use super::flow::use_flow_page;
 use crate::Route;
 use crate::api::{self, Failure};
 use crate::components::{
@@ -17,7 +20,9 @@ use crate::components::{
 };
 
 #[component]
-pub fn Recover() -> Element {
+pub fn Recover(flow: FlowId) -> Element {
+    // The URL's flow id; `flow` below is the flow itself.
+    let url = flow;
     let mut status = use_form_status();
     let rut = use_signal(String::new);
     let answer = use_signal(String::new);
@@ -33,6 +38,13 @@ pub fn Recover() -> Element {
     let mut serial_phase = use_signal(|| false);
     let mut done = use_signal(|| None::<Completion>);
     let navigator = use_navigator();
+    let page = use_flow_page(FlowKind::Recovery, &url, move |view: FlowView| {
+        question.set(view.question.clone());
+        masked.set(view.email_masked.clone());
+        serial_phase.set(view.step == FlowStep::Serial);
+        done.set(view.completion);
+        flow.set(Some(view));
+    });
 
     let flow_id = move || flow.peek().as_ref().map(|f| f.id.clone()).unwrap_or_default();
     let step = flow.read().as_ref().map(|f| f.step);
@@ -51,6 +63,7 @@ pub fn Recover() -> Element {
         }
         spawn(async move {
             if let Some(view) = status.settle(api::post::<_, FlowView>("/api/recovery", &request).await) {
+                page.opened(&view.id);
                 question.set(view.question.clone());
                 serial_phase.set(view.step == FlowStep::Serial);
                 flow.set(Some(view));
@@ -155,6 +168,9 @@ pub fn Recover() -> Element {
         });
     };
 
+    if let Some(interlude) = page.interlude(t!("recover.heading").to_string()) {
+        return interlude;
+    }
     let validated = step.is_some();
     let asks_answer = step == Some(FlowStep::Answer);
     let shows_contact = matches!(step, Some(FlowStep::Contact)) || (serial_phase() && step == Some(FlowStep::Captcha));
@@ -241,7 +257,7 @@ pub fn Recover() -> Element {
                     lines.push(t!("recover.reminder").to_string());
                     lines
                 },
-                on_accept: move |_| { navigator.push(Route::Change {}); },
+                on_accept: move |_| { navigator.push(Route::Change { flow: FlowId::START }); },
             }
         }
     }

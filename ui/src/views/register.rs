@@ -1,10 +1,12 @@
 //! Registration (§2): the whole form in the guide's order, the captcha, "Crear Cuenta" and "Volver".
 
 use dioxus::prelude::*;
-use domain::api::{FlowView, RegisterForm};
-use domain::clave;
+use domain::api::{FlowKind, FlowStep, FlowView, RegisterForm};
+use domain::{ErrorCode, clave};
 use rust_i18n::t;
 
+use super::FlowId;
+use super::flow::use_flow_page;
 use crate::Route;
 use crate::api::{self, Failure};
 use crate::components::{
@@ -13,7 +15,9 @@ use crate::components::{
 };
 
 #[component]
-pub fn Register() -> Element {
+pub fn Register(flow: FlowId) -> Element {
+    // The URL's flow id; `flow` below is the id of the flow the form is sent to.
+    let url = flow;
     let mut status = use_form_status();
     let rut = use_signal(String::new);
     let question = use_signal(String::new);
@@ -24,7 +28,12 @@ pub fn Register() -> Element {
     let cs_repeat = use_signal(String::new);
     let mut captcha = use_captcha();
     let mut done = use_signal(|| false);
+    let mut flow = use_signal(|| None::<String>);
     let navigator = use_navigator();
+    let page = use_flow_page(FlowKind::Registration, &url, move |view: FlowView| {
+        done.set(view.step == FlowStep::Done);
+        flow.set(Some(view.id));
+    });
 
     let check_cs = move |_| {
         let raw = cs.peek().clone();
@@ -53,8 +62,18 @@ pub fn Register() -> Element {
         }
         spawn(async move {
             let result: Result<FlowView, Failure> = async {
-                let flow: FlowView = api::post("/api/registration", &serde_json::json!({})).await?;
-                api::post(&format!("/api/registration/{}/form", flow.id), &form).await
+                // The flow of an earlier refused submit is sent the form again, unless it expired meanwhile.
+                if let Some(id) = flow.peek().clone() {
+                    match api::post(&format!("/api/registration/{id}/form"), &form).await {
+                        Err(Failure::Refused(body))
+                            if matches!(body.code, ErrorCode::FlowExpired | ErrorCode::FlowNotFound) => {}
+                        sent => return sent,
+                    }
+                }
+                let opened: FlowView = api::post("/api/registration", &serde_json::json!({})).await?;
+                flow.set(Some(opened.id.clone()));
+                page.opened(&opened.id);
+                api::post(&format!("/api/registration/{}/form", opened.id), &form).await
             }
             .await;
             match status.settle(result) {
@@ -67,6 +86,10 @@ pub fn Register() -> Element {
             }
         });
     };
+
+    if let Some(interlude) = page.interlude(t!("register.heading").to_string()) {
+        return interlude;
+    }
 
     rsx! {
         h1 { {tr!("register.heading")} }

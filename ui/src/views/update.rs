@@ -2,9 +2,11 @@
 //! answer), then address and contacts, the captcha and "Actualizar datos".
 
 use dioxus::prelude::*;
-use domain::api::{Credentials, FlowStep, FlowView, SecurityForm, UpdateForm};
+use domain::api::{Credentials, FlowKind, FlowStep, FlowView, SecurityForm, UpdateForm};
 use rust_i18n::t;
 
+use super::FlowId;
+use super::flow::use_flow_page;
 use crate::Route;
 use crate::api;
 use crate::components::{
@@ -13,7 +15,9 @@ use crate::components::{
 };
 
 #[component]
-pub fn Update() -> Element {
+pub fn Update(flow: FlowId) -> Element {
+    // The URL's flow id; `flow` below is the flow itself.
+    let url = flow;
     let mut status = use_form_status();
     let rut = use_signal(String::new);
     let cs = use_signal(String::new);
@@ -25,6 +29,15 @@ pub fn Update() -> Element {
     let mut flow = use_signal(|| None::<FlowView>);
     let mut done = use_signal(|| false);
     let navigator = use_navigator();
+    let page = use_flow_page(FlowKind::Update, &url, move |view: FlowView| {
+        question.set(view.question.clone().unwrap_or_default());
+        if let Some(data) = &view.data {
+            address.fill(&data.address);
+            contacts.fill(data);
+        }
+        done.set(view.step == FlowStep::Done);
+        flow.set(Some(view));
+    });
     let flow_id = move || flow.peek().as_ref().map(|f| f.id.clone()).unwrap_or_default();
     let step = flow.read().as_ref().map(|f| f.step);
 
@@ -36,6 +49,7 @@ pub fn Update() -> Element {
         }
         spawn(async move {
             if let Some(view) = status.settle(api::post::<_, FlowView>("/api/update", &credentials).await) {
+                page.opened(&view.id);
                 question.set(view.question.clone().unwrap_or_default());
                 flow.set(Some(view));
             }
@@ -54,11 +68,7 @@ pub fn Update() -> Element {
             {
                 if let Some(data) = &view.data {
                     address.fill(&data.address);
-                    contacts.email.set(data.email.clone());
-                    contacts.home_phone.set(data.home_phone.clone());
-                    contacts.work_phone.set(data.work_phone.clone());
-                    contacts.mobile.set(data.mobile.clone());
-                    contacts.no_mobile.set(data.mobile.is_empty());
+                    contacts.fill(data);
                 }
                 flow.set(Some(view));
             }
@@ -92,10 +102,17 @@ pub fn Update() -> Element {
         });
     };
 
+    if let Some(interlude) = page.interlude(t!("update.heading").to_string()) {
+        return interlude;
+    }
+    // The security step stays on screen once answered; not when resumed past it (the server no longer says
+    // the question then).
+    let shows_security = step == Some(FlowStep::Security) || (step.is_some() && !question.read().is_empty());
+
     rsx! {
         h1 { {tr!("update.heading")} }
         p { {tr!("update.intro")} }
-        p { class: "important", {tr!("update.info")} " " Link { to: Route::Register {}, {tr!("update.register_here")} } }
+        p { class: "important", {tr!("update.info")} " " Link { to: Route::Register { flow: FlowId::START }, {tr!("update.register_here")} } }
         form { novalidate: true, onsubmit: validate,
             Section { title: t!("update.section_validate").to_string(),
                 RutField { value: rut, status, readonly: step.is_some() }
@@ -107,7 +124,7 @@ pub fn Update() -> Element {
                 }
             }
         }
-        if step.is_some() {
+        if shows_security {
             form { novalidate: true, onsubmit: security,
                 Section { title: t!("update.section_security").to_string(),
                     p { {tr!("update.security_note")} }
