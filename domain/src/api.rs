@@ -163,6 +163,10 @@ pub struct FlowView {
     /// Set when `step` is `done`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion: Option<Completion>,
+    /// The flow's key, only in the answer that opened the flow: every later request for this flow sends it back
+    /// in the `X-Flow-Key` header. The id may travel in an address; the key stays with whoever opened the flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 // ---- Requests -------------------------------------------------------------------------------------------

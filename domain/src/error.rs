@@ -78,6 +78,7 @@ error_codes! {
     RateLimited => "rate_limited",
     ServerBusy => "server_busy",
     NotFound => "not_found",
+    MethodNotAllowed => "method_not_allowed",
     Internal => "internal",
 }
 

@@ -313,19 +313,20 @@ fn main() {
                 .unwrap()
         });
         let flow_path = format!("/api/recovery/{}", flow["id"].as_str().expect("a recovery flow"));
+        let flow_key = format!("X-Flow-Key: {}", flow["key"].as_str().expect("its key"));
         let wasm = std::fs::read_dir(root().join("ui").join("dist").join("assets"))
             .ok()
             .and_then(|mut dirs| dirs.next())
             .and_then(|d| d.ok())
             .map(|d| format!("/assets/{}/ui_bg.wasm", d.file_name().to_string_lossy()));
-        let mut reads = vec![
-            ("GET /health".to_owned(), "/health".to_owned(), vec![]),
-            ("GET / (the UI's page)".to_owned(), "/".to_owned(), vec![]),
-            ("GET /api/openapi.json".to_owned(), "/api/openapi.json".to_owned(), vec![]),
-            ("GET /api/recovery/{id} (flow view)".to_owned(), flow_path.clone(), vec![]),
+        let mut reads: Vec<(&str, String, Vec<&str>)> = vec![
+            ("GET /health", "/health".to_owned(), vec![]),
+            ("GET / (the UI's page)", "/".to_owned(), vec![]),
+            ("GET /api/openapi.json", "/api/openapi.json".to_owned(), vec![]),
+            ("GET /api/recovery/{id} (flow view)", flow_path.clone(), vec!["-H", &flow_key]),
         ];
         if let Some(wasm) = wasm {
-            reads.push(("GET the UI's wasm (brotli)".to_owned(), wasm, vec!["-H", "Accept-Encoding: br"]));
+            reads.push(("GET the UI's wasm (brotli)", wasm, vec!["-H", "Accept-Encoding: br"]));
         }
         for (label, path, extra) in &reads {
             let result = wrk(&format!("{base}{path}"), 64, secs, None, extra);

@@ -54,7 +54,18 @@ impl Env {
     }
 
     async fn post(&self, client: &reqwest::Client, path: &str, body: Value) -> Value {
-        let response = client.post(self.url(path)).json(&body).send().await.unwrap();
+        self.send(client.post(self.url(path)).json(&body), path).await
+    }
+
+    /// A step of `flow` (its key in `X-Flow-Key`).
+    async fn step(&self, client: &reqwest::Client, kind: &str, flow: &Value, step: &str, body: Value) -> Value {
+        let path = format!("/api/{kind}/{}/{step}", flow["id"].as_str().unwrap());
+        let key = flow["key"].as_str().unwrap();
+        self.send(client.post(self.url(&path)).header("x-flow-key", key).json(&body), &path).await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder, path: &str) -> Value {
+        let response = request.send().await.unwrap();
         assert!(response.status().is_success(), "{path}: {}", response.status());
         response.json().await.unwrap()
     }
@@ -88,7 +99,7 @@ async fn twenty_sigkills_between_the_change_and_its_delivery_lose_nothing() {
         "address": { "street": "Huérfanos", "number": "1273", "region": "13", "comuna": "13101" },
         "email": "juana@example.cl", "mobile": "98765432", "cs": "Clave-0001", "cs_repeat": "Clave-0001", "captcha": captcha,
     });
-    env.post(&client, &format!("/api/registration/{}/form", flow["id"].as_str().unwrap()), form).await;
+    env.step(&client, "registration", &flow, "form", form).await;
 
     let claves = ["Clave-0001", "Clave-0002"];
     for round in 0..20 {
@@ -100,11 +111,7 @@ async fn twenty_sigkills_between_the_change_and_its_delivery_lose_nothing() {
         let captcha = env.captcha(&client).await;
         let new = claves[(round + 1) % 2];
         let done = env
-            .post(
-                &client,
-                &format!("/api/change/{}/new-cs", flow["id"].as_str().unwrap()),
-                json!({ "cs": new, "cs_repeat": new, "captcha": captcha }),
-            )
+            .step(&client, "change", &flow, "new-cs", json!({ "cs": new, "cs_repeat": new, "captcha": captcha }))
             .await;
         assert_eq!(done["step"], "done");
         // The change is committed; kill somewhere during its delivery.

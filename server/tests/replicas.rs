@@ -168,7 +168,16 @@ impl Client {
     }
 
     async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
-        let response = self.http.post(format!("{}{path}", self.base)).json(body).send().await.unwrap();
+        self.post_keyed(path, None, body).await
+    }
+
+    /// A request for a flow, with its key.
+    async fn post_keyed(&self, path: &str, key: Option<&str>, body: &Value) -> (StatusCode, Value) {
+        let mut request = self.http.post(format!("{}{path}", self.base)).json(body);
+        if let Some(key) = key {
+            request = request.header("x-flow-key", key);
+        }
+        let response = request.send().await.unwrap();
         let status = response.status();
         (status, response.json().await.unwrap_or(Value::Null))
     }
@@ -191,7 +200,8 @@ impl Client {
     async fn register(&self, form: &Value) -> (StatusCode, Value) {
         let (status, flow) = self.post("/api/registration", &json!({})).await;
         assert_eq!(status, StatusCode::CREATED, "{flow}");
-        self.post(&format!("/api/registration/{}/form", flow["id"].as_str().unwrap()), form).await
+        self.post_keyed(&format!("/api/registration/{}/form", flow["id"].as_str().unwrap()), flow["key"].as_str(), form)
+            .await
     }
 }
 
@@ -302,11 +312,14 @@ async fn two_replicas_behind_nginx_on_one_postgresql() {
     let (status, flow) = client.post("/api/recovery", &json!({ "rut": RUT })).await;
     assert_eq!(status, StatusCode::CREATED, "{flow}");
     let id = flow["id"].as_str().unwrap().to_owned();
-    let (status, flow) = client.post(&format!("/api/recovery/{id}/answer"), &json!({ "answer": "peru" })).await;
+    let key = flow["key"].as_str().unwrap().to_owned();
+    let (status, flow) =
+        client.post_keyed(&format!("/api/recovery/{id}/answer"), Some(&key), &json!({ "answer": "peru" })).await;
     assert_eq!((status, flow["step"].as_str()), (StatusCode::OK, Some("captcha")), "{flow}");
     drop(b.take()); // SIGKILL
     let captcha = client.captcha().await;
-    let (status, done) = client.post(&format!("/api/recovery/{id}/captcha"), &json!({ "captcha": captcha })).await;
+    let (status, done) =
+        client.post_keyed(&format!("/api/recovery/{id}/captcha"), Some(&key), &json!({ "captcha": captcha })).await;
     assert_eq!((status, done["step"].as_str()), (StatusCode::OK, Some("done")), "{done}");
     let deadline = Instant::now() + Duration::from_secs(30);
     while !fakes.sms.delivered().iter().any(|s| s.text.contains("su clave Sence es:")) {

@@ -1,6 +1,8 @@
 //! The kiosk's "Continúe en su celular" QR code: the public address of the flow in progress, drawn as a PNG
 //! data URL. Only the UI's known paths are accepted, so no personal data can ever be put in it: a flow's
-//! path, and once the flow is open its id (32 hex digits, 128 random bits, e.g. `/recuperar/<id>`).
+//! path, and once the flow is open its id (32 hex digits, 128 random bits, e.g. `/recuperar/<id>`), which may
+//! be followed by the flow's key in the fragment (`/recuperar/<id>#k=<key>`, 32 hex digits too), so that the
+//! phone may continue the flow.
 
 use base64::Engine;
 use qrcode::{Color, QrCode};
@@ -8,15 +10,21 @@ use qrcode::{Color, QrCode};
 /// The UI's flows, which a citizen can continue on a phone (as well as the home page).
 const FLOWS: &[&str] = &["/registro", "/recuperar", "/cambiar", "/actualizar"];
 
-/// The server's flow ids.
+/// The server's flow ids (and flow keys).
 fn is_flow_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// An open flow's path, `/<flow>/<id>`.
+fn is_open_flow(path: &str) -> bool {
+    path.rsplit_once('/').is_some_and(|(flow, id)| FLOWS.contains(&flow) && is_flow_id(id))
+}
+
 pub fn handoff_url(public_url: &str, path: &str) -> Option<String> {
-    let known = path == "/"
-        || FLOWS.contains(&path)
-        || path.rsplit_once('/').is_some_and(|(flow, id)| FLOWS.contains(&flow) && is_flow_id(id));
+    let known = match path.split_once("#k=") {
+        Some((flow, key)) => is_open_flow(flow) && is_flow_id(key),
+        None => path == "/" || FLOWS.contains(&path) || is_open_flow(path),
+    };
     known.then(|| format!("{public_url}{path}"))
 }
 
@@ -69,6 +77,19 @@ mod tests {
         assert_eq!(handoff_url("https://cus.sence.cl", "/recuperar/12.345.678-5"), None);
         assert_eq!(handoff_url("https://cus.sence.cl", &format!("/{id}")), None);
         assert_eq!(handoff_url("https://cus.sence.cl", &format!("/recuperar/{id}/x")), None);
+        // An open flow's key, in the fragment: only after a flow id, and only a key's shape.
+        let key = "fedcba9876543210fedcba9876543210";
+        assert_eq!(
+            handoff_url("https://cus.sence.cl", &format!("/cambiar/{id}#k={key}")),
+            Some(format!("https://cus.sence.cl/cambiar/{id}#k={key}"))
+        );
+        assert_eq!(handoff_url("https://cus.sence.cl", &format!("/cambiar#k={key}")), None);
+        assert_eq!(handoff_url("https://cus.sence.cl", &format!("/#k={key}")), None);
+        assert_eq!(handoff_url("https://cus.sence.cl", &format!("/cambiar/{id}#k=12.345.678-5")), None);
+        assert_eq!(handoff_url("https://cus.sence.cl", &format!("/cambiar/{id}#k={}", key.to_uppercase())), None);
+        assert_eq!(handoff_url("https://cus.sence.cl", &format!("/cambiar/{id}#k={key}#k={key}")), None);
+        assert_eq!(handoff_url("https://cus.sence.cl", &format!("/cambiar/{id}#x={key}")), None);
+        assert_eq!(handoff_url("https://cus.sence.cl", &format!("/cambiar/{id}#k={key}&rut=1")), None);
         assert!(
             png_data_url("https://cus.sence.cl/registro").unwrap_or_default().starts_with("data:image/png;base64,")
         );

@@ -1,9 +1,12 @@
 //! The citizen's flows in Debian's Chromium, found by the guide's visible labels: register (§2), recover
 //! (§3.1, §3.2 with a new e-mail, §3.3), change with the provisional CS (§4), update (§5), a login refusal,
-//! bad input on each form, and a flow resumed from its URL. axe-core checks every screen and step; screenshots
-//! go to `tests/output/`.
+//! bad input on each form, a flow resumed from its URL (only where its key is: in the tab that opened it, or
+//! handed over in the address's fragment as the kiosk's QR code does), and the kiosk's idle wipe forgetting
+//! the keys. axe-core checks every screen and step; screenshots go to `tests/output/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
 
 use e2e::{Browser, CAPTCHA, Stack};
 
@@ -255,6 +258,132 @@ async fn a_recovery_resumes_from_its_url_after_a_reload() {
 /// The path of the page on screen.
 async fn path(b: &Browser) -> String {
     b.client.current_url().await.unwrap().path().to_owned()
+}
+
+/// The key this tab holds for the flow `id` (the UI keeps it in `sessionStorage`).
+async fn flow_key(b: &Browser, id: &str) -> Option<String> {
+    let script = "return sessionStorage.getItem('clave.flow.' + arguments[0])";
+    b.client.execute(script, vec![id.into()]).await.unwrap().as_str().map(str::to_owned)
+}
+
+/// The flow id in `flow` (`/recuperar/<id>`), checked to be one.
+fn flow_id(flow: &str) -> String {
+    let id = flow.strip_prefix("/recuperar/").unwrap_or_else(|| panic!("no flow id in {flow}"));
+    assert!(id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()), "{flow}");
+    id.to_owned()
+}
+
+/// Opens a recovery for the registered RUT up to its question; the flow's path and key.
+async fn open_recovery(b: &Browser) -> (String, String) {
+    b.click_link("Recuperar CS aquí.").await;
+    b.fill("Rut *", RUT).await;
+    b.click_button("Validar").await;
+    b.wait_text("MI PAÍS FAVORITO").await;
+    let flow = path(b).await;
+    let key = flow_key(b, &flow_id(&flow)).await.unwrap_or_else(|| panic!("no key kept for {flow}"));
+    assert!(key.len() == 32 && key.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')), "{key}");
+    assert!(!b.client.current_url().await.unwrap().as_str().contains(&key), "the key is never in the address");
+    (flow, key)
+}
+
+/// A flow's address alone opens nothing: another browser (its own profile, so none of the first tab's
+/// `sessionStorage`) is told the flow is unknown, and offered to start again. With the key in the address's
+/// fragment (as the kiosk's QR code hands it to a phone) it resumes the flow at the same step, takes the key
+/// out of the address, and goes on to the end with it.
+#[tokio::test]
+async fn a_flow_address_resumes_elsewhere_only_with_its_key() {
+    let _serial = SERIAL.lock();
+    let stack = Stack::start().await;
+    stack.register(RUT, "juana.perez@example.cl", "98765432", "Mapocho#24").await;
+    let b = Browser::start(&stack.url, "flow-key").await;
+    b.goto("/").await;
+    let (flow, key) = open_recovery(&b).await;
+    let id = flow_id(&flow);
+    b.close().await;
+
+    let mut other = Browser::start(&stack.url, "flow-key-address-alone").await;
+    other.goto(&flow).await;
+    other.wait_text("No encontramos este trámite.").await;
+    other.wait_text("Comenzar de nuevo").await;
+    assert_eq!(flow_key(&other, &id).await, None);
+    other.checkpoint("tramite-sin-llave").await;
+    other.click_link("Comenzar de nuevo").await;
+    assert_eq!(path(&other).await, "/recuperar");
+    other.close().await;
+
+    let mut phone = Browser::start(&stack.url, "flow-key-handed-over").await;
+    phone.goto(&format!("{flow}#k={key}")).await;
+    phone.wait_text("MI PAÍS FAVORITO").await;
+    let href = phone.client.current_url().await.unwrap();
+    assert_eq!(href.fragment(), None, "{href}");
+    assert!(!href.as_str().contains(&key), "{href}");
+    let shown: String =
+        phone.client.execute("return location.href", vec![]).await.unwrap().as_str().unwrap_or_default().to_owned();
+    assert_eq!(shown, format!("{}{flow}", stack.url));
+    assert_eq!(flow_key(&phone, &id).await.as_deref(), Some(key.as_str()));
+    phone.checkpoint("tramite-con-llave").await;
+    // Every step sends the key: the recovery ends on the phone, and a reload there still shows it.
+    phone.fill("Respuesta Secreta *", "peru").await;
+    phone.fill("Captcha *", CAPTCHA).await;
+    phone.click_button("Recuperar Clave").await;
+    phone.wait_text("será enviada por SMS a su celular").await;
+    stack.provisional_from_dev_sink("+56998765432").await;
+    phone.goto(&flow).await;
+    phone.wait_text("será enviada a su e-Mail dentro de los próximos 10 minutos").await;
+    phone.close().await;
+}
+
+/// What the desktop shell puts in a kiosk's page, stood in for: kiosk settings (10 s idle, warned for the
+/// last 4), and a `__TAURI__` whose `handoff_qr` notes the path it is asked to encode.
+const KIOSK_SHELL: &str = "window.CLAVE_SHELL = { kiosk: true, timeout: 10, warning: 4 };\
+    window.__claveHandoffs = [];\
+    window.__TAURI__ = { core: { invoke: async (cmd, args) => {\
+        if (cmd === 'handoff_qr') window.__claveHandoffs.push(args.path);\
+        return null;\
+    } } };";
+
+/// At a kiosk, the "Continúe en su celular" QR code holds the open flow's address with its key in the
+/// fragment. Left idle, the kiosk wipes everything, the flow keys too: Back to the previous citizen's flow
+/// finds nothing to reopen, and offers to start again.
+#[tokio::test]
+async fn a_kiosk_hands_over_the_flow_key_and_forgets_it_when_idle() {
+    let _serial = SERIAL.lock();
+    let stack = Stack::start().await;
+    stack.register(RUT, "juana.perez@example.cl", "98765432", "Mapocho#24").await;
+    let mut b = Browser::start(&stack.url, "kiosk-flow-key").await;
+    b.before_every_page(KIOSK_SHELL).await;
+    b.goto("/").await;
+    let (flow, key) = open_recovery(&b).await;
+    let handed = format!("{flow}#k={key}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let asked = b.client.execute("return window.__claveHandoffs", vec![]).await.unwrap();
+        if asked.as_array().is_some_and(|paths| paths.iter().any(|p| p.as_str() == Some(handed.as_str()))) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the QR code was asked for {asked}, not {handed}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The citizen moves on to another screen, then walks away.
+    b.click_link("Cambiar CS").await;
+    b.wait_text("Cambiar CS (Clave Sence) Persona Natural").await;
+    b.wait_text("¿Sigue ahí?").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while path(&b).await != "/" {
+        assert!(Instant::now() < deadline, "no wipe");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    b.wait_text("Verificar mi Clave Sence").await;
+    let script = "return Object.keys(sessionStorage).filter(k => k.startsWith('clave.flow.')).length";
+    assert_eq!(b.client.execute(script, vec![]).await.unwrap(), 0, "flow keys left after the wipe");
+
+    b.client.back().await.unwrap();
+    b.wait_text("No encontramos este trámite.").await;
+    assert_eq!(path(&b).await, flow);
+    b.wait_text("Comenzar de nuevo").await;
+    b.checkpoint("kiosko-tramite-olvidado").await;
+    b.close().await;
 }
 
 /// The home page's check of RUT + CS shows the refusal in Spanish.

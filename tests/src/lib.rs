@@ -79,7 +79,14 @@ impl Stack {
             "email": email, "mobile": mobile, "cs": cs, "cs_repeat": cs,
             "captcha": { "id": captcha["id"], "text": CAPTCHA },
         });
-        self.post(&format!("/api/registration/{}/form", flow["id"].as_str().unwrap()), form).await;
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/registration/{}/form", self.url, flow["id"].as_str().unwrap()))
+            .header("x-flow-key", flow["key"].as_str().unwrap())
+            .json(&form)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "registration: {}", response.status());
     }
 
     /// The provisional CS in the newest message the dev sink shows for `recipient`, waiting for delivery.
@@ -111,6 +118,8 @@ impl Stack {
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    /// The WebDriver's port.
+    port: u16,
     base: String,
     shots: PathBuf,
     step: usize,
@@ -170,7 +179,7 @@ impl Browser {
         std::fs::create_dir_all(&shots).unwrap();
         let axe = std::fs::read_to_string(root().join("tests/e2e/node_modules/axe-core/axe.min.js"))
             .expect("axe-core (cargo xtask setup)");
-        Browser { client, driver, base: base.to_owned(), shots, step: 0, axe, _profile: profile }
+        Browser { client, driver, port, base: base.to_owned(), shots, step: 0, axe, _profile: profile }
     }
 
     /// Starts tauri-driver (which drives WebKitWebDriver) and the real desktop app at `app`, with `env`.
@@ -195,12 +204,27 @@ impl Browser {
         Browser {
             client,
             driver,
+            port,
             base: String::new(),
             shots,
             step: 0,
             axe: String::new(),
             _profile: tempfile::tempdir().unwrap(),
         }
+    }
+
+    /// Runs `script` in every page this Chromium loads from now on, before the page's own scripts (Chrome
+    /// DevTools' `Page.addScriptToEvaluateOnNewDocument`, through chromedriver): e.g. a stand-in for what the
+    /// desktop shell puts in the page.
+    pub async fn before_every_page(&self, script: &str) {
+        let session = self.client.session_id().await.unwrap().unwrap();
+        let response = reqwest::Client::new()
+            .post(format!("http://127.0.0.1:{}/session/{session}/goog/cdp/execute", self.port))
+            .json(&json!({ "cmd": "Page.addScriptToEvaluateOnNewDocument", "params": { "source": script } }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "chromedriver refused the script: {}", response.status());
     }
 
     /// A screenshot of the window as it is (no accessibility run).

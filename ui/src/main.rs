@@ -43,6 +43,8 @@ pub enum Route {
 
 fn main() {
     rust_i18n::set_locale(&api::locale());
+    // A key handed over in the address (`#k=…`, the kiosk's QR code) is taken out of it before anything else.
+    api::adopt_key_from_address();
     dioxus::launch(App);
 }
 

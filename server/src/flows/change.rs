@@ -6,7 +6,7 @@ use domain::Rut;
 use domain::api::{Completion, Credentials, FlowKind, FlowStep, FlowView, NewClaveForm};
 use serde::{Deserialize, Serialize};
 
-use super::{Flow, FlowState, advance, bare_view, create, load, wrong_step};
+use super::{Flow, FlowKey, FlowState, advance, bare_view, create, load, wrong_step};
 use crate::auth::{Provisional, authenticate, credential_of};
 use crate::outbox::{self, Channel, Event, Vars};
 use crate::refusal::Refusal;
@@ -68,19 +68,20 @@ pub fn still_authenticated(
     }
 }
 
-pub async fn show(app: &AppState, id: &str) -> Result<FlowView, Refusal> {
-    Ok(view(&load::<Change>(app, id).await?))
+pub async fn show(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView, Refusal> {
+    Ok(view(&load::<Change>(app, id, key).await?))
 }
 
 pub async fn start(app: &AppState, request: &Credentials) -> Result<FlowView, Refusal> {
     let (rut, cs) = request.parse()?;
     let auth = authenticate(app, rut, &cs, Provisional::Accept, "change_start").await?;
     let state = Change::NewCs { rut, credential: auth.credential(), via_provisional: auth.via_provisional };
-    Ok(view(&create(app, app.store.db(), state).await?))
+    let (flow, key) = create(app, app.store.db(), state).await?;
+    Ok(FlowView { key: Some(key), ..view(&flow) })
 }
 
-pub async fn new_cs(app: &AppState, id: &str, form: &NewClaveForm) -> Result<FlowView, Refusal> {
-    let mut flow = load::<Change>(app, id).await?;
+pub async fn new_cs(app: &AppState, id: &str, key: &FlowKey, form: &NewClaveForm) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Change>(app, id, key).await?;
     let Change::NewCs { rut, credential, via_provisional } = flow.state.clone() else { return Err(wrong_step()) };
     let cs = form.parse(rut)?;
     let now = app.now();

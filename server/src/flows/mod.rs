@@ -14,6 +14,7 @@ use domain::api::{FlowKind, FlowStep, FlowView};
 use domain::{ErrorCode, Rut};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
 
 use crate::refusal::Refusal;
 use crate::secrets::random_id;
@@ -38,19 +39,56 @@ fn summary<S: FlowState>(state: &S) -> Summary {
     Summary { step: state.step(), rut: state.rut() }
 }
 
-/// Creates a flow in `state`.
-pub async fn create<S: FlowState>(app: &AppState, db: impl AnyExecutor<'_>, state: S) -> Result<Flow<S>, Refusal> {
-    let now = app.now();
-    let flow =
-        StoredFlow { id: random_id(), state, version: 0, expires_at: now + app.settings.security.flow_ttl_seconds };
-    table::insert(db, &flow, S::KIND, summary(&flow.state), now).await?;
-    metrics::counter!(metric::FLOW_STEPS, "kind" => S::KIND.as_str(), "step" => "start").increment(1);
-    Ok(flow)
+/// The key a request presented for a flow (`X-Flow-Key`), if any.
+#[derive(Debug, Clone, Default)]
+pub struct FlowKey(pub Option<String>);
+
+fn key_hash(key: &str) -> String {
+    Sha256::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Loads a flow of kind `S`, whatever its step; refused when unknown, or expired before it was done.
-pub async fn load<S: FlowState>(app: &AppState, id: &str) -> Result<Flow<S>, Refusal> {
-    let flow = table::find::<S>(app.store.db(), S::KIND, id).await?.ok_or(Refusal::Denied(ErrorCode::FlowNotFound))?;
+impl FlowKey {
+    /// Whether this key opens a flow whose key hashes to `expected` (constant-time comparison).
+    fn opens(&self, expected: Option<&str>) -> bool {
+        match (&self.0, expected) {
+            (Some(key), Some(expected)) => {
+                let given = key_hash(key);
+                given.len() == expected.len()
+                    && given.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Creates a flow in `state`, with a new key; the key is returned once, in the flow's first view.
+pub async fn create<S: FlowState>(
+    app: &AppState,
+    db: impl AnyExecutor<'_>,
+    state: S,
+) -> Result<(Flow<S>, String), Refusal> {
+    let now = app.now();
+    let key = random_id();
+    let flow = StoredFlow {
+        id: random_id(),
+        state,
+        version: 0,
+        expires_at: now + app.settings.security.flow_ttl_seconds,
+        key_hash: Some(key_hash(&key)),
+    };
+    table::insert(db, &flow, S::KIND, summary(&flow.state), now).await?;
+    metrics::counter!(metric::FLOW_STEPS, "kind" => S::KIND.as_str(), "step" => "start").increment(1);
+    Ok((flow, key))
+}
+
+/// Loads a flow of kind `S`, whatever its step; refused when unknown, when `key` is not its key (the same
+/// answer: an address seen in a browser's history or a photographed QR code opens nothing), or when it
+/// expired before it was done.
+pub async fn load<S: FlowState>(app: &AppState, id: &str, key: &FlowKey) -> Result<Flow<S>, Refusal> {
+    let flow = table::find::<S>(app.store.db(), S::KIND, id)
+        .await?
+        .filter(|flow| key.opens(flow.key_hash.as_deref()))
+        .ok_or(Refusal::Denied(ErrorCode::FlowNotFound))?;
     if flow.expires_at <= app.now() && flow.state.step() != FlowStep::Done {
         return Err(Refusal::Denied(ErrorCode::FlowExpired));
     }
@@ -65,7 +103,13 @@ pub fn wrong_step() -> Refusal {
 /// Moves `flow` to `next`; refused if another request moved it first.
 pub async fn advance<S: FlowState>(db: impl AnyExecutor<'_>, flow: &mut Flow<S>, next: S) -> Result<(), Refusal> {
     let from = flow.state.step();
-    let moved = StoredFlow { id: flow.id.clone(), state: next, version: flow.version, expires_at: flow.expires_at };
+    let moved = StoredFlow {
+        id: flow.id.clone(),
+        state: next,
+        version: flow.version,
+        expires_at: flow.expires_at,
+        key_hash: flow.key_hash.clone(),
+    };
     if !table::advance(db, &moved, summary(&moved.state)).await? {
         return Err(wrong_step());
     }
@@ -88,5 +132,6 @@ pub fn bare_view<S: FlowState>(flow: &Flow<S>) -> FlowView {
         email_masked: None,
         data: None,
         completion: None,
+        key: None,
     }
 }

@@ -14,7 +14,7 @@ use domain::{Email, ErrorCode, Mobile, Rut, SecretAnswer};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
-use super::{Flow, FlowState, advance, bare_view, create, load, wrong_step};
+use super::{Flow, FlowKey, FlowState, advance, bare_view, create, load, wrong_step};
 use crate::auth::guess;
 use crate::outbox::{self, Channel, Event, Vars};
 use crate::refusal::Refusal;
@@ -115,8 +115,8 @@ async fn view(app: &AppState, flow: &Flow<Recovery>) -> Result<FlowView, Refusal
     Ok(view)
 }
 
-pub async fn show(app: &AppState, id: &str) -> Result<FlowView, Refusal> {
-    view(app, &load::<Recovery>(app, id).await?).await
+pub async fn show(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView, Refusal> {
+    view(app, &load::<Recovery>(app, id, key).await?).await
 }
 
 /// Step (4): the RUT and "Validar". One transaction: the start is counted (whether or not the RUT has an
@@ -139,15 +139,15 @@ pub async fn start(app: &AppState, request: &RecoveryStart) -> Result<FlowView, 
         None => (Recovery::Serial { rut }, None),
     };
     let step = state.step();
-    let flow = create(app, &mut *tx, state).await?;
+    let (flow, key) = create(app, &mut *tx, state).await?;
     audit::record(&mut *tx, now, Some(rut), "recovery_start", step.as_str()).await?;
     store::commit(tx).await?;
-    Ok(FlowView { question, ..bare_view(&flow) })
+    Ok(FlowView { question, key: Some(key), ..bare_view(&flow) })
 }
 
 /// Answer step (§3.2(5), §3.3(5)): the answer, or "No recuerdo la respuesta a mi pregunta secreta".
-pub async fn answer(app: &AppState, id: &str, request: &RecoveryAnswer) -> Result<FlowView, Refusal> {
-    let mut flow = load::<Recovery>(app, id).await?;
+pub async fn answer(app: &AppState, id: &str, key: &FlowKey, request: &RecoveryAnswer) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Recovery>(app, id, key).await?;
     let Recovery::Answer { rut } = flow.state else { return Err(wrong_step()) };
     if request.forgot {
         advance(app.store.db(), &mut flow, Recovery::Serial { rut }).await?;
@@ -169,8 +169,8 @@ pub async fn answer(app: &AppState, id: &str, request: &RecoveryAnswer) -> Resul
 }
 
 /// Serial step (§3.1(5), §3.2(6)): "Número de serie cédula de identidad", checked with the Registro Civil.
-pub async fn serial(app: &AppState, id: &str, request: &RecoverySerial) -> Result<FlowView, Refusal> {
-    let mut flow = load::<Recovery>(app, id).await?;
+pub async fn serial(app: &AppState, id: &str, key: &FlowKey, request: &RecoverySerial) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Recovery>(app, id, key).await?;
     let Recovery::Serial { rut } = flow.state else { return Err(wrong_step()) };
     let serial = request.parse()?;
     guess(app, rut, Kind::Serial, || async {
@@ -198,8 +198,8 @@ pub async fn serial(app: &AppState, id: &str, request: &RecoverySerial) -> Resul
 }
 
 /// Contact step (§3.1(6)–(7), §3.2(7)–(8)): "¿El email es correcto?" Sí, or No with new e-mail and mobile.
-pub async fn contact(app: &AppState, id: &str, request: &RecoveryContact) -> Result<FlowView, Refusal> {
-    let mut flow = load::<Recovery>(app, id).await?;
+pub async fn contact(app: &AppState, id: &str, key: &FlowKey, request: &RecoveryContact) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Recovery>(app, id, key).await?;
     let Recovery::Contact { rut } = flow.state else { return Err(wrong_step()) };
     let replacement = request.parse()?.map(|r| Replacement { email: r.email, mobile: r.mobile });
     advance(app.store.db(), &mut flow, Recovery::Captcha { rut, proof: Proof::Serial, replacement }).await?;
@@ -207,8 +207,8 @@ pub async fn contact(app: &AppState, id: &str, request: &RecoveryContact) -> Res
 }
 
 /// Last step: the captcha and "Recuperar Clave" (§3.1(8), §3.2(6)/(8), §3.3(6)).
-pub async fn finish(app: &AppState, id: &str, request: &CaptchaStep) -> Result<FlowView, Refusal> {
-    let mut flow = load::<Recovery>(app, id).await?;
+pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaStep) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Recovery>(app, id, key).await?;
     let Recovery::Captcha { rut, replacement, .. } = flow.state.clone() else { return Err(wrong_step()) };
     let now = app.now();
     app.captchas.check(&request.captcha, now).await?.map_err(|code| Refusal::field("captcha", code))?;

@@ -4,7 +4,7 @@ use domain::api::{Completion, FlowKind, FlowStep, FlowView, RegisterForm};
 use domain::{ErrorCode, Rut};
 use serde::{Deserialize, Serialize};
 
-use super::{Flow, FlowState, advance, bare_view, create, load, wrong_step};
+use super::{Flow, FlowKey, FlowState, advance, bare_view, create, load, wrong_step};
 use crate::refusal::Refusal;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account, Inserted, Origin, SecretOnFile};
@@ -44,15 +44,16 @@ fn view(flow: &Flow<Registration>) -> FlowView {
 }
 
 pub async fn start(app: &AppState) -> Result<FlowView, Refusal> {
-    Ok(view(&create(app, app.store.db(), Registration::Form).await?))
+    let (flow, key) = create(app, app.store.db(), Registration::Form).await?;
+    Ok(FlowView { key: Some(key), ..view(&flow) })
 }
 
-pub async fn show(app: &AppState, id: &str) -> Result<FlowView, Refusal> {
-    Ok(view(&load::<Registration>(app, id).await?))
+pub async fn show(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView, Refusal> {
+    Ok(view(&load::<Registration>(app, id, key).await?))
 }
 
-pub async fn submit(app: &AppState, id: &str, form: &RegisterForm) -> Result<FlowView, Refusal> {
-    let mut flow = load::<Registration>(app, id).await?;
+pub async fn submit(app: &AppState, id: &str, key: &FlowKey, form: &RegisterForm) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Registration>(app, id, key).await?;
     let Registration::Form = flow.state else { return Err(wrong_step()) };
     // Fields first: a form with mistakes keeps its captcha for the next try.
     let new = form.parse()?;

@@ -9,7 +9,7 @@ use domain::{ErrorCode, Mobile, Rut, SecretQuestion};
 use serde::{Deserialize, Serialize};
 
 use super::change::still_authenticated;
-use super::{Flow, FlowState, advance, bare_view, create, load, wrong_step};
+use super::{Flow, FlowKey, FlowState, advance, bare_view, create, load, wrong_step};
 use crate::auth::{Provisional, authenticate, guess};
 use crate::outbox::{self, Channel, Event, Vars};
 use crate::refusal::Refusal;
@@ -80,20 +80,20 @@ async fn view(app: &AppState, flow: &Flow<Update>) -> Result<FlowView, Refusal> 
     Ok(view)
 }
 
-pub async fn show(app: &AppState, id: &str) -> Result<FlowView, Refusal> {
-    view(app, &load::<Update>(app, id).await?).await
+pub async fn show(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView, Refusal> {
+    view(app, &load::<Update>(app, id, key).await?).await
 }
 
 pub async fn start(app: &AppState, request: &Credentials) -> Result<FlowView, Refusal> {
     let (rut, cs) = request.parse()?;
     let auth = authenticate(app, rut, &cs, Provisional::Refuse, "update_start").await?;
-    let flow = create(app, app.store.db(), Update::Security { rut, credential: auth.credential() }).await?;
+    let (flow, key) = create(app, app.store.db(), Update::Security { rut, credential: auth.credential() }).await?;
     let question = auth.account.secret.map(|s| s.question.code().to_owned());
-    Ok(FlowView { question, ..bare_view(&flow) })
+    Ok(FlowView { question, key: Some(key), ..bare_view(&flow) })
 }
 
-pub async fn security(app: &AppState, id: &str, form: &SecurityForm) -> Result<FlowView, Refusal> {
-    let mut flow = load::<Update>(app, id).await?;
+pub async fn security(app: &AppState, id: &str, key: &FlowKey, form: &SecurityForm) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Update>(app, id, key).await?;
     let Update::Security { rut, credential } = flow.state.clone() else { return Err(wrong_step()) };
     let (question, answer) = form.parse()?;
     let on_file = account(app, rut).await?;
@@ -129,8 +129,8 @@ fn on_file(account: &Account) -> AccountData {
     }
 }
 
-pub async fn data(app: &AppState, id: &str, form: &UpdateForm) -> Result<FlowView, Refusal> {
-    let mut flow = load::<Update>(app, id).await?;
+pub async fn data(app: &AppState, id: &str, key: &FlowKey, form: &UpdateForm) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Update>(app, id, key).await?;
     let Update::Data { rut, credential, new_secret } = flow.state.clone() else { return Err(wrong_step()) };
     let (address, contacts) = form.parse()?;
     let now = app.now();

@@ -1,13 +1,15 @@
 //! Change (§4): `POST /api/change` with RUT + current CS, then `POST /api/change/{id}/new-cs`.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use domain::api::{Credentials, FlowView, NewClaveForm};
 
+use super::FlowId;
 use super::error::ApiError;
 use super::json::AppJson;
+use crate::flows::FlowKey;
 use crate::flows::change;
 use crate::state::AppState;
 
@@ -31,8 +33,12 @@ pub async fn start(
 
 /// Where a change flow stands.
 #[utoipa::path(get, path = "/api/change/{id}", tag = "change", params(("id" = String, Path)), responses((status = 200, body = FlowView)))]
-pub async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result<AppJson<FlowView>, ApiError> {
-    Ok(AppJson(change::show(&app, &id).await?))
+pub async fn show(
+    State(app): State<AppState>,
+    FlowId(id): FlowId,
+    key: FlowKey,
+) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(change::show(&app, &id, &key).await?))
 }
 
 /// "Cambiar Clave": new CS twice and the captcha.
@@ -40,8 +46,9 @@ pub async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result
     responses((status = 200, body = FlowView), (status = 422, body = domain::api::ErrorBody)))]
 pub async fn new_cs(
     State(app): State<AppState>,
-    Path(id): Path<String>,
+    FlowId(id): FlowId,
+    key: FlowKey,
     AppJson(form): AppJson<NewClaveForm>,
 ) -> Result<AppJson<FlowView>, ApiError> {
-    Ok(AppJson(change::new_cs(&app, &id, &form).await?))
+    Ok(AppJson(change::new_cs(&app, &id, &key, &form).await?))
 }

@@ -24,6 +24,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         RutAlreadyRegistered | FlowWrongStep => StatusCode::CONFLICT,
         AccountNotFound | FlowNotFound | NotFound => StatusCode::NOT_FOUND,
+        MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         FlowExpired => StatusCode::GONE,
         InvalidCredentials => StatusCode::UNAUTHORIZED,
         ProvisionalMustChange | ProvisionalExpired => StatusCode::FORBIDDEN,
@@ -66,7 +67,12 @@ impl IntoResponse for ApiError {
             }
         };
         let retry_after = body.retry_after;
+        // The rest of an oversized body is not read: the connection cannot carry another request.
+        let close = body.code == ErrorCode::PayloadTooLarge;
         let mut response = (status, axum::Json(body)).into_response();
+        if close {
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let Some(seconds) = retry_after {
             if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);

@@ -34,7 +34,38 @@ fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
     tower_http::cors::CorsLayer::new()
         .allow_origin(origins)
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE])
+        .allow_headers([header::CONTENT_TYPE, header::HeaderName::from_static(FLOW_KEY_HEADER)])
+}
+
+/// The `{id}` of a flow's path; anything that is not a readable id (invalid UTF-8, say) is an unknown flow,
+/// answered in JSON like every other refusal.
+pub struct FlowId(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for FlowId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(id)) => Ok(FlowId(id)),
+            Err(_) => Err(ApiError(Refusal::Denied(ErrorCode::FlowNotFound))),
+        }
+    }
+}
+
+/// The header that carries a flow's key (see `domain::api::FlowView::key`).
+pub const FLOW_KEY_HEADER: &str = "x-flow-key";
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for crate::flows::FlowKey {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let key = parts.headers.get(FLOW_KEY_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Ok(crate::flows::FlowKey(key))
+    }
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError(Refusal::Denied(ErrorCode::MethodNotAllowed))
 }
 
 /// Every route of the API, with its state applied; `extra` (the dev sink's pages) sits behind the same
@@ -50,6 +81,7 @@ pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter, extra: Option
         .merge(update::router())
         .merge(login::router())
         .fallback(|| async { ApiError(Refusal::Denied(ErrorCode::NotFound)) })
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(limiter.clone(), rate_limit::limit))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(cors(&state.settings.http.cors_origins))
@@ -63,5 +95,6 @@ pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter, extra: Option
         .route("/ready", get(health::ready).with_state(metrics_state))
         .route("/api/openapi.json", get(openapi::document))
         .merge(limited.layer(axum::middleware::from_fn_with_state(limiter, rate_limit::limit)))
+        .method_not_allowed_fallback(method_not_allowed)
         .nest("/api", api)
 }

@@ -1,13 +1,15 @@
 //! Recovery (§3): `POST /api/recovery` with the RUT, then one `POST` per step.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use domain::api::{CaptchaStep, FlowView, RecoveryAnswer, RecoveryContact, RecoverySerial, RecoveryStart};
 
+use super::FlowId;
 use super::error::ApiError;
 use super::json::AppJson;
+use crate::flows::FlowKey;
 use crate::flows::recovery;
 use crate::state::AppState;
 
@@ -33,8 +35,12 @@ pub async fn start(
 
 /// Where a recovery flow stands.
 #[utoipa::path(get, path = "/api/recovery/{id}", tag = "recovery", params(("id" = String, Path)), responses((status = 200, body = FlowView)))]
-pub async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result<AppJson<FlowView>, ApiError> {
-    Ok(AppJson(recovery::show(&app, &id).await?))
+pub async fn show(
+    State(app): State<AppState>,
+    FlowId(id): FlowId,
+    key: FlowKey,
+) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(recovery::show(&app, &id, &key).await?))
 }
 
 /// The secret answer (→ `captcha`), or `forgot` (→ `serial`).
@@ -43,10 +49,11 @@ pub async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result
         (status = 429, description = "too_many_attempts", body = domain::api::ErrorBody)))]
 pub async fn answer(
     State(app): State<AppState>,
-    Path(id): Path<String>,
+    FlowId(id): FlowId,
+    key: FlowKey,
     AppJson(request): AppJson<RecoveryAnswer>,
 ) -> Result<AppJson<FlowView>, ApiError> {
-    Ok(AppJson(recovery::answer(&app, &id, &request).await?))
+    Ok(AppJson(recovery::answer(&app, &id, &key, &request).await?))
 }
 
 /// The ID card serial number, checked with the Registro Civil (→ `contact`, with the masked e-mail).
@@ -55,10 +62,11 @@ pub async fn answer(
         (status = 503, description = "registro_civil_unavailable", body = domain::api::ErrorBody)))]
 pub async fn serial(
     State(app): State<AppState>,
-    Path(id): Path<String>,
+    FlowId(id): FlowId,
+    key: FlowKey,
     AppJson(request): AppJson<RecoverySerial>,
 ) -> Result<AppJson<FlowView>, ApiError> {
-    Ok(AppJson(recovery::serial(&app, &id, &request).await?))
+    Ok(AppJson(recovery::serial(&app, &id, &key, &request).await?))
 }
 
 /// "¿El email es correcto?": Sí, or No with "Email Actual" and "Celular Actual" (→ `captcha`).
@@ -66,10 +74,11 @@ pub async fn serial(
     responses((status = 200, body = FlowView), (status = 422, body = domain::api::ErrorBody)))]
 pub async fn contact(
     State(app): State<AppState>,
-    Path(id): Path<String>,
+    FlowId(id): FlowId,
+    key: FlowKey,
     AppJson(request): AppJson<RecoveryContact>,
 ) -> Result<AppJson<FlowView>, ApiError> {
-    Ok(AppJson(recovery::contact(&app, &id, &request).await?))
+    Ok(AppJson(recovery::contact(&app, &id, &key, &request).await?))
 }
 
 /// "Recuperar Clave": the captcha; issues the provisional CS by SMS and e-mail (→ `done`).
@@ -77,8 +86,9 @@ pub async fn contact(
     responses((status = 200, body = FlowView), (status = 422, description = "captcha_wrong / captcha_expired", body = domain::api::ErrorBody)))]
 pub async fn finish(
     State(app): State<AppState>,
-    Path(id): Path<String>,
+    FlowId(id): FlowId,
+    key: FlowKey,
     AppJson(request): AppJson<CaptchaStep>,
 ) -> Result<AppJson<FlowView>, ApiError> {
-    Ok(AppJson(recovery::finish(&app, &id, &request).await?))
+    Ok(AppJson(recovery::finish(&app, &id, &key, &request).await?))
 }

@@ -1,13 +1,15 @@
 //! Registration (§2): `POST /api/registration` opens the flow, `POST /api/registration/{id}/form` sends it.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use domain::api::{FlowView, RegisterForm};
 
+use super::FlowId;
 use super::error::ApiError;
 use super::json::AppJson;
+use crate::flows::FlowKey;
 use crate::flows::registration;
 use crate::state::AppState;
 
@@ -27,8 +29,12 @@ pub async fn start(State(app): State<AppState>) -> Result<(StatusCode, AppJson<F
 /// Where a registration flow stands.
 #[utoipa::path(get, path = "/api/registration/{id}", tag = "registration", params(("id" = String, Path)),
     responses((status = 200, body = FlowView), (status = 404, body = domain::api::ErrorBody)))]
-pub async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result<AppJson<FlowView>, ApiError> {
-    Ok(AppJson(registration::show(&app, &id).await?))
+pub async fn show(
+    State(app): State<AppState>,
+    FlowId(id): FlowId,
+    key: FlowKey,
+) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(registration::show(&app, &id, &key).await?))
 }
 
 /// "Crear Cuenta": the whole form with its captcha.
@@ -38,8 +44,9 @@ pub async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result
         (status = 422, description = "field refusals", body = domain::api::ErrorBody)))]
 pub async fn form(
     State(app): State<AppState>,
-    Path(id): Path<String>,
+    FlowId(id): FlowId,
+    key: FlowKey,
     AppJson(form): AppJson<RegisterForm>,
 ) -> Result<AppJson<FlowView>, ApiError> {
-    Ok(AppJson(registration::submit(&app, &id, &form).await?))
+    Ok(AppJson(registration::submit(&app, &id, &key, &form).await?))
 }

@@ -1,13 +1,15 @@
 //! Update personal data (§5): `POST /api/update` with RUT + CS, then `security`, then `data`.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use domain::api::{Credentials, FlowView, SecurityForm, UpdateForm};
 
+use super::FlowId;
 use super::error::ApiError;
 use super::json::AppJson;
+use crate::flows::FlowKey;
 use crate::flows::update;
 use crate::state::AppState;
 
@@ -31,8 +33,12 @@ pub async fn start(
 
 /// Where an update flow stands.
 #[utoipa::path(get, path = "/api/update/{id}", tag = "update", params(("id" = String, Path)), responses((status = 200, body = FlowView)))]
-pub async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result<AppJson<FlowView>, ApiError> {
-    Ok(AppJson(update::show(&app, &id).await?))
+pub async fn show(
+    State(app): State<AppState>,
+    FlowId(id): FlowId,
+    key: FlowKey,
+) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(update::show(&app, &id, &key).await?))
 }
 
 /// "Datos de Seguridad": the secret question and its answer (→ `data`, with the data on file).
@@ -40,10 +46,11 @@ pub async fn show(State(app): State<AppState>, Path(id): Path<String>) -> Result
     responses((status = 200, body = FlowView), (status = 422, body = domain::api::ErrorBody), (status = 429, body = domain::api::ErrorBody)))]
 pub async fn security(
     State(app): State<AppState>,
-    Path(id): Path<String>,
+    FlowId(id): FlowId,
+    key: FlowKey,
     AppJson(form): AppJson<SecurityForm>,
 ) -> Result<AppJson<FlowView>, ApiError> {
-    Ok(AppJson(update::security(&app, &id, &form).await?))
+    Ok(AppJson(update::security(&app, &id, &key, &form).await?))
 }
 
 /// "Actualizar datos": address, contacts and the captcha.
@@ -51,8 +58,9 @@ pub async fn security(
     responses((status = 200, body = FlowView), (status = 422, body = domain::api::ErrorBody)))]
 pub async fn data(
     State(app): State<AppState>,
-    Path(id): Path<String>,
+    FlowId(id): FlowId,
+    key: FlowKey,
     AppJson(form): AppJson<UpdateForm>,
 ) -> Result<AppJson<FlowView>, ApiError> {
-    Ok(AppJson(update::data(&app, &id, &form).await?))
+    Ok(AppJson(update::data(&app, &id, &key, &form).await?))
 }

@@ -17,6 +17,8 @@ pub struct StoredFlow<S> {
     pub state: S,
     pub version: i64,
     pub expires_at: i64,
+    /// SHA-256 (hex) of the flow's key; `None` only for flows made before keys existed.
+    pub key_hash: Option<String>,
 }
 
 /// What the row says beside the state: the step (for operators' queries) and the RUT (to find a citizen's
@@ -38,7 +40,8 @@ pub async fn insert<S: Serialize>(
     now: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO flows (id, kind, step, rut, state, version, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO flows (id, kind, step, rut, state, version, created_at, expires_at, key_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(flow.id.clone())
     .bind(kind.as_str())
@@ -48,6 +51,7 @@ pub async fn insert<S: Serialize>(
     .bind(flow.version)
     .bind(now)
     .bind(flow.expires_at)
+    .bind(flow.key_hash.clone())
     .execute(db)
     .await?;
     Ok(())
@@ -59,15 +63,15 @@ pub async fn find<S: DeserializeOwned>(
     kind: FlowKind,
     id: &str,
 ) -> Result<Option<StoredFlow<S>>, StoreError> {
-    let row: Option<(String, i64, i64)> =
-        sqlx::query_as("SELECT state, version, expires_at FROM flows WHERE id = $1 AND kind = $2")
+    let row: Option<(String, i64, i64, Option<String>)> =
+        sqlx::query_as("SELECT state, version, expires_at, key_hash FROM flows WHERE id = $1 AND kind = $2")
             .bind(id.to_owned())
             .bind(kind.as_str())
             .fetch_optional(db)
             .await?;
-    row.map(|(state, version, expires_at)| {
+    row.map(|(state, version, expires_at, key_hash)| {
         let state = serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(format!("flow {id}: {e}")))?;
-        Ok(StoredFlow { id: id.to_owned(), state, version, expires_at })
+        Ok(StoredFlow { id: id.to_owned(), state, version, expires_at, key_hash })
     })
     .transpose()
 }

@@ -36,6 +36,8 @@ pub struct TestApp {
     sms_url: String,
     pub smtp: SmtpSink,
     pub data: tempfile::TempDir,
+    /// The key of every flow this app's tests opened, by flow id (sent back as `X-Flow-Key`).
+    keys: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -79,7 +81,18 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.state().store.clone();
     tokio::spawn(app.run_until(std::future::pending()));
-    TestApp { address, client: reqwest::Client::new(), clock, store, registro_civil, sms, sms_url, smtp, data }
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        clock,
+        store,
+        registro_civil,
+        sms,
+        sms_url,
+        smtp,
+        data,
+        keys: Default::default(),
+    }
 }
 
 /// A new, empty PostgreSQL database when `CLAVE_TEST_POSTGRES` is set; `None` (a new SQLite file in the data
@@ -140,17 +153,32 @@ pub fn metric_value(text: &str, line: &str) -> f64 {
 }
 
 impl TestApp {
-    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
-        let response = self.client.post(format!("{}{path}", self.address)).json(body).send().await.expect("request");
+    /// The key recorded for the flow a path names (`/api/<kind>/<id>…`), as the UI would send it.
+    fn key_for(&self, path: &str) -> Option<String> {
+        let id = path.split('/').nth(3)?;
+        self.keys.lock().unwrap().get(id).cloned()
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder, path: &str) -> (StatusCode, Value) {
+        let request = match self.key_for(path) {
+            Some(key) => request.header("x-flow-key", key),
+            None => request,
+        };
+        let response = request.send().await.expect("request");
         let status = response.status();
         let body = response.json::<Value>().await.unwrap_or(Value::Null);
+        if let (Some(id), Some(key)) = (body["id"].as_str(), body["key"].as_str()) {
+            self.keys.lock().unwrap().insert(id.to_owned(), key.to_owned());
+        }
         (status, body)
     }
 
+    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.send(self.client.post(format!("{}{path}", self.address)).json(body), path).await
+    }
+
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let response = self.client.get(format!("{}{path}", self.address)).send().await.expect("request");
-        let status = response.status();
-        (status, response.json::<Value>().await.unwrap_or(Value::Null))
+        self.send(self.client.get(format!("{}{path}", self.address)), path).await
     }
 
     /// A fresh captcha answered right.

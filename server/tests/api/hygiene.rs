@@ -184,3 +184,63 @@ async fn metrics_sit_behind_the_per_address_limit() {
     }
     assert_eq!(statuses, [StatusCode::OK, StatusCode::OK, StatusCode::OK, StatusCode::TOO_MANY_REQUESTS]);
 }
+
+#[tokio::test]
+async fn every_refusal_of_every_route_is_json() {
+    let app = spawn_app().await;
+    let (_, doc) = app.get("/api/openapi.json").await;
+    let mut paths: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+    paths.extend(["/health".into(), "/ready".into(), "/metrics".into(), "/api/nothing/here".into()]);
+    let ids = ["0123456789abcdef0123456789abcdef", "%FF%FE", "..%2F..%2Fetc", "a%00b"];
+    let methods = [
+        reqwest::Method::GET,
+        reqwest::Method::POST,
+        reqwest::Method::PUT,
+        reqwest::Method::DELETE,
+        reqwest::Method::PATCH,
+    ];
+    let mut checked = 0;
+    for path in &paths {
+        for id in ids {
+            let path = path.replace("{id}", id);
+            for method in &methods {
+                for content_type in ["application/json", "text/plain", "application/json; charset=\"", "///"] {
+                    let response = app
+                        .client
+                        .request(method.clone(), format!("{}{path}", app.address))
+                        .header("content-type", content_type)
+                        .body("{}")
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = response.status();
+                    if status.is_success() {
+                        continue;
+                    }
+                    let kind = response.headers().get("content-type").map(|v| v.to_str().unwrap_or("").to_owned());
+                    let body = response.text().await.unwrap();
+                    let json: Value = serde_json::from_str(&body)
+                        .unwrap_or_else(|_| panic!("{method} {path} ({content_type}) → {status}: not JSON: {body:?}"));
+                    assert!(json["code"].is_string(), "{method} {path} → {status}: {body}");
+                    assert_eq!(kind.as_deref(), Some("application/json"), "{method} {path} → {status}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 500, "only {checked} refusals checked");
+    // A wrong method says so.
+    let response = app.client.delete(format!("{}/api/login", app.address)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.json::<Value>().await.unwrap(), json!({ "code": "method_not_allowed" }));
+}
+
+#[tokio::test]
+async fn an_oversized_body_closes_the_connection() {
+    let app = spawn_app().await;
+    let huge = "x".repeat(64 * 1024);
+    let response =
+        app.client.post(format!("{}/api/login", app.address)).json(&json!({ "cs": huge })).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(response.headers()["connection"], "close");
+}

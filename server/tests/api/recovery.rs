@@ -300,3 +300,32 @@ async fn ready_says_when_the_registro_civil_cannot_be_reached() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body, json!({ "database": "ok", "registro_civil": "unavailable" }));
 }
+
+#[tokio::test]
+async fn a_flow_opens_only_with_its_key() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let id = flow["id"].as_str().unwrap();
+    let key = flow["key"].as_str().unwrap();
+    assert_eq!(key.len(), 32);
+    let url = format!("{}/api/recovery/{id}", app.address);
+    // The id alone (a browser's history, a photographed QR code) opens nothing, and says nothing more.
+    for attempt in [None, Some("0".repeat(32)), Some(key.to_owned())] {
+        let mut request = app.client.get(&url);
+        if let Some(k) = &attempt {
+            request = request.header("x-flow-key", k);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap();
+        if attempt.as_deref() == Some(key) {
+            assert_eq!((status, body["step"].as_str()), (StatusCode::OK, Some("answer")));
+            assert!(body.get("key").is_none(), "the key is given once, when the flow opens");
+        } else {
+            assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({ "code": "flow_not_found" })));
+        }
+    }
+    let response = app.client.post(format!("{url}/answer")).json(&json!({ "answer": ANSWER })).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "a step without the key");
+}

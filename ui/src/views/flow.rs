@@ -1,6 +1,9 @@
 //! A flow's place in its URL. `/recuperar` starts a recovery; once the server has opened the flow, the URL
 //! becomes `/recuperar/<id>`, so a reload, the browser's Back and Forward, or the kiosk's QR code on a phone
-//! resume it: the view fetches the flow (`GET /api/<kind>/<id>`) and draws its current step.
+//! resume it: the view fetches the flow (`GET /api/<kind>/<id>`) and draws its current step. The id alone opens
+//! nothing: the request carries the flow's key, which only the tab that opened the flow holds (see `api`), or
+//! the phone that scanned the kiosk's QR code (`#k=<key>` in its address); without it the server answers as
+//! for an unknown flow, and the view offers to start again.
 
 use std::fmt;
 

@@ -7,6 +7,7 @@ use gloo_timers::future::TimeoutFuture;
 use rust_i18n::t;
 
 use crate::Route;
+use crate::api;
 use crate::shell::{self, Kiosk};
 
 use super::flow::{FlowId, use_page_key};
@@ -58,8 +59,10 @@ pub fn Layout() -> Element {
     }
 }
 
-/// Wipes every field and flow: a fresh load of the home page leaves nothing of the previous citizen.
+/// Wipes every field and flow: the tab's flow keys are forgotten (Back then finds no flow to reopen), and a
+/// fresh load of the home page leaves nothing of the previous citizen.
 fn wipe() {
+    api::forget_flow_keys();
     if let Some(window) = web_sys::window() {
         let _ = window.location().replace("/");
     }
@@ -87,12 +90,12 @@ fn IdleWarning(kiosk: Kiosk, idle: Signal<u32>) -> Element {
 }
 
 /// "Continúe en su celular": the QR code of the public address of the screen's flow. Once the flow is open
-/// the address carries its id (an unguessable 128-bit id, no personal data), so the phone resumes it at the
-/// same step.
+/// the address carries its id and, in the fragment (`#k=<key>`, which no browser sends to a server), its key
+/// (no personal data), so the phone resumes it at the same step.
 #[component]
 fn Handoff() -> Element {
     let route = use_route::<Route>();
-    let path = route.to_string();
+    let path = handoff_path(&route);
     let mut qr = use_signal(|| None::<String>);
     let shown = use_signal(String::new);
     if *shown.peek() != path && path != "/" {
@@ -112,6 +115,21 @@ fn Handoff() -> Element {
                 img { id: "handoff-qr", src: "{src}", alt: t!("common.handoff_alt").to_string(), width: "180", height: "180" }
             }
         }
+    }
+}
+
+/// The path the QR code holds for `route`: a flow's key follows its id in the fragment.
+fn handoff_path(route: &Route) -> String {
+    let path = route.to_string();
+    let id = match route {
+        Route::Register { flow } | Route::Recover { flow } | Route::Change { flow } | Route::Update { flow } => {
+            flow.0.as_deref()
+        }
+        _ => None,
+    };
+    match id.and_then(api::flow_key) {
+        Some(key) => format!("{path}#k={key}"),
+        None => path,
     }
 }
 
