@@ -69,6 +69,7 @@ error_codes! {
     // Login and credentials.
     InvalidCredentials => "invalid_credentials",
     AccountLocked => "account_locked",
+    AccountNeedsRecovery => "account_needs_recovery",
     TooManyAttempts => "too_many_attempts",
     ProvisionalMustChange => "provisional_must_change",
     ProvisionalExpired => "provisional_expired",

@@ -1,7 +1,18 @@
 //! RUT + CS authentication, shared by login (for other SENCE platforms) and the first step of change (§4(4))
 //! and update (§5(4)). Each guess is counted in the database before its hash is computed
-//! (`store::throttle::reserve`), per RUT whether or not an account exists, and a missing account costs a hash
+//! (`store::throttle::reserve_all`), whether or not the RUT has an account, and a missing account costs a hash
 //! like a wrong CS, so the answers do not reveal which RUTs have a Clave Sence.
+//!
+//! Three counts, so that strangers cannot lock the owner out (ASVS 6.3.1) and guessing stays bounded:
+//! - per RUT **and address**: 5 free failures, then growing waits (Keycloak's scheme) — for that address
+//!   only; the right CS from another address still gets in;
+//! - per RUT from every address: 100 consecutive failures, then only a recovery lets the account in (NIST
+//!   800-63B), which bounds guessing spread over many addresses;
+//! - per address across RUTs: 50 failures an hour, then growing waits (credential stuffing from one place).
+//!
+//! An IPv6 client counts as its /64, which one household or phone usually holds whole.
+
+use std::net::IpAddr;
 
 use domain::clave::PresentedClave;
 use domain::{ErrorCode, Rut};
@@ -10,7 +21,7 @@ use crate::refusal::Refusal;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::audit;
-use crate::store::throttle::{self, Kind, Reservation};
+use crate::store::throttle::{self, Count, Kind, Reservation};
 use crate::telemetry::metric;
 
 /// What the provisional CS from a recovery may do here.
@@ -51,15 +62,28 @@ pub async fn authenticate(
     cs: &PresentedClave,
     provisional: Provisional,
     event: &str,
+    client: IpAddr,
 ) -> Result<Authenticated, Refusal> {
     let subject = rut.canonical();
+    let pair = pair_subject(rut, client);
+    let address = address_subject(client);
     let now = app.now();
-    let lock_if_wrong = match throttle::reserve(&app.store, &app.policy, &subject, Kind::Login, now).await? {
-        Reservation::Locked { retry_after } => {
+    let policies = &app.policies;
+    let counts = [
+        Count { subject: &pair, kind: Kind::Login, policy: &policies.guess },
+        Count { subject: &subject, kind: Kind::LoginTotal, policy: &policies.total },
+        Count { subject: &address, kind: Kind::LoginAddress, policy: &policies.address },
+    ];
+    let locks = match throttle::reserve_all(&app.store, &counts, now).await? {
+        Ok(locks) => locks,
+        Err((which, retry_after)) => {
             outcome(app, rut, event, "locked").await?;
-            return Err(Refusal::Throttled { code: ErrorCode::AccountLocked, retry_after });
+            return Err(match which {
+                0 => Refusal::Throttled { code: ErrorCode::AccountLocked, retry_after },
+                1 => Refusal::Denied(ErrorCode::AccountNeedsRecovery),
+                _ => Refusal::Throttled { code: ErrorCode::RateLimited, retry_after },
+            });
         }
-        Reservation::Granted { lock_if_wrong } => lock_if_wrong,
     };
     let account = accounts::find(app.store.db(), rut).await?;
     let cs_hash = account.as_ref().and_then(|a| a.cs_hash.as_deref());
@@ -73,14 +97,22 @@ pub async fn authenticate(
         matched = app.hasher.verify_each(as_typed, &against).await?;
     }
     let (cs_ok, provisional_ok) = (matched.first() == Some(&true), matched.get(1) == Some(&true));
+    // A right guess is no failure: forget this RUT's counts, and give the address back the one it took (an
+    // office's citizens signing in must not add up to a lock on the office).
+    let forget = || async {
+        throttle::clear(app.store.db(), &pair, Kind::Login).await?;
+        throttle::clear(app.store.db(), &subject, Kind::LoginTotal).await?;
+        let address_reservation = Reservation::Granted { lock_if_wrong: locks.get(2).copied().flatten() };
+        throttle::refund(app.store.db(), &address, Kind::LoginAddress, address_reservation).await
+    };
     if let (true, Some(account)) = (cs_ok, &account) {
-        throttle::clear(app.store.db(), &subject, Kind::Login).await?;
+        forget().await?;
         outcome(app, rut, event, "ok").await?;
         return Ok(Authenticated { account: account.clone(), via_provisional: false });
     }
     if let (true, Some(account), Some(key)) = (provisional_ok, &account, provisional_key) {
         // A provisional key, even expired, was sent to the owner's contacts: knowing it is no guess.
-        throttle::clear(app.store.db(), &subject, Kind::Login).await?;
+        forget().await?;
         let refused = match (key.expires_at <= now, provisional) {
             (true, _) => Some(ErrorCode::ProvisionalExpired),
             (false, Provisional::Refuse) => Some(ErrorCode::ProvisionalMustChange),
@@ -93,13 +125,46 @@ pub async fn authenticate(
         return Ok(Authenticated { account: account.clone(), via_provisional: true });
     }
     outcome(app, rut, event, "invalid_credentials").await?;
-    match lock_if_wrong {
-        Some(wait) => {
-            metrics::counter!(metric::LOCKOUTS, "kind" => "login").increment(1);
-            Err(Refusal::Throttled { code: ErrorCode::AccountLocked, retry_after: wait })
+    let lock = |kind: &'static str| metrics::counter!(metric::LOCKOUTS, "kind" => kind).increment(1);
+    Err(match (locks.first().copied().flatten(), locks.get(1).copied().flatten(), locks.get(2).copied().flatten()) {
+        (_, Some(_), _) => {
+            lock("login_total");
+            tracing::warn!(rut = ?rut, "consecutive failures exhausted: the account needs a recovery");
+            Refusal::Denied(ErrorCode::AccountNeedsRecovery)
         }
-        None => Err(Refusal::Denied(ErrorCode::InvalidCredentials)),
+        (Some(wait), _, _) => {
+            lock("login");
+            Refusal::Throttled { code: ErrorCode::AccountLocked, retry_after: wait }
+        }
+        (None, None, Some(wait)) => {
+            lock("login_address");
+            Refusal::Throttled { code: ErrorCode::RateLimited, retry_after: wait }
+        }
+        (None, None, None) => Refusal::Denied(ErrorCode::InvalidCredentials),
+    })
+}
+
+/// What an address counts as: itself (IPv4), or its /64 (IPv6).
+pub fn address_subject(client: IpAddr) -> String {
+    match client {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
     }
+}
+
+/// The count of one RUT from one address (`12345678-5|192.0.2.7`).
+pub fn pair_subject(rut: Rut, client: IpAddr) -> String {
+    format!("{}|{}", rut.canonical(), address_subject(client))
+}
+
+/// Forgets every login count of `rut` (a completed recovery proved the citizen again).
+pub async fn forget_logins(db: &mut crate::store::Connection, rut: Rut) -> Result<(), Refusal> {
+    throttle::clear_prefix(&mut *db, &format!("{}|", rut.canonical()), Kind::Login).await?;
+    throttle::clear(&mut *db, &rut.canonical(), Kind::LoginTotal).await?;
+    Ok(())
 }
 
 /// A wrong guess: the field and the code to show on it.
@@ -114,7 +179,7 @@ where
     Fut: std::future::Future<Output = Result<Option<Wrong>, Refusal>>,
 {
     let subject = rut.canonical();
-    let reservation = throttle::reserve(&app.store, &app.policy, &subject, kind, app.now()).await?;
+    let reservation = throttle::reserve(&app.store, &app.policies.guess, &subject, kind, app.now()).await?;
     let lock_if_wrong = match reservation {
         Reservation::Locked { retry_after } => {
             return Err(Refusal::Throttled { code: ErrorCode::TooManyAttempts, retry_after });

@@ -179,13 +179,21 @@ pub struct SecuritySettings {
     pub hash_concurrency: usize,
     /// The longest a request may wait for a hash: when the queue is longer than that, 429 `server_busy` at once.
     pub hash_wait_ms: u64,
-    /// Failures per RUT before waits begin (login, secret answer, serial number).
+    /// Failures before waits begin: per RUT and address for logins and recovery starts, per RUT for secret
+    /// answers and serial numbers.
     pub free_failures: i64,
     /// First wait after the free failures; each further failure adds as much again (Keycloak's scheme).
     pub lock_step_seconds: i64,
     pub lock_max_seconds: i64,
     /// Failures older than this are forgotten.
     pub failure_reset_seconds: i64,
+    /// Consecutive failed logins on one RUT, from every address together, after which only a recovery lets the
+    /// account in again (NIST 800-63B: at most 100).
+    pub max_consecutive_failures: i64,
+    /// Failed logins from one address (IPv6: one /64) across every RUT before waits begin for that address.
+    pub address_free_failures: i64,
+    /// Failures of one address older than this are forgotten.
+    pub address_failure_reset_seconds: i64,
 }
 
 fn production() -> Profile {
@@ -227,6 +235,9 @@ impl Default for Settings {
                 lock_step_seconds: 60,
                 lock_max_seconds: 15 * 60,
                 failure_reset_seconds: 12 * 60 * 60,
+                max_consecutive_failures: 100,
+                address_free_failures: 50,
+                address_failure_reset_seconds: 60 * 60,
             },
             notifications: NotificationSettings {
                 dev_sink: true,

@@ -106,7 +106,7 @@ impl Application {
         let state = AppState::new(Inner {
             captchas: Captchas::new(store.clone(), settings.captcha.ttl_seconds, settings.captcha.test_answer.clone()),
             hasher: Hasher::new(security.hash_concurrency, Duration::from_millis(security.hash_wait_ms)),
-            policy: security.into(),
+            policies: security.into(),
             verifier,
             clock: clock.clone(),
             store,

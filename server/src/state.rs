@@ -11,7 +11,7 @@ use crate::config::Settings;
 use crate::registro_civil::DocumentVerifier;
 use crate::secrets::Hasher;
 use crate::store::Store;
-use crate::store::throttle::Policy;
+use crate::store::throttle::Policies;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -23,7 +23,7 @@ pub struct Inner {
     pub captchas: Captchas,
     pub verifier: Arc<dyn DocumentVerifier>,
     pub settings: Settings,
-    pub policy: Policy,
+    pub policies: Policies,
     /// Wakes an outbox worker of this process when a flow queued messages (low latency without tight
     /// polling); workers of other replicas find them on their next poll.
     pub outbox_wake: Arc<Notify>,

@@ -267,9 +267,10 @@ async fn two_replicas_behind_nginx_on_one_postgresql() {
     // 2. 50 concurrent wrong logins on one RUT → exactly the free failures reach the hash.
     let replicas = [&a, b.as_ref().unwrap()];
     let hashed_before = metric(&http, &replicas, "clave_login_total{outcome=\"invalid_credentials\"}").await;
+    // From one address: the count that locks is per RUT and address.
     let tasks: Vec<_> = (0..50)
         .map(|i| {
-            let client = clients[i % clients.len()].clone();
+            let client = client.clone();
             tokio::spawn(async move {
                 client.post("/api/login", &json!({ "rut": RUT, "cs": format!("Wrong-{i:04}") })).await
             })

@@ -72,9 +72,9 @@ pub async fn show(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView, R
     Ok(view(&load::<Change>(app, id, key).await?))
 }
 
-pub async fn start(app: &AppState, request: &Credentials) -> Result<FlowView, Refusal> {
+pub async fn start(app: &AppState, request: &Credentials, client: std::net::IpAddr) -> Result<FlowView, Refusal> {
     let (rut, cs) = request.parse()?;
-    let auth = authenticate(app, rut, &cs, Provisional::Accept, "change_start").await?;
+    let auth = authenticate(app, rut, &cs, Provisional::Accept, "change_start", client).await?;
     let state = Change::NewCs { rut, credential: auth.credential(), via_provisional: auth.via_provisional };
     let (flow, key) = create(app, app.store.db(), state).await?;
     Ok(FlowView { key: Some(key), ..view(&flow) })

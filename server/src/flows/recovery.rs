@@ -15,7 +15,7 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
 use super::{Flow, FlowKey, FlowState, advance, bare_view, create, load, wrong_step};
-use crate::auth::guess;
+use crate::auth::{forget_logins, guess, pair_subject};
 use crate::outbox::{self, Channel, Event, Vars};
 use crate::refusal::Refusal;
 use crate::registro_civil::DocumentStatus;
@@ -121,11 +121,13 @@ pub async fn show(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView, R
 
 /// Step (4): the RUT and "Validar". One transaction: the start is counted (whether or not the RUT has an
 /// account, like every other throttle), and the flow and its audit record are written with it.
-pub async fn start(app: &AppState, request: &RecoveryStart) -> Result<FlowView, Refusal> {
+pub async fn start(app: &AppState, request: &RecoveryStart, client: std::net::IpAddr) -> Result<FlowView, Refusal> {
     let rut = Rut::parse(&request.rut).map_err(|code| Refusal::field("rut", code))?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let reservation = throttle::reserve_in(&mut tx, &app.policy, &rut.canonical(), Kind::RecoveryStart, now).await?;
+    // Per RUT and address: a stranger's starts cannot close the owner's way back in.
+    let subject = pair_subject(rut, client);
+    let reservation = throttle::reserve_in(&mut tx, &app.policies.guess, &subject, Kind::RecoveryStart, now).await?;
     if let Reservation::Locked { retry_after } = reservation {
         store::commit(tx).await?;
         return Err(Refusal::Throttled { code: ErrorCode::TooManyAttempts, retry_after });
@@ -242,10 +244,12 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
     if let Some(replacement) = &replacement {
         notify_replaced(&mut tx, &account, &display_rut, replacement, app.now_ms()).await?;
     }
-    // A recovery proves the citizen again: lift the lockouts on this RUT.
-    for kind in Kind::ALL {
+    // A recovery proves the citizen again: lift the lockouts on this RUT, from every address.
+    forget_logins(&mut tx, rut).await?;
+    for kind in [Kind::Answer, Kind::Serial] {
         throttle::clear(&mut *tx, &rut.canonical(), kind).await?;
     }
+    throttle::clear_prefix(&mut *tx, &format!("{}|", rut.canonical()), Kind::RecoveryStart).await?;
     let completion = Completion { sms: mobile.is_some(), email: true };
     advance(&mut *tx, &mut flow, Recovery::Done { rut, completion }).await?;
     let outcome = if replacement.is_some() { "ok_contact_replaced" } else { "ok" };

@@ -84,9 +84,9 @@ pub async fn show(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView, R
     view(app, &load::<Update>(app, id, key).await?).await
 }
 
-pub async fn start(app: &AppState, request: &Credentials) -> Result<FlowView, Refusal> {
+pub async fn start(app: &AppState, request: &Credentials, client: std::net::IpAddr) -> Result<FlowView, Refusal> {
     let (rut, cs) = request.parse()?;
-    let auth = authenticate(app, rut, &cs, Provisional::Refuse, "update_start").await?;
+    let auth = authenticate(app, rut, &cs, Provisional::Refuse, "update_start", client).await?;
     let (flow, key) = create(app, app.store.db(), Update::Security { rut, credential: auth.credential() }).await?;
     let question = auth.account.secret.map(|s| s.question.code().to_owned());
     Ok(FlowView { question, key: Some(key), ..bare_view(&flow) })

@@ -9,6 +9,7 @@ use domain::api::{Credentials, FlowView, NewClaveForm};
 use super::FlowId;
 use super::error::ApiError;
 use super::json::AppJson;
+use super::rate_limit::ClientIp;
 use crate::flows::FlowKey;
 use crate::flows::change;
 use crate::state::AppState;
@@ -26,9 +27,10 @@ pub fn router() -> Router<AppState> {
         (status = 403, description = "provisional_expired", body = domain::api::ErrorBody), (status = 429, description = "account_locked", body = domain::api::ErrorBody)))]
 pub async fn start(
     State(app): State<AppState>,
+    client: ClientIp,
     AppJson(request): AppJson<Credentials>,
 ) -> Result<(StatusCode, AppJson<FlowView>), ApiError> {
-    Ok((StatusCode::CREATED, AppJson(change::start(&app, &request).await?)))
+    Ok((StatusCode::CREATED, AppJson(change::start(&app, &request, client.0).await?)))
 }
 
 /// Where a change flow stands.

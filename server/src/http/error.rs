@@ -27,7 +27,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         FlowExpired => StatusCode::GONE,
         InvalidCredentials => StatusCode::UNAUTHORIZED,
-        ProvisionalMustChange | ProvisionalExpired => StatusCode::FORBIDDEN,
+        ProvisionalMustChange | ProvisionalExpired | AccountNeedsRecovery => StatusCode::FORBIDDEN,
         AccountLocked | TooManyAttempts | RateLimited | ServerBusy => StatusCode::TOO_MANY_REQUESTS,
         RegistroCivilUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -9,6 +9,7 @@ use domain::api::{Credentials, LoginOk};
 
 use super::error::ApiError;
 use super::json::AppJson;
+use super::rate_limit::ClientIp;
 use crate::auth::{Provisional, authenticate};
 use crate::state::AppState;
 
@@ -24,9 +25,10 @@ pub fn router() -> Router<AppState> {
         (status = 429, description = "account_locked (Retry-After)", body = domain::api::ErrorBody)))]
 pub async fn login(
     State(app): State<AppState>,
+    client: ClientIp,
     AppJson(request): AppJson<Credentials>,
 ) -> Result<AppJson<LoginOk>, ApiError> {
     let (rut, cs) = request.parse()?;
-    authenticate(&app, rut, &cs, Provisional::Refuse, "login").await?;
+    authenticate(&app, rut, &cs, Provisional::Refuse, "login", client.0).await?;
     Ok(AppJson(LoginOk { rut: rut.to_string() }))
 }

@@ -117,10 +117,26 @@ impl IpLimiter {
     }
 }
 
-pub async fn limit(State(limiter): State<IpLimiter>, request: Request, next: Next) -> Response {
+/// The client's address as this layer worked it out (behind trusted proxies: from `X-Forwarded-For`), for the
+/// counts of guesses per address.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = || parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| canonical(addr.ip()));
+        let ip = parts.extensions.get::<ClientIp>().map(|c| c.0).or_else(peer);
+        Ok(ClientIp(ip.unwrap_or(IpAddr::from([0, 0, 0, 0]))))
+    }
+}
+
+pub async fn limit(State(limiter): State<IpLimiter>, mut request: Request, next: Next) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
     if let Some(peer) = peer {
         let client = limiter.trusted.client_ip(peer, request.headers());
+        request.extensions_mut().insert(ClientIp(client));
         if let Err(retry_after) = limiter.hit(client) {
             tracing::info!(client = %client, "per-address limit reached");
             return ApiError(Refusal::Throttled { code: ErrorCode::RateLimited, retry_after }).into_response();

@@ -9,6 +9,7 @@ use domain::api::{CaptchaStep, FlowView, RecoveryAnswer, RecoveryContact, Recove
 use super::FlowId;
 use super::error::ApiError;
 use super::json::AppJson;
+use super::rate_limit::ClientIp;
 use crate::flows::FlowKey;
 use crate::flows::recovery;
 use crate::state::AppState;
@@ -28,9 +29,10 @@ pub fn router() -> Router<AppState> {
     responses((status = 201, body = FlowView), (status = 404, description = "account_not_found", body = domain::api::ErrorBody)))]
 pub async fn start(
     State(app): State<AppState>,
+    client: ClientIp,
     AppJson(request): AppJson<RecoveryStart>,
 ) -> Result<(StatusCode, AppJson<FlowView>), ApiError> {
-    Ok((StatusCode::CREATED, AppJson(recovery::start(&app, &request).await?)))
+    Ok((StatusCode::CREATED, AppJson(recovery::start(&app, &request, client.0).await?)))
 }
 
 /// Where a recovery flow stands.

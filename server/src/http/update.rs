@@ -9,6 +9,7 @@ use domain::api::{Credentials, FlowView, SecurityForm, UpdateForm};
 use super::FlowId;
 use super::error::ApiError;
 use super::json::AppJson;
+use super::rate_limit::ClientIp;
 use crate::flows::FlowKey;
 use crate::flows::update;
 use crate::state::AppState;
@@ -26,9 +27,10 @@ pub fn router() -> Router<AppState> {
     responses((status = 201, body = FlowView), (status = 401, body = domain::api::ErrorBody), (status = 403, description = "provisional_must_change", body = domain::api::ErrorBody)))]
 pub async fn start(
     State(app): State<AppState>,
+    client: ClientIp,
     AppJson(request): AppJson<Credentials>,
 ) -> Result<(StatusCode, AppJson<FlowView>), ApiError> {
-    Ok((StatusCode::CREATED, AppJson(update::start(&app, &request).await?)))
+    Ok((StatusCode::CREATED, AppJson(update::start(&app, &request, client.0).await?)))
 }
 
 /// Where an update flow stands.

@@ -22,12 +22,19 @@ pub enum Kind {
     Answer,
     /// ID card serial numbers (recovery §3.1, §3.2).
     Serial,
-    /// Recoveries started: each shows the masked e-mail of the RUT, so they are limited per RUT.
+    /// Recoveries started: each shows the masked e-mail of the RUT, so they are limited (per RUT and
+    /// address, so that a stranger's starts cannot close the owner's way back in).
     RecoveryStart,
+    /// Consecutive failed logins on a RUT from every address together (NIST 800-63B: at most 100, then the
+    /// account needs a recovery).
+    LoginTotal,
+    /// Failed logins from one address (an IPv6 /64) across every RUT (credential stuffing).
+    LoginAddress,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Login, Kind::Answer, Kind::Serial, Kind::RecoveryStart];
+    pub const ALL: [Kind; 6] =
+        [Kind::Login, Kind::Answer, Kind::Serial, Kind::RecoveryStart, Kind::LoginTotal, Kind::LoginAddress];
 
     const fn as_str(self) -> &'static str {
         match self {
@@ -35,6 +42,8 @@ impl Kind {
             Kind::Answer => "answer",
             Kind::Serial => "serial",
             Kind::RecoveryStart => "recovery_start",
+            Kind::LoginTotal => "login_total",
+            Kind::LoginAddress => "login_address",
         }
     }
 }
@@ -58,6 +67,40 @@ impl From<&SecuritySettings> for Policy {
     }
 }
 
+/// The three counts a login is made against.
+#[derive(Debug, Clone)]
+pub struct Policies {
+    /// Per RUT and address (and, alone, per RUT for answers and serials): growing waits.
+    pub guess: Policy,
+    /// Per RUT from every address: consecutive failures, then only a recovery.
+    pub total: Policy,
+    /// Per address across RUTs: growing waits.
+    pub address: Policy,
+}
+
+/// A wait that lasts until a recovery clears it.
+const UNTIL_RECOVERY: i64 = 100 * 365 * 86_400;
+
+impl From<&SecuritySettings> for Policies {
+    fn from(s: &SecuritySettings) -> Self {
+        let guess = Policy::from(s);
+        Policies {
+            total: Policy {
+                free_failures: s.max_consecutive_failures,
+                step: UNTIL_RECOVERY,
+                max: UNTIL_RECOVERY,
+                reset: UNTIL_RECOVERY,
+            },
+            address: Policy {
+                free_failures: s.address_free_failures,
+                reset: s.address_failure_reset_seconds,
+                ..guess.clone()
+            },
+            guess,
+        }
+    }
+}
+
 impl Policy {
     /// The wait that the `failures`-th failure in a row imposes, if any.
     fn wait_after(&self, failures: i64) -> Option<i64> {
@@ -72,6 +115,34 @@ pub enum Reservation {
     Granted { lock_if_wrong: Option<i64> },
     /// Do not check it: locked for this many more seconds.
     Locked { retry_after: i64 },
+}
+
+/// One count a guess is made against.
+pub struct Count<'a> {
+    pub subject: &'a str,
+    pub kind: Kind,
+    pub policy: &'a Policy,
+}
+
+/// Counts one guess on every `count` at once, in one transaction: all are counted, or, when one is locked,
+/// none is (`Err((index of the locked one, seconds left))`). `Ok` holds, per count, the lock a wrong guess
+/// has now set.
+pub async fn reserve_all(
+    store: &Store,
+    counts: &[Count<'_>],
+    now: i64,
+) -> Result<Result<Vec<Option<i64>>, (usize, i64)>, StoreError> {
+    let mut tx = store.begin().await?;
+    let mut locks = Vec::with_capacity(counts.len());
+    for (i, count) in counts.iter().enumerate() {
+        match reserve_in(&mut tx, count.policy, count.subject, count.kind, now).await? {
+            Reservation::Granted { lock_if_wrong } => locks.push(lock_if_wrong),
+            // Dropping the transaction rolls back the counts already made.
+            Reservation::Locked { retry_after } => return Ok(Err((i, retry_after))),
+        }
+    }
+    super::commit(tx).await?;
+    Ok(Ok(locks))
 }
 
 /// Counts one guess on `subject` before it is checked, in its own transaction; see the module's documentation.
@@ -135,6 +206,16 @@ pub async fn clear(db: impl AnyExecutor<'_>, subject: &str, kind: Kind) -> Resul
     sqlx::query("DELETE FROM throttles WHERE subject = $1 AND kind = $2")
         .bind(subject.to_owned())
         .bind(kind.as_str())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Forgets the failures of every subject that starts with `prefix` (a RUT's counts from every address).
+pub async fn clear_prefix(db: impl AnyExecutor<'_>, prefix: &str, kind: Kind) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM throttles WHERE kind = $1 AND subject LIKE $2")
+        .bind(kind.as_str())
+        .bind(format!("{}%", prefix.replace(['%', '_'], "")))
         .execute(db)
         .await?;
     Ok(())

@@ -125,3 +125,71 @@ async fn dots_out_of_place_and_a_clave_of_spaces_are_refused() {
     let (status, body) = app.register(&form).await;
     assert_eq!((status, &body["fields"]["cs"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("cs_invalid_character")));
 }
+
+/// A client whose requests come from the loopback address `from` (another "place" for the per-address counts).
+fn client_from(from: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder().local_address(std::net::IpAddr::from(from)).build().unwrap()
+}
+
+async fn login_from(app: &TestApp, client: &reqwest::Client, rut: &str, cs: &str) -> (StatusCode, serde_json::Value) {
+    let response =
+        client.post(format!("{}/api/login", app.address)).json(&json!({ "rut": rut, "cs": cs })).send().await.unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_strangers_guesses_lock_their_address_but_not_the_owner() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    let stranger = client_from([127, 0, 0, 2]);
+    for _ in 0..5 {
+        login_from(&app, &stranger, RUT, "nope-nope").await;
+    }
+    let (status, body) = login_from(&app, &stranger, RUT, CS).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("account_locked")));
+    // The owner, elsewhere, signs in with the right CS.
+    let owner = client_from([127, 0, 0, 3]);
+    assert_eq!(login_from(&app, &owner, RUT, CS).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn after_the_consecutive_failures_from_everywhere_only_a_recovery_lets_the_account_in() {
+    let app = spawn_app_with(|s| s.security.max_consecutive_failures = 12).await;
+    app.register_default().await;
+    // Three guesses from each of four addresses: none of them is locked alone.
+    for place in 2..6u8 {
+        let client = client_from([127, 0, 0, place]);
+        for _ in 0..3 {
+            login_from(&app, &client, RUT, "nope-nope").await;
+        }
+    }
+    let owner = client_from([127, 0, 0, 9]);
+    let (status, body) = login_from(&app, &owner, RUT, CS).await;
+    assert_eq!((status, body), (StatusCode::FORBIDDEN, json!({ "code": "account_needs_recovery" })));
+    app.recover_with_answer(RUT, ANSWER).await;
+    assert_eq!(login_from(&app, &owner, RUT, CS).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn failures_across_many_ruts_from_one_address_are_counted() {
+    let app = spawn_app_with(|s| s.security.address_free_failures = 6).await;
+    let stuffing = client_from([127, 0, 0, 4]);
+    let ruts = ["11.111.111-1", "22.222.222-2", "12.345.678-5", "5.126.663-3", "7.654.321-6"];
+    for rut in ruts {
+        assert_eq!(login_from(&app, &stuffing, rut, "nope-nope").await.1["code"], "invalid_credentials");
+    }
+    let (status, body) = login_from(&app, &stuffing, "9.876.543-3", "nope-nope").await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")), "{body}");
+    // Another address is not affected.
+    let (_, body) = login_from(&app, &client_from([127, 0, 0, 5]), "9.876.543-3", "nope-nope").await;
+    assert_eq!(body["code"], "invalid_credentials");
+}
+
+#[tokio::test]
+async fn citizens_signing_in_from_one_office_do_not_add_up_to_a_lock() {
+    let app = spawn_app_with(|s| s.security.address_free_failures = 3).await;
+    app.register_default().await;
+    for _ in 0..10 {
+        assert_eq!(app.login(RUT, CS).await.0, StatusCode::OK);
+    }
+}

@@ -329,3 +329,24 @@ async fn a_flow_opens_only_with_its_key() {
     let response = app.client.post(format!("{url}/answer")).json(&json!({ "answer": ANSWER })).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND, "a step without the key");
 }
+
+#[tokio::test]
+async fn a_strangers_recovery_starts_do_not_block_the_owners() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    let stranger = reqwest::Client::builder().local_address(std::net::IpAddr::from([127, 0, 0, 7])).build().unwrap();
+    let mut last = StatusCode::OK;
+    for _ in 0..8 {
+        last = stranger
+            .post(format!("{}/api/recovery", app.address))
+            .json(&json!({ "rut": RUT }))
+            .send()
+            .await
+            .unwrap()
+            .status();
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS, "the stranger's address waits");
+    // The owner, from elsewhere, recovers.
+    let done = app.recover_with_answer(RUT, ANSWER).await;
+    assert_eq!(done["step"], "done");
+}
