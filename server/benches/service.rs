@@ -203,6 +203,8 @@ fn start_server(engine: &Engine, data: &Path) -> (Process, u16) {
         .env("CLAVE__HTTP__BODY_LIMIT", "16384")
         // No lockouts: every wrong guess costs its hash, which is what is measured.
         .env("CLAVE__SECURITY__FREE_FAILURES", "1000000000")
+        .env("CLAVE__SECURITY__ADDRESS_FREE_FAILURES", "1000000000")
+        .env("CLAVE__SECURITY__MAX_CONSECUTIVE_FAILURES", "1000000000")
         .env("CLAVE__NOTIFICATIONS__DEV_SINK", "false")
         .env("CLAVE__NOTIFICATIONS__WORKER__COUNT", "0")
         .env("RUST_LOG", "error")

@@ -9,6 +9,8 @@
 //! - per RUT from every address: 100 consecutive failures, then only a recovery lets the account in (NIST
 //!   800-63B), which bounds guessing spread over many addresses;
 //! - per address across RUTs: 50 failures an hour, then growing waits (credential stuffing from one place).
+//!   Only wrong guesses count here, after the fact: a SENCE office's citizens signing in at once must not
+//!   look like failures while their hashes are computed.
 //!
 //! An IPv6 client counts as its /64, which one household or phone usually holds whole.
 
@@ -69,10 +71,13 @@ pub async fn authenticate(
     let address = address_subject(client);
     let now = app.now();
     let policies = &app.policies;
+    if let Some(retry_after) = throttle::locked_for(app.store.db(), &address, Kind::LoginAddress, now).await? {
+        outcome(app, rut, event, "locked").await?;
+        return Err(Refusal::Throttled { code: ErrorCode::RateLimited, retry_after });
+    }
     let counts = [
         Count { subject: &pair, kind: Kind::Login, policy: &policies.guess },
         Count { subject: &subject, kind: Kind::LoginTotal, policy: &policies.total },
-        Count { subject: &address, kind: Kind::LoginAddress, policy: &policies.address },
     ];
     let locks = match throttle::reserve_all(&app.store, &counts, now).await? {
         Ok(locks) => locks,
@@ -80,8 +85,7 @@ pub async fn authenticate(
             outcome(app, rut, event, "locked").await?;
             return Err(match which {
                 0 => Refusal::Throttled { code: ErrorCode::AccountLocked, retry_after },
-                1 => Refusal::Denied(ErrorCode::AccountNeedsRecovery),
-                _ => Refusal::Throttled { code: ErrorCode::RateLimited, retry_after },
+                _ => Refusal::Denied(ErrorCode::AccountNeedsRecovery),
             });
         }
     };
@@ -97,13 +101,10 @@ pub async fn authenticate(
         matched = app.hasher.verify_each(as_typed, &against).await?;
     }
     let (cs_ok, provisional_ok) = (matched.first() == Some(&true), matched.get(1) == Some(&true));
-    // A right guess is no failure: forget this RUT's counts, and give the address back the one it took (an
-    // office's citizens signing in must not add up to a lock on the office).
+    // A right guess is no failure: forget this RUT's counts.
     let forget = || async {
         throttle::clear(app.store.db(), &pair, Kind::Login).await?;
-        throttle::clear(app.store.db(), &subject, Kind::LoginTotal).await?;
-        let address_reservation = Reservation::Granted { lock_if_wrong: locks.get(2).copied().flatten() };
-        throttle::refund(app.store.db(), &address, Kind::LoginAddress, address_reservation).await
+        throttle::clear(app.store.db(), &subject, Kind::LoginTotal).await
     };
     if let (true, Some(account)) = (cs_ok, &account) {
         forget().await?;
@@ -125,8 +126,13 @@ pub async fn authenticate(
         return Ok(Authenticated { account: account.clone(), via_provisional: true });
     }
     outcome(app, rut, event, "invalid_credentials").await?;
+    let address_lock = match throttle::reserve(&app.store, &policies.address, &address, Kind::LoginAddress, now).await?
+    {
+        Reservation::Granted { lock_if_wrong } => lock_if_wrong,
+        Reservation::Locked { retry_after } => Some(retry_after),
+    };
     let lock = |kind: &'static str| metrics::counter!(metric::LOCKOUTS, "kind" => kind).increment(1);
-    Err(match (locks.first().copied().flatten(), locks.get(1).copied().flatten(), locks.get(2).copied().flatten()) {
+    Err(match (locks.first().copied().flatten(), locks.get(1).copied().flatten(), address_lock) {
         (_, Some(_), _) => {
             lock("login_total");
             tracing::warn!(rut = ?rut, "consecutive failures exhausted: the account needs a recovery");

@@ -10,7 +10,7 @@ use domain::api::{
     CaptchaStep, Completion, FlowKind, FlowStep, FlowView, RecoveryAnswer, RecoveryContact, RecoverySerial,
     RecoveryStart,
 };
-use domain::{Email, ErrorCode, Mobile, Rut, SecretAnswer};
+use domain::{Email, ErrorCode, Mobile, Rut, SecretAnswer, SecretQuestion};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
@@ -44,17 +44,22 @@ pub struct Replacement {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Recovery {
-    /// A question is on file: its answer, or "No recuerdo la respuesta".
+    /// A question is on file (`question`, as it was when the flow began): its answer, or "No recuerdo la
+    /// respuesta".
     Answer {
         rut: Rut,
+        #[serde(default)]
+        question: Option<SecretQuestion>,
     },
     /// No question on file, or the answer was forgotten: the ID card's serial number.
     Serial {
         rut: Rut,
     },
-    /// The serial was right: "¿El email es correcto?".
+    /// The serial was right: "¿El email es correcto?" about `email_masked`, the address on file then.
     Contact {
         rut: Rut,
+        #[serde(default)]
+        email_masked: Option<String>,
     },
     /// Proved: the captcha, and "Recuperar Clave".
     Captcha {
@@ -83,9 +88,9 @@ impl FlowState for Recovery {
 
     fn rut(&self) -> Option<Rut> {
         match self {
-            Recovery::Answer { rut }
+            Recovery::Answer { rut, .. }
             | Recovery::Serial { rut }
-            | Recovery::Contact { rut }
+            | Recovery::Contact { rut, .. }
             | Recovery::Captcha { rut, .. }
             | Recovery::Done { rut, .. } => Some(*rut),
         }
@@ -101,11 +106,15 @@ async fn account(app: &AppState, rut: Rut) -> Result<Account, Refusal> {
 async fn view(app: &AppState, flow: &Flow<Recovery>) -> Result<FlowView, Refusal> {
     let mut view = bare_view(flow);
     match &flow.state {
-        Recovery::Answer { rut } => {
+        // What the step showed when it began, kept in the state: a view costs one read.
+        Recovery::Answer { question: Some(question), .. } => view.question = Some(question.code().to_owned()),
+        Recovery::Contact { email_masked: Some(masked), .. } => view.email_masked = Some(masked.clone()),
+        // Flows begun before the state kept them.
+        Recovery::Answer { rut, question: None } => {
             let account = accounts::find(app.store.db(), *rut).await?;
             view.question = account.and_then(|a| a.secret).map(|s| s.question.code().to_owned());
         }
-        Recovery::Contact { rut } => {
+        Recovery::Contact { rut, email_masked: None } => {
             let account = accounts::find(app.store.db(), *rut).await?;
             view.email_masked = account.map(|a| a.email.masked());
         }
@@ -137,7 +146,9 @@ pub async fn start(app: &AppState, request: &RecoveryStart, client: std::net::Ip
         return Err(Refusal::Denied(ErrorCode::AccountNotFound));
     };
     let (state, question) = match account.secret {
-        Some(secret) => (Recovery::Answer { rut }, Some(secret.question.code().to_owned())),
+        Some(secret) => {
+            (Recovery::Answer { rut, question: Some(secret.question) }, Some(secret.question.code().to_owned()))
+        }
         None => (Recovery::Serial { rut }, None),
     };
     let step = state.step();
@@ -150,7 +161,7 @@ pub async fn start(app: &AppState, request: &RecoveryStart, client: std::net::Ip
 /// Answer step (§3.2(5), §3.3(5)): the answer, or "No recuerdo la respuesta a mi pregunta secreta".
 pub async fn answer(app: &AppState, id: &str, key: &FlowKey, request: &RecoveryAnswer) -> Result<FlowView, Refusal> {
     let mut flow = load::<Recovery>(app, id, key).await?;
-    let Recovery::Answer { rut } = flow.state else { return Err(wrong_step()) };
+    let Recovery::Answer { rut, .. } = flow.state else { return Err(wrong_step()) };
     if request.forgot {
         advance(app.store.db(), &mut flow, Recovery::Serial { rut }).await?;
         return view(app, &flow).await;
@@ -195,14 +206,15 @@ pub async fn serial(app: &AppState, id: &str, key: &FlowKey, request: &RecoveryS
         }
     })
     .await?;
-    advance(app.store.db(), &mut flow, Recovery::Contact { rut }).await?;
+    let email_masked = accounts::find(app.store.db(), rut).await?.map(|a| a.email.masked());
+    advance(app.store.db(), &mut flow, Recovery::Contact { rut, email_masked }).await?;
     view(app, &flow).await
 }
 
 /// Contact step (§3.1(6)–(7), §3.2(7)–(8)): "¿El email es correcto?" Sí, or No with new e-mail and mobile.
 pub async fn contact(app: &AppState, id: &str, key: &FlowKey, request: &RecoveryContact) -> Result<FlowView, Refusal> {
     let mut flow = load::<Recovery>(app, id, key).await?;
-    let Recovery::Contact { rut } = flow.state else { return Err(wrong_step()) };
+    let Recovery::Contact { rut, .. } = flow.state else { return Err(wrong_step()) };
     let replacement = request.parse()?.map(|r| Replacement { email: r.email, mobile: r.mobile });
     advance(app.store.db(), &mut flow, Recovery::Captcha { rut, proof: Proof::Serial, replacement }).await?;
     view(app, &flow).await

@@ -1,5 +1,5 @@
-//! The built web UI at `/`: static files from `http.ui_dir`, and `index.html` for every other path so the
-//! UI's router handles deep links (`/recuperar`). Without a built UI, `/` says how to build it.
+//! The built web UI at `/`: `index.html` (read once) for every path but the assets, so the UI's router handles
+//! deep links (`/recuperar/<id>`). Without a built UI, `/` says how to build it.
 //!
 //! Assets live under `/assets/<content hash>/` (`cargo xtask ui`), so they never change under one address:
 //! they are sent as `immutable` for a year, brotli or gzip from the `.br`/`.gz` twins the build wrote. The
@@ -12,7 +12,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, Response};
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeDir;
 
 /// Cache headers by path: immutable hashed assets, revalidated page.
 async fn cache_control(request: Request, next: Next) -> Response {
@@ -29,10 +29,23 @@ pub fn serve(router: Router, dir: &Path) -> Router {
     if index.exists() {
         // A missing asset is a 404, never the page (which would then be cached as that asset for a year).
         let assets = ServeDir::new(dir.join("assets")).precompressed_br().precompressed_gzip();
-        let page = ServeDir::new(dir).fallback(ServeFile::new(index));
+        // The page is read once: it is served for every deep link, and a file read per request costs more
+        // than the rest of the answer.
+        let html = match std::fs::read(&index) {
+            Ok(bytes) => axum::body::Bytes::from(bytes),
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the UI's index.html");
+                axum::body::Bytes::new()
+            }
+        };
+        let page_html = move || {
+            let html = html.clone();
+            async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html) }
+        };
+        // Everything else is the page: the UI's router draws deep links (`/recuperar/<id>`).
         let ui = Router::new()
             .nest_service("/assets", assets)
-            .fallback_service(page)
+            .fallback(page_html)
             .layer(axum::middleware::from_fn(cache_control));
         router.fallback_service(ui)
     } else {

@@ -211,6 +211,21 @@ pub async fn clear(db: impl AnyExecutor<'_>, subject: &str, kind: Kind) -> Resul
     Ok(())
 }
 
+/// Seconds left of a lock on `subject`, if one is in force.
+pub async fn locked_for(
+    db: impl AnyExecutor<'_>,
+    subject: &str,
+    kind: Kind,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let until: Option<i64> = sqlx::query_scalar("SELECT locked_until FROM throttles WHERE subject = $1 AND kind = $2")
+        .bind(subject.to_owned())
+        .bind(kind.as_str())
+        .fetch_optional(db)
+        .await?;
+    Ok(until.filter(|until| *until > now).map(|until| until - now))
+}
+
 /// Forgets the failures of every subject that starts with `prefix` (a RUT's counts from every address).
 pub async fn clear_prefix(db: impl AnyExecutor<'_>, prefix: &str, kind: Kind) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM throttles WHERE kind = $1 AND subject LIKE $2")
