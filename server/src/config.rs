@@ -57,6 +57,10 @@ pub struct Settings {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NotificationSettings {
+    /// Key (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) that seals the provisional CS in queued
+    /// texts; every replica needs the same one. Unset: a fixed development key, refused in production.
+    #[serde(serialize_with = "serialize_secret")]
+    pub seal_key: Option<SecretString>,
     /// Also write every message to `<data_dir>/outbox/` and show them at `/dev/messages`, so a developer can
     /// finish a recovery on one machine. Holds provisional keys: never enable it in production.
     pub dev_sink: bool,
@@ -240,6 +244,7 @@ impl Default for Settings {
                 address_failure_reset_seconds: 60 * 60,
             },
             notifications: NotificationSettings {
+                seal_key: None,
                 dev_sink: true,
                 smtp: SmtpSettings {
                     host: "127.0.0.1".into(),
@@ -335,6 +340,15 @@ impl Settings {
         } else if self.notifications.sms.token.is_none() {
             problem("the SMS gateway has no token; set CLAVE__NOTIFICATIONS__SMS__TOKEN");
         }
+        match &self.notifications.seal_key {
+            None => problem(
+                "no key seals provisional keys in the outbox: set CLAVE__NOTIFICATIONS__SEAL_KEY (base64 of 32 random bytes, the same on every replica)",
+            ),
+            Some(key) if crate::outbox::seal::Sealer::from_base64(key).is_err() => {
+                problem("CLAVE__NOTIFICATIONS__SEAL_KEY must be base64 of exactly 32 bytes")
+            }
+            Some(_) => {}
+        }
         if self.http.metrics_token.is_none() {
             problem(
                 "/metrics would be open to anyone: set CLAVE__HTTP__METRICS_TOKEN (scrapers send it as a Bearer token)",
@@ -404,6 +418,7 @@ mod tests {
         settings.notifications.sms.url = "https://sms.example".into();
         settings.notifications.sms.token = Some(SecretString::from("token"));
         settings.http.metrics_token = Some(SecretString::from("scrape"));
+        settings.notifications.seal_key = Some(SecretString::from("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="));
         assert_eq!(settings.production_problems(), Vec::<String>::new());
     }
 }

@@ -98,6 +98,10 @@ impl Application {
             )?),
         };
         let channels = channels(&settings)?;
+        let sealer = match &settings.notifications.seal_key {
+            Some(key) => crate::outbox::seal::Sealer::from_base64(key).map_err(anyhow::Error::msg)?,
+            None => crate::outbox::seal::Sealer::development(),
+        };
         if settings.notifications.dev_sink {
             tracing::warn!(folder = %dev_sink_dir(&settings).display(), "DEV SINK: every message, provisional keys included, is written there and shown at /dev/messages. Disable it in production (CLAVE__NOTIFICATIONS__DEV_SINK=false).");
         }
@@ -112,6 +116,7 @@ impl Application {
             store,
             settings: settings.clone(),
             outbox_wake: Arc::new(Notify::new()),
+            sealer,
         });
         let limits = Limits::new(&settings.http, trusted.clone());
         let limiter = IpLimiter::new(settings.http.requests_per_minute_per_ip, settings.http.replicas, trusted, clock);
@@ -146,6 +151,7 @@ impl Application {
             state.clock.clone(),
             state.settings.notifications.worker.clone(),
             state.outbox_wake.clone(),
+            state.sealer.clone(),
         )
     }
 

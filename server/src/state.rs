@@ -24,6 +24,8 @@ pub struct Inner {
     pub verifier: Arc<dyn DocumentVerifier>,
     pub settings: Settings,
     pub policies: Policies,
+    /// Seals message texts that carry a provisional CS while they wait in the outbox.
+    pub sealer: crate::outbox::seal::Sealer,
     /// Wakes an outbox worker of this process when a flow queued messages (low latency without tight
     /// polling); workers of other replicas find them on their next poll.
     pub outbox_wake: Arc<Notify>,

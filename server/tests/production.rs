@@ -61,6 +61,7 @@ fn a_complete_production_configuration_serves_and_stops_on_sigterm() {
         .env("CLAVE__NOTIFICATIONS__SMS__URL", "http://127.0.0.1:9")
         .env("CLAVE__NOTIFICATIONS__SMS__TOKEN", "secret-token")
         .env("CLAVE__HTTP__METRICS_TOKEN", "scrape-token")
+        .env("CLAVE__NOTIFICATIONS__SEAL_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
         .stdout(Stdio::null())
         .spawn()
         .unwrap();

@@ -293,7 +293,17 @@ async fn two_replicas_behind_nginx_on_one_postgresql() {
     let vars = Vars(vec![("rut", RUT), ("url", "https://cus.sence.cl")]);
     for i in 0..1000 {
         let to = format!("+5699{i:07}");
-        server::outbox::enqueue(&mut *tx, Channel::Sms, Event::CsChanged, &to, &vars, 0).await.unwrap();
+        server::outbox::enqueue(
+            &mut *tx,
+            &server::outbox::seal::Sealer::development(),
+            Channel::Sms,
+            Event::CsChanged,
+            &to,
+            &vars,
+            0,
+        )
+        .await
+        .unwrap();
     }
     server::store::commit(tx).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);

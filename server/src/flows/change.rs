@@ -96,9 +96,19 @@ pub async fn new_cs(app: &AppState, id: &str, key: &FlowKey, form: &NewClaveForm
     accounts::set_clave(&mut *tx, rut, &cs_hash, now).await?;
     let display_rut = rut.to_string();
     let vars = Vars(vec![("rut", &display_rut), ("url", app.public_url())]);
-    outbox::enqueue(&mut *tx, Channel::Email, Event::CsChanged, account.email.as_ref(), &vars, app.now_ms()).await?;
+    outbox::enqueue(
+        &mut *tx,
+        &app.sealer,
+        Channel::Email,
+        Event::CsChanged,
+        account.email.as_ref(),
+        &vars,
+        app.now_ms(),
+    )
+    .await?;
     if let Some(mobile) = account.mobile {
-        outbox::enqueue(&mut *tx, Channel::Sms, Event::CsChanged, &mobile.e164(), &vars, app.now_ms()).await?;
+        outbox::enqueue(&mut *tx, &app.sealer, Channel::Sms, Event::CsChanged, &mobile.e164(), &vars, app.now_ms())
+            .await?;
     }
     let completion = Completion { sms: account.mobile.is_some(), email: true };
     advance(&mut *tx, &mut flow, Change::Done { rut, completion }).await?;

@@ -250,11 +250,29 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
         ("url", app.public_url()),
     ]);
     if let Some(mobile) = mobile {
-        outbox::enqueue(&mut *tx, Channel::Sms, Event::ProvisionalIssued, &mobile.e164(), &vars, app.now_ms()).await?;
+        outbox::enqueue(
+            &mut *tx,
+            &app.sealer,
+            Channel::Sms,
+            Event::ProvisionalIssued,
+            &mobile.e164(),
+            &vars,
+            app.now_ms(),
+        )
+        .await?;
     }
-    outbox::enqueue(&mut *tx, Channel::Email, Event::ProvisionalIssued, email.as_ref(), &vars, app.now_ms()).await?;
+    outbox::enqueue(
+        &mut *tx,
+        &app.sealer,
+        Channel::Email,
+        Event::ProvisionalIssued,
+        email.as_ref(),
+        &vars,
+        app.now_ms(),
+    )
+    .await?;
     if let Some(replacement) = &replacement {
-        notify_replaced(&mut tx, &account, &display_rut, replacement, app.now_ms()).await?;
+        notify_replaced(app, &mut tx, &account, &display_rut, replacement, app.now_ms()).await?;
     }
     // A recovery proves the citizen again: lift the lockouts on this RUT, from every address.
     forget_logins(&mut tx, rut).await?;
@@ -274,6 +292,7 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
 
 /// Tells the old e-mail and mobile that recovery replaced them (takeover warning).
 async fn notify_replaced(
+    app: &AppState,
     tx: &mut Connection,
     account: &Account,
     display_rut: &str,
@@ -284,11 +303,20 @@ async fn notify_replaced(
     let mobile_masked = replacement.mobile.masked();
     let vars = Vars(vec![("rut", display_rut), ("new_email", &email_masked), ("new_mobile", &mobile_masked)]);
     if !account.email.as_ref().eq_ignore_ascii_case(replacement.email.as_ref()) {
-        outbox::enqueue(&mut *tx, Channel::Email, Event::ContactReplaced, account.email.as_ref(), &vars, now_ms)
-            .await?;
+        outbox::enqueue(
+            &mut *tx,
+            &app.sealer,
+            Channel::Email,
+            Event::ContactReplaced,
+            account.email.as_ref(),
+            &vars,
+            now_ms,
+        )
+        .await?;
     }
     if let Some(old_mobile) = account.mobile.filter(|old| *old != replacement.mobile) {
-        outbox::enqueue(&mut *tx, Channel::Sms, Event::ContactReplaced, &old_mobile.e164(), &vars, now_ms).await?;
+        outbox::enqueue(&mut *tx, &app.sealer, Channel::Sms, Event::ContactReplaced, &old_mobile.e164(), &vars, now_ms)
+            .await?;
     }
     Ok(())
 }

@@ -154,11 +154,28 @@ pub async fn data(app: &AppState, id: &str, key: &FlowKey, form: &UpdateForm) ->
     }
     let display_rut = rut.to_string();
     let vars = Vars(vec![("rut", &display_rut), ("url", app.public_url())]);
-    outbox::enqueue(&mut *tx, Channel::Email, Event::DataUpdated, after.email.as_ref(), &vars, app.now_ms()).await?;
+    outbox::enqueue(
+        &mut *tx,
+        &app.sealer,
+        Channel::Email,
+        Event::DataUpdated,
+        after.email.as_ref(),
+        &vars,
+        app.now_ms(),
+    )
+    .await?;
     // A changed address is told to the old one too, so a takeover does not go unnoticed.
     if !before.email.as_ref().eq_ignore_ascii_case(after.email.as_ref()) {
-        outbox::enqueue(&mut *tx, Channel::Email, Event::DataUpdated, before.email.as_ref(), &vars, app.now_ms())
-            .await?;
+        outbox::enqueue(
+            &mut *tx,
+            &app.sealer,
+            Channel::Email,
+            Event::DataUpdated,
+            before.email.as_ref(),
+            &vars,
+            app.now_ms(),
+        )
+        .await?;
     }
     advance(&mut *tx, &mut flow, Update::Done { rut, completion: Completion { sms: false, email: true } }).await?;
     audit::record(&mut *tx, now, Some(rut), "update", "ok").await?;

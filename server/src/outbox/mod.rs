@@ -4,6 +4,7 @@
 
 pub mod channel;
 pub mod dev_sink;
+pub mod seal;
 pub mod sms_http;
 pub mod smtp;
 pub mod templates;
@@ -38,9 +39,11 @@ impl Channel {
 pub struct Vars<'a>(pub Vec<(&'a str, &'a str)>);
 
 /// Renders the `event` templates for `channel` and queues the message to `recipient` (in the transaction of
-/// the change that causes it). Returns the row id. `now_ms` is unix milliseconds.
+/// the change that causes it). A text that carries the provisional CS is sealed. Returns the row id. `now_ms`
+/// is unix milliseconds.
 pub async fn enqueue(
     db: impl AnyExecutor<'_>,
+    sealer: &seal::Sealer,
     channel: Channel,
     event: Event,
     recipient: &str,
@@ -54,6 +57,7 @@ pub async fn enqueue(
     };
     let body = templates::render(event, ch, "body", "es", &vars.0)
         .ok_or_else(|| StoreError::Corrupt(format!("no template {}/{ch}.body", event.as_str())))?;
+    let body = if event == Event::ProvisionalIssued { sealer.seal(&body) } else { body };
     let id = random_id();
     table::insert(db, NewMessage { id: &id, channel, event, recipient, subject, body }, now_ms).await?;
     Ok(id)

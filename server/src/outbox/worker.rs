@@ -17,6 +17,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::channel::{Channel, OutgoingMessage};
+use super::seal::Sealer;
 use super::{Channel as Medium, Event};
 use crate::clock::Clock;
 use crate::config::WorkerSettings;
@@ -42,6 +43,7 @@ pub struct Worker {
     clock: Arc<dyn Clock>,
     settings: WorkerSettings,
     wake: Arc<Notify>,
+    sealer: Sealer,
 }
 
 impl Worker {
@@ -52,8 +54,9 @@ impl Worker {
         clock: Arc<dyn Clock>,
         settings: WorkerSettings,
         wake: Arc<Notify>,
+        sealer: Sealer,
     ) -> Self {
-        Worker { id, store, channels, clock, settings, wake }
+        Worker { id, store, channels, clock, settings, wake, sealer }
     }
 
     /// Delivers until `stop` is cancelled: a round whenever woken (a flow queued a message) or every `poll_ms`.
@@ -101,15 +104,22 @@ impl Worker {
             Medium::Email => &self.channels.email,
             Medium::Sms => &self.channels.sms,
         };
-        let message = OutgoingMessage {
-            id: row.id.clone(),
-            channel: row.channel,
-            event: row.event,
-            recipient: row.recipient.clone(),
-            subject: row.subject.clone(),
-            body: row.body.clone(),
+        let body = self.sealer.open(&row.body).map_err(|e| anyhow::anyhow!("message {}: {e}", row.id));
+        let result = match body {
+            Ok(body) => {
+                let message = OutgoingMessage {
+                    id: row.id.clone(),
+                    channel: row.channel,
+                    event: row.event,
+                    recipient: row.recipient.clone(),
+                    subject: row.subject.clone(),
+                    body,
+                };
+                channel.send(&message).await
+            }
+            // Sealed with another key (a replica configured differently): no retry can open it.
+            Err(error) => Err(super::channel::SendError::permanent(error.to_string())),
         };
-        let result = channel.send(&message).await;
         let now = self.clock.now_ms();
         let attempt = row.attempts + 1;
         let outcome = match &result {

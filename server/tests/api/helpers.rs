@@ -31,6 +31,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: ShiftedClock,
     pub store: Store,
+    /// Opens the sealed texts of the outbox, as the worker does before sending.
+    pub sealer: server::outbox::seal::Sealer,
     pub registro_civil: FakeRegistroCivil,
     pub sms: FakeSmsGateway,
     sms_url: String,
@@ -80,12 +82,14 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let app = Application::build(settings, deps).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.state().store.clone();
+    let sealer = app.state().sealer.clone();
     tokio::spawn(app.run_until(std::future::pending()));
     TestApp {
         address,
         client: reqwest::Client::new(),
         clock,
         store,
+        sealer,
         registro_civil,
         sms,
         sms_url,
@@ -231,7 +235,7 @@ impl TestApp {
                     event: m.event.as_str().to_owned(),
                     recipient: m.recipient,
                     subject: m.subject,
-                    body: m.body,
+                    body: self.sealer.open(&m.body).expect("a sealed text opens"),
                     status: stored.status.as_str().to_owned(),
                     attempts: m.attempts,
                     last_error: stored.last_error,

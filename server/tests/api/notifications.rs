@@ -227,7 +227,7 @@ async fn two_workers_send_a_thousand_queued_messages_once_each() {
     let vars = Vars(vec![("rut", "12.345.678-5"), ("url", "http://127.0.0.1:8080")]);
     for i in 0..1000 {
         let to = format!("+5699{i:07}");
-        outbox::enqueue(&mut *tx, Channel::Sms, Event::CsChanged, &to, &vars, now).await.unwrap();
+        outbox::enqueue(&mut *tx, &app.sealer, Channel::Sms, Event::CsChanged, &to, &vars, now).await.unwrap();
     }
     server::store::commit(tx).await.unwrap();
 
@@ -249,6 +249,7 @@ async fn two_workers_send_a_thousand_queued_messages_once_each() {
                 Arc::new(SystemClock),
                 settings.notifications.worker.clone(),
                 Arc::default(),
+                app.sealer.clone(),
             );
             tokio::spawn(async move {
                 let mut rounds = 0;
@@ -299,4 +300,20 @@ async fn without_the_dev_sink_there_is_no_dev_page() {
     let app = spawn_app().await;
     let response = app.client.get(format!("{}/dev/messages.json", app.address)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_provisional_key_waits_in_the_outbox_sealed() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    app.recover_with_answer(RUT, ANSWER).await;
+    let raw = server::store::outbox::all(&app.store).await.unwrap();
+    let provisional: Vec<_> = raw.iter().filter(|m| m.message.event == Event::ProvisionalIssued).collect();
+    assert_eq!(provisional.len(), 2);
+    let key = app.provisional_for("juana.perez@example.cl").await;
+    for stored in provisional {
+        assert!(stored.message.body.starts_with("sealed:v1:"), "stored as written: {}", stored.message.body);
+        assert!(!stored.message.body.contains(&key));
+        assert!(app.sealer.open(&stored.message.body).unwrap().contains(&key));
+    }
 }
