@@ -72,8 +72,8 @@ impl Store {
         let engine = Engine::of_url(url).ok_or_else(|| {
             StoreError::Corrupt("the database URL must start with sqlite:// or postgres://".to_owned())
         })?;
-        // No ping before each use: it doubled the round trips of every query, and a broken connection fails its
-        // query just the same (the request answers 500, the pool replaces the connection).
+        // No ping before each use: it is one more round trip per query, and a broken connection fails its query
+        // just the same (the request answers 500, the pool replaces the connection).
         let options = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
