@@ -34,6 +34,7 @@ async fn main() {
         sms: Arc::new(HttpSmsChannel::new(&settings.notifications.sms).unwrap()),
     };
     let wake = Arc::new(Notify::new());
+    let sealer = server::outbox::seal::Sealer::development();
     let worker = Worker::new(
         "bench".into(),
         store.clone(),
@@ -41,7 +42,7 @@ async fn main() {
         Arc::new(SystemClock),
         settings.notifications.worker.clone(),
         wake.clone(),
-        server::outbox::seal::Sealer::development(),
+        sealer.clone(),
     );
     let vars = Vars(vec![("rut", "12.345.678-5"), ("url", "http://127.0.0.1:8080")]);
 
@@ -49,17 +50,9 @@ async fn main() {
     let mut tx = store.begin().await.unwrap();
     for i in 0..THROUGHPUT_MESSAGES {
         let to = format!("persona{i}@example.cl");
-        outbox::enqueue(
-            &mut *tx,
-            &server::outbox::seal::Sealer::development(),
-            Channel::Email,
-            Event::CsChanged,
-            &to,
-            &vars,
-            SystemClock.now_ms(),
-        )
-        .await
-        .unwrap();
+        outbox::enqueue(&mut *tx, &sealer, Channel::Email, Event::CsChanged, &to, &vars, SystemClock.now_ms())
+            .await
+            .unwrap();
     }
     server::store::commit(tx).await.unwrap();
     let start = Instant::now();
@@ -83,17 +76,9 @@ async fn main() {
         let before = sink.mails().len();
         let start = Instant::now();
         let to = format!("latencia{i}@example.cl");
-        outbox::enqueue(
-            store.db(),
-            &server::outbox::seal::Sealer::development(),
-            Channel::Email,
-            Event::CsChanged,
-            &to,
-            &vars,
-            SystemClock.now_ms(),
-        )
-        .await
-        .unwrap();
+        outbox::enqueue(store.db(), &sealer, Channel::Email, Event::CsChanged, &to, &vars, SystemClock.now_ms())
+            .await
+            .unwrap();
         wake.notify_one();
         while sink.mails().len() == before {
             tokio::time::sleep(Duration::from_micros(200)).await;

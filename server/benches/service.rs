@@ -225,6 +225,20 @@ struct Row {
     goal: &'static str,
 }
 
+impl Row {
+    /// A request rate measured against the axum hello-world of the same run.
+    fn against_hello(engine: &'static str, label: &str, rps: f64, hello_rps: f64, goal: &'static str) -> Row {
+        Row {
+            engine,
+            what: format!("{label} (req/s)"),
+            value: format!("{rps:.0}"),
+            bound: format!("hello {hello_rps:.0}/s"),
+            ratio: Some(rps / hello_rps),
+            goal,
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "hello") {
@@ -333,14 +347,7 @@ fn main() {
         for (label, path, extra) in &reads {
             let result = wrk(&format!("{base}{path}"), 64, secs, None, extra);
             println!("   {label}: {:.0} req/s (p50 {:.2} ms)", result.rps, result.p50_ms);
-            rows.push(Row {
-                engine: engine.name,
-                what: format!("{label} (req/s)"),
-                value: format!("{:.0}", result.rps),
-                bound: format!("hello {hello_rps:.0}/s"),
-                ratio: Some(result.rps / hello_rps),
-                goal: "≥ 0.3",
-            });
+            rows.push(Row::against_hello(engine.name, label, result.rps, hello_rps, "≥ 0.3"));
         }
         let start_recovery = lua_posting(lua_dir, "recovery", "/api/recovery", &thousand, "{\"rut\":\"%s\"}");
         let captcha = lua_post(lua_dir, "captcha", "/api/captchas", "{}");
@@ -352,14 +359,7 @@ fn main() {
         ] {
             let result = wrk(&format!("{base}/"), 16, secs, Some(script), &[]);
             println!("   {label}: {:.0} req/s (p50 {:.2} ms, non-2xx {})", result.rps, result.p50_ms, result.non_2xx);
-            rows.push(Row {
-                engine: engine.name,
-                what: format!("{label} (req/s)"),
-                value: format!("{:.0}", result.rps),
-                bound: format!("hello {hello_rps:.0}/s"),
-                ratio: Some(result.rps / hello_rps),
-                goal: "≥ 0.1",
-            });
+            rows.push(Row::against_hello(engine.name, label, result.rps, hello_rps, "≥ 0.1"));
         }
 
         // Memory under 1 000 concurrent login connections, then idle.
