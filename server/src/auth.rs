@@ -54,7 +54,7 @@ pub fn credential_of(account: &Account, via_provisional: bool) -> Option<String>
 
 async fn outcome(app: &AppState, rut: Rut, event: &str, outcome: &'static str) -> Result<(), Refusal> {
     metrics::counter!(metric::LOGINS, "outcome" => outcome).increment(1);
-    audit::record(app.store.db(), app.now(), Some(rut), event, outcome).await?;
+    audit::record(app.store.writer(), app.now(), Some(rut), event, outcome).await?;
     Ok(())
 }
 
@@ -103,8 +103,8 @@ pub async fn authenticate(
     let (cs_ok, provisional_ok) = (matched.first() == Some(&true), matched.get(1) == Some(&true));
     // A right guess is no failure: forget this RUT's counts.
     let forget = || async {
-        throttle::clear(app.store.db(), &pair, Kind::Login).await?;
-        throttle::clear(app.store.db(), &subject, Kind::LoginTotal).await
+        throttle::clear(app.store.writer(), &pair, Kind::Login).await?;
+        throttle::clear(app.store.writer(), &subject, Kind::LoginTotal).await
     };
     if let (true, Some(account)) = (cs_ok, &account) {
         forget().await?;
@@ -194,13 +194,13 @@ where
     };
     let wrong = match check().await {
         Ok(None) => {
-            throttle::clear(app.store.db(), &subject, kind).await?;
+            throttle::clear(app.store.writer(), &subject, kind).await?;
             return Ok(());
         }
         Ok(Some(wrong)) => wrong,
         // Not judged (a service did not answer): the guess does not count.
         Err(refusal) => {
-            throttle::refund(app.store.db(), &subject, kind, reservation).await?;
+            throttle::refund(app.store.writer(), &subject, kind, reservation).await?;
             return Err(refusal);
         }
     };

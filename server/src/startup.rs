@@ -180,7 +180,7 @@ impl Application {
         serve::serve(self.listener, self.router, self.limits, stop, grace).await;
         stopping.cancel();
         let _ = tokio::time::timeout(grace, async { while workers.join_next().await.is_some() {} }).await;
-        match store::outbox::release(self.state.store.db(), &self.instance).await {
+        match store::outbox::release(self.state.store.writer(), &self.instance).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(leases = n, "outbox leases handed back"),
             Err(error) => tracing::warn!(%error, "could not hand back outbox leases"),

@@ -27,7 +27,7 @@ impl Captchas {
         let image = render::png(&answer);
         let id = random_id();
         let expires_at = now + self.ttl_seconds;
-        table::insert(self.store.db(), &id, &answer.to_uppercase(), expires_at).await?;
+        table::insert(self.store.writer(), &id, &answer.to_uppercase(), expires_at).await?;
         let image = format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(image));
         Ok(CaptchaChallenge { id, image, expires_at })
     }
@@ -37,7 +37,7 @@ impl Captchas {
         if answer.id.is_empty() || answer.text.trim().is_empty() {
             return Ok(Err(ErrorCode::Required));
         }
-        let row = table::consume(self.store.db(), &answer.id).await?;
+        let row = table::consume(self.store.writer(), &answer.id).await?;
         let typed: String = answer.text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
         Ok(match row {
             // Unknown or already used: the citizen must refresh, as for an expired one.

@@ -76,7 +76,7 @@ pub async fn start(app: &AppState, request: &Credentials, client: std::net::IpAd
     let (rut, cs) = request.parse()?;
     let auth = authenticate(app, rut, &cs, Provisional::Accept, "change_start", client).await?;
     let state = Change::NewCs { rut, credential: auth.credential(), via_provisional: auth.via_provisional };
-    let (flow, key) = create(app, app.store.db(), state).await?;
+    let (flow, key) = create(app, app.store.writer(), state).await?;
     Ok(FlowView { key: Some(key), ..view(&flow) })
 }
 

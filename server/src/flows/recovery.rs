@@ -163,7 +163,7 @@ pub async fn answer(app: &AppState, id: &str, key: &FlowKey, request: &RecoveryA
     let mut flow = load::<Recovery>(app, id, key).await?;
     let Recovery::Answer { rut, .. } = flow.state else { return Err(wrong_step()) };
     if request.forgot {
-        advance(app.store.db(), &mut flow, Recovery::Serial { rut }).await?;
+        advance(app.store.writer(), &mut flow, Recovery::Serial { rut }).await?;
         return view(app, &flow).await;
     }
     let answer = SecretAnswer::parse(&request.answer).map_err(|code| Refusal::field("answer", code))?;
@@ -172,12 +172,12 @@ pub async fn answer(app: &AppState, id: &str, key: &FlowKey, request: &RecoveryA
         let answer_hash = account.as_ref().and_then(|a| a.secret.as_ref()).map(|s| s.answer_hash.as_str());
         let right = app.hasher.verify_or_dummy(answer.expose(), answer_hash).await?;
         if !right {
-            audit::record(app.store.db(), app.now(), Some(rut), "recovery_answer", "wrong").await?;
+            audit::record(app.store.writer(), app.now(), Some(rut), "recovery_answer", "wrong").await?;
         }
         Ok((!right).then_some(("answer", ErrorCode::AnswerWrong)))
     })
     .await?;
-    advance(app.store.db(), &mut flow, Recovery::Captcha { rut, proof: Proof::Answer, replacement: None }).await?;
+    advance(app.store.writer(), &mut flow, Recovery::Captcha { rut, proof: Proof::Answer, replacement: None }).await?;
     view(app, &flow).await
 }
 
@@ -194,7 +194,7 @@ pub async fn serial(app: &AppState, id: &str, key: &FlowKey, request: &RecoveryS
             Err(_) => "unavailable",
         };
         metrics::histogram!(metric::REGISTRO_CIVIL, "outcome" => outcome).record(started.elapsed().as_secs_f64());
-        audit::record(app.store.db(), app.now(), Some(rut), "recovery_serial", outcome).await?;
+        audit::record(app.store.writer(), app.now(), Some(rut), "recovery_serial", outcome).await?;
         match status {
             Ok(DocumentStatus::Vigente) => Ok(None),
             Ok(DocumentStatus::NoCoincide) => Ok(Some(("serial", ErrorCode::SerialMismatch))),
@@ -207,7 +207,7 @@ pub async fn serial(app: &AppState, id: &str, key: &FlowKey, request: &RecoveryS
     })
     .await?;
     let email_masked = accounts::find(app.store.db(), rut).await?.map(|a| a.email.masked());
-    advance(app.store.db(), &mut flow, Recovery::Contact { rut, email_masked }).await?;
+    advance(app.store.writer(), &mut flow, Recovery::Contact { rut, email_masked }).await?;
     view(app, &flow).await
 }
 
@@ -216,7 +216,7 @@ pub async fn contact(app: &AppState, id: &str, key: &FlowKey, request: &Recovery
     let mut flow = load::<Recovery>(app, id, key).await?;
     let Recovery::Contact { rut, .. } = flow.state else { return Err(wrong_step()) };
     let replacement = request.parse()?.map(|r| Replacement { email: r.email, mobile: r.mobile });
-    advance(app.store.db(), &mut flow, Recovery::Captcha { rut, proof: Proof::Serial, replacement }).await?;
+    advance(app.store.writer(), &mut flow, Recovery::Captcha { rut, proof: Proof::Serial, replacement }).await?;
     view(app, &flow).await
 }
 

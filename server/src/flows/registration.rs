@@ -44,7 +44,7 @@ fn view(flow: &Flow<Registration>) -> FlowView {
 }
 
 pub async fn start(app: &AppState) -> Result<FlowView, Refusal> {
-    let (flow, key) = create(app, app.store.db(), Registration::Form).await?;
+    let (flow, key) = create(app, app.store.writer(), Registration::Form).await?;
     Ok(FlowView { key: Some(key), ..view(&flow) })
 }
 

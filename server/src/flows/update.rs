@@ -87,7 +87,7 @@ pub async fn show(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView, R
 pub async fn start(app: &AppState, request: &Credentials, client: std::net::IpAddr) -> Result<FlowView, Refusal> {
     let (rut, cs) = request.parse()?;
     let auth = authenticate(app, rut, &cs, Provisional::Refuse, "update_start", client).await?;
-    let (flow, key) = create(app, app.store.db(), Update::Security { rut, credential: auth.credential() }).await?;
+    let (flow, key) = create(app, app.store.writer(), Update::Security { rut, credential: auth.credential() }).await?;
     let question = auth.account.secret.map(|s| s.question.code().to_owned());
     Ok(FlowView { question, key: Some(key), ..bare_view(&flow) })
 }
@@ -105,7 +105,7 @@ pub async fn security(app: &AppState, id: &str, key: &FlowKey, form: &SecurityFo
             guess(app, rut, Kind::Answer, || async {
                 let right = app.hasher.verify(answer.expose(), &secret.answer_hash).await?;
                 if !right {
-                    audit::record(app.store.db(), app.now(), Some(rut), "update_answer", "wrong").await?;
+                    audit::record(app.store.writer(), app.now(), Some(rut), "update_answer", "wrong").await?;
                 }
                 Ok((!right).then_some(("answer", ErrorCode::AnswerWrong)))
             })
@@ -114,7 +114,7 @@ pub async fn security(app: &AppState, id: &str, key: &FlowKey, form: &SecurityFo
         }
         None => Some(NewSecret { question, answer_hash: app.hasher.hash(answer.expose()).await? }),
     };
-    advance(app.store.db(), &mut flow, Update::Data { rut, credential, new_secret }).await?;
+    advance(app.store.writer(), &mut flow, Update::Data { rut, credential, new_secret }).await?;
     view(app, &flow).await
 }
 

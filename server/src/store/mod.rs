@@ -55,10 +55,15 @@ impl Engine {
     }
 }
 
-/// The database of the application: a pool and the engine it speaks.
+/// The database of the application: its pools and the engine it speaks.
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// Reads (and, on PostgreSQL, writes too).
     pool: AnyPool,
+    /// Writes. On SQLite one connection: the engine takes one writer at a time anyway, and writers queued here
+    /// wait their turn in order, where writers on several connections would meet `SQLITE_BUSY` and sleep in
+    /// the busy handler (measured: 1 790 recovery starts/s on 16 connections). On PostgreSQL, the same pool.
+    writer: AnyPool,
     engine: Engine,
 }
 
@@ -78,46 +83,39 @@ impl Store {
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
             .test_before_acquire(false);
-        let pool = match engine {
-            // WAL lets readers run beside the one writer; the busy timeout makes writers queue instead of
-            // failing; NORMAL sync is durable in WAL mode except for the last commits on power loss.
-            // `secure_delete` overwrites deleted rows (provisional keys, purged flows) instead of leaving them
-            // in free pages.
+        let (pool, writer) = match engine {
             Engine::Sqlite => {
-                options
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 15000; \
-                                 PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
-                            )
-                            .await?;
-                            Ok(())
-                        })
-                    })
-                    .connect(url)
-                    .await?
+                // The writer first: it creates the file and switches it to WAL before readers open it.
+                let writer = sqlite_options(options.clone().max_connections(1)).connect(url).await?;
+                sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+                (sqlite_options(options).connect(url).await?, writer)
             }
-            Engine::Postgres => options.connect(url).await?,
+            Engine::Postgres => {
+                let pool = options.connect(url).await?;
+                sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+                (pool.clone(), pool)
+            }
         };
-        match engine {
-            Engine::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
-            Engine::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
-        }
-        Ok(Store { pool, engine })
+        Ok(Store { pool, writer, engine })
     }
 
     pub fn engine(&self) -> Engine {
         self.engine
     }
 
-    /// The pool, for store functions that run outside a transaction.
+    /// The pool for store functions that only read, outside a transaction.
     pub fn db(&self) -> &AnyPool {
         &self.pool
     }
 
+    /// The pool for store functions that write, outside a transaction. Never call it while holding a
+    /// [`Tx`]: on SQLite both are the one writing connection.
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(self.pool.begin().await?)
+        Ok(self.writer.begin().await?)
     }
 
     /// Whether the database answers (`/ready`).
@@ -129,7 +127,25 @@ impl Store {
     /// Closes every connection (graceful shutdown).
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
+}
+
+/// SQLite's settings on every connection. WAL lets readers run beside the writer; the busy timeout covers
+/// a checkpoint or another process on the file; NORMAL sync is durable in WAL mode except for the last commits
+/// on power loss; `secure_delete` overwrites deleted rows (provisional keys, purged flows) instead of leaving
+/// them in free pages.
+fn sqlite_options(options: AnyPoolOptions) -> AnyPoolOptions {
+    options.after_connect(|conn, _| {
+        Box::pin(async move {
+            conn.execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 15000; \
+                 PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+            )
+            .await?;
+            Ok(())
+        })
+    })
 }
 
 /// Creates the database `name` (letters, digits and `_`) on the PostgreSQL server that `admin_url` reaches:
@@ -166,10 +182,10 @@ impl Store {
     /// texts of messages delivered or given up an hour ago. Accounts and audit records are not touched.
     pub async fn purge_expired(&self, now: i64, failure_reset_seconds: i64) -> Result<Purged, StoreError> {
         Ok(Purged {
-            flows: flows::purge(&self.pool, now - FLOW_GRACE_SECONDS).await?,
-            captchas: captchas::purge(&self.pool, now).await?,
-            throttles: throttle::purge(&self.pool, now, failure_reset_seconds).await?,
-            messages: outbox::purge_delivered(&self.pool, now * 1000 - MESSAGE_RETENTION_MS).await?,
+            flows: flows::purge(&self.writer, now - FLOW_GRACE_SECONDS).await?,
+            captchas: captchas::purge(&self.writer, now).await?,
+            throttles: throttle::purge(&self.writer, now, failure_reset_seconds).await?,
+            messages: outbox::purge_delivered(&self.writer, now * 1000 - MESSAGE_RETENTION_MS).await?,
         })
     }
 }

@@ -165,7 +165,7 @@ pub async fn claim(
         .bind(now_ms)
         .bind(batch)
         .bind(now_ms)
-        .fetch_all(store.db())
+        .fetch_all(store.writer())
         .await?;
     rows.into_iter().map(Queued::try_from).collect()
 }
