@@ -8,14 +8,15 @@ use crate::{Comuna, ErrorCode, FieldErrors, Region};
 /// The address as the form sends it (raw text; parsed with [`Address::parse`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(default)]
 pub struct AddressForm {
     /// "Dirección Particular": passage or street.
     pub street: String,
     /// "N° de Dirección Particular".
     pub number: String,
+    #[serde(default)]
     pub block: String,
     /// "N° de Departamento".
+    #[serde(default)]
     pub apartment: String,
     /// Official región code (CUT), e.g. `13`.
     pub region: String,

@@ -40,7 +40,6 @@ pub struct CaptchaChallenge {
 /// The captcha part of a form: which challenge, and the letters the citizen read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(default)]
 pub struct CaptchaAnswer {
     pub id: String,
     pub text: String,
@@ -170,11 +169,12 @@ pub struct FlowView {
 }
 
 // ---- Requests -------------------------------------------------------------------------------------------
+// Every field a form always has is required in the JSON (a body without it is `invalid_request`), so the
+// OpenAPI document says what a client must send; fields the guide leaves optional default to empty.
 
 /// §2: the registration form, field by field in the guide's order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(default)]
 pub struct RegisterForm {
     pub rut: String,
     /// Question code (see `SecretQuestion`).
@@ -182,11 +182,15 @@ pub struct RegisterForm {
     pub answer: String,
     pub address: AddressForm,
     pub email: String,
+    #[serde(default)]
     pub home_phone: String,
+    #[serde(default)]
     pub work_phone: String,
     /// The 8 digits after `+56 9`, unless `no_mobile`.
+    #[serde(default)]
     pub mobile: String,
     /// "Sin celular".
+    #[serde(default)]
     pub no_mobile: bool,
     pub cs: String,
     pub cs_repeat: String,
@@ -271,27 +275,28 @@ impl RegisterForm {
     }
 }
 
-/// Recovery, first step (§3(4)): the RUT and "Validar".
+/// Recovery, first step (§3(4)): the RUT, the captcha and "Validar". The captcha comes first because the
+/// answer tells whether the RUT has an account and shows its question.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(default)]
 pub struct RecoveryStart {
     pub rut: String,
+    pub captcha: CaptchaAnswer,
 }
 
 /// Recovery `answer` step: the answer, or "No recuerdo la respuesta a mi pregunta secreta".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(default)]
 pub struct RecoveryAnswer {
+    #[serde(default)]
     pub answer: String,
+    #[serde(default)]
     pub forgot: bool,
 }
 
 /// Recovery `serial` step: "Número de serie cédula de identidad".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(default)]
 pub struct RecoverySerial {
     pub serial: String,
 }
@@ -307,10 +312,11 @@ impl RecoverySerial {
 /// Recovery `contact` step: "¿El email es correcto?" Sí, or No with "Email Actual" and "Celular Actual".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(default)]
 pub struct RecoveryContact {
     pub email_correct: bool,
+    #[serde(default)]
     pub email: String,
+    #[serde(default)]
     pub mobile: String,
 }
 
@@ -336,7 +342,6 @@ impl RecoveryContact {
 /// A step that only needs the captcha (recovery's last step).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(default)]
 pub struct CaptchaStep {
     pub captcha: CaptchaAnswer,
 }
@@ -344,7 +349,6 @@ pub struct CaptchaStep {
 /// RUT + CS: login (for other SENCE platforms), and the first step of change (§4(4)) and update (§5(4)).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(default)]
 pub struct Credentials {
     pub rut: String,
     pub cs: String,
@@ -370,7 +374,6 @@ pub struct LoginOk {
 /// Change `new_cs` step (§4(4)–(5)): "CS Nueva", "Repetir CS Nueva" and the captcha.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(default)]
 pub struct NewClaveForm {
     pub cs: String,
     pub cs_repeat: String,
@@ -390,7 +393,6 @@ impl NewClaveForm {
 /// Update `security` step (§5(4)): "Pregunta Secreta" and "Respuesta Secreta".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(default)]
 pub struct SecurityForm {
     pub question: String,
     pub answer: String,
@@ -408,13 +410,16 @@ impl SecurityForm {
 /// Update `data` step (§5(5)–(7)): address, "Email Actual", phones, "Celular Nuevo" or "Sin Celular", captcha.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(default)]
 pub struct UpdateForm {
     pub address: AddressForm,
     pub email: String,
+    #[serde(default)]
     pub home_phone: String,
+    #[serde(default)]
     pub work_phone: String,
+    #[serde(default)]
     pub mobile: String,
+    #[serde(default)]
     pub no_mobile: bool,
     pub captcha: CaptchaAnswer,
 }

@@ -43,10 +43,12 @@ pub async fn import(store: &Store, input: impl Read, now: i64) -> anyhow::Result
             Ok::<_, String>((rut, email, mobile))
         })();
         match parsed {
-            Ok((rut, email, mobile)) => match accounts::insert_legacy(store.writer(), rut, &email, mobile, now).await? {
-                Inserted::Created => report.imported += 1,
-                Inserted::RutTaken => report.skipped_existing += 1,
-            },
+            Ok((rut, email, mobile)) => {
+                match accounts::insert_legacy(store.writer(), rut, &email, mobile, now).await? {
+                    Inserted::Created => report.imported += 1,
+                    Inserted::RutTaken => report.skipped_existing += 1,
+                }
+            }
             Err(reason) => report.rejected.push((line, reason)),
         }
     }

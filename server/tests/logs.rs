@@ -40,7 +40,7 @@ async fn a_full_recovery_logs_no_secret_and_no_whole_rut() {
 
     let app = spawn_app().await;
     app.register_default().await;
-    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (_, flow) = app.start_recovery(RUT).await;
     app.step("recovery", &flow, "answer", &json!({ "answer": "respuesta equivocada" })).await;
     let (_, flow) = app.step("recovery", &flow, "answer", &json!({ "forgot": true })).await;
     let (_, flow) = app.step("recovery", &flow, "serial", &json!({ "serial": SERIAL })).await;

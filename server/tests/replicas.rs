@@ -320,7 +320,7 @@ async fn two_replicas_behind_nginx_on_one_postgresql() {
     assert_eq!(processes.len(), 2, "both replicas delivered: {per_worker:?}");
 
     // 4. A replica dies in the middle of a recovery: the citizen finishes it through the other.
-    let (status, flow) = client.post("/api/recovery", &json!({ "rut": RUT })).await;
+    let (status, flow) = client.post("/api/recovery", &json!({ "rut": RUT, "captcha": client.captcha().await })).await;
     assert_eq!(status, StatusCode::CREATED, "{flow}");
     let id = flow["id"].as_str().unwrap().to_owned();
     let key = flow["key"].as_str().unwrap().to_owned();

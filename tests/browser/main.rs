@@ -83,6 +83,7 @@ async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updat
     b.wait_text("Recuperar CS (Clave Sence) Persona Natural").await;
     b.checkpoint("recuperar-rut").await;
     b.fill("Rut *", RUT).await;
+    b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Validar").await;
     b.wait_text("MI PAÍS FAVORITO").await;
     b.fill("Respuesta Secreta *", "Chile").await;
@@ -169,6 +170,7 @@ async fn a_citizen_recovers_with_the_id_card_serial_number() {
     // §3.1
     b.goto("/recuperar").await;
     b.fill("Rut *", "11.111.111-1").await;
+    b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Validar").await;
     b.fill("Número de serie cédula de identidad *", "999.999.999").await;
     b.click_button("Validar").await;
@@ -188,6 +190,7 @@ async fn a_citizen_recovers_with_the_id_card_serial_number() {
     // §3.2 with a new e-mail and mobile.
     b.goto("/recuperar").await;
     b.fill("Rut *", RUT).await;
+    b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Validar").await;
     b.check("No recuerdo la respuesta a mi pregunta secreta").await;
     b.fill("Número de serie cédula de identidad *", "A123456789").await;
@@ -218,6 +221,7 @@ async fn a_recovery_resumes_from_its_url_after_a_reload() {
     b.goto("/").await;
     b.click_link("Recuperar CS aquí.").await;
     b.fill("Rut *", RUT).await;
+    b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Validar").await;
     b.wait_text("MI PAÍS FAVORITO").await;
     let flow = path(&b).await;
@@ -277,6 +281,7 @@ fn flow_id(flow: &str) -> String {
 async fn open_recovery(b: &Browser) -> (String, String) {
     b.click_link("Recuperar CS aquí.").await;
     b.fill("Rut *", RUT).await;
+    b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Validar").await;
     b.wait_text("MI PAÍS FAVORITO").await;
     let flow = path(b).await;

@@ -94,6 +94,7 @@ async fn the_desktop_app_registers_recovers_and_changes_keeping_only_the_rut() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(b.value("Rut *").await, RUT, "RUT from the keyring");
+    b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Validar").await;
     b.fill("Respuesta Secreta *", "peru").await;
     b.fill("Captcha *", CAPTCHA).await;

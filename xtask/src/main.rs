@@ -41,7 +41,11 @@ fn main() -> ExitCode {
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    // `cargo run` says where this checkout's xtask is; the path compiled in can name another checkout that
+    // shares the target folder (cargo reuses a path crate's build across checkouts).
+    let manifest =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 /// Where cargo puts its builds.

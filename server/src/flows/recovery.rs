@@ -15,7 +15,7 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
 use super::{Flow, FlowKey, FlowState, advance, bare_view, create, load, wrong_step};
-use crate::auth::{forget_logins, guess, pair_subject};
+use crate::auth::{address_subject, forget_logins, guess, pair_subject};
 use crate::outbox::{self, Channel, Event, Vars};
 use crate::refusal::Refusal;
 use crate::registro_civil::DocumentStatus;
@@ -128,23 +128,33 @@ pub async fn show(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView, R
     view(app, &load::<Recovery>(app, id, key).await?).await
 }
 
-/// Step (4): the RUT and "Validar". One transaction: the start is counted (whether or not the RUT has an
-/// account, like every other throttle), and the flow and its audit record are written with it.
+/// Step (4): the RUT, the captcha and "Validar". Until the captcha and both counts have passed, a RUT with
+/// an account and one without get the same answers; only then does the answer tell them apart (the question,
+/// or `account_not_found`), as the guide's screens do. Counted, in one transaction with the flow and its
+/// audit record: every start per RUT and address (a stranger's starts cannot close the owner's way back in),
+/// and starts for RUTs without an account per address (walking through RUTs to find accounts).
 pub async fn start(app: &AppState, request: &RecoveryStart, client: std::net::IpAddr) -> Result<FlowView, Refusal> {
     let rut = Rut::parse(&request.rut).map_err(|code| Refusal::field("rut", code))?;
     let now = app.now();
+    app.captchas.check(&request.captcha, now).await?.map_err(|code| Refusal::field("captcha", code))?;
     let mut tx = app.store.begin().await?;
-    // Per RUT and address: a stranger's starts cannot close the owner's way back in.
-    let subject = pair_subject(rut, client);
-    let reservation = throttle::reserve_in(&mut tx, &app.policies.guess, &subject, Kind::RecoveryStart, now).await?;
-    if let Reservation::Locked { retry_after } = reservation {
-        store::commit(tx).await?;
+    let pair = pair_subject(rut, client);
+    if let Reservation::Locked { retry_after } =
+        throttle::reserve_in(&mut tx, &app.policies.guess, &pair, Kind::RecoveryStart, now).await?
+    {
+        return Err(Refusal::Throttled { code: ErrorCode::TooManyAttempts, retry_after });
+    }
+    let address = address_subject(client);
+    let miss = throttle::reserve_in(&mut tx, &app.policies.address, &address, Kind::RecoveryAddress, now).await?;
+    if let Reservation::Locked { retry_after } = miss {
+        // Dropping the transaction gives back the count made above.
         return Err(Refusal::Throttled { code: ErrorCode::TooManyAttempts, retry_after });
     }
     let Some(account) = accounts::find(&mut *tx, rut).await? else {
         store::commit(tx).await?;
         return Err(Refusal::Denied(ErrorCode::AccountNotFound));
     };
+    throttle::refund(&mut *tx, &address, Kind::RecoveryAddress, miss).await?;
     let (state, question) = match account.secret {
         Some(secret) => {
             (Recovery::Answer { rut, question: Some(secret.question) }, Some(secret.question.code().to_owned()))

@@ -1,10 +1,10 @@
 //! Change (§4): `POST /api/change` with RUT + current CS, then `POST /api/change/{id}/new-cs`.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use domain::api::{Credentials, FlowView, NewClaveForm};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::FlowId;
 use super::error::ApiError;
@@ -14,15 +14,12 @@ use crate::flows::FlowKey;
 use crate::flows::change;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/change", post(start))
-        .route("/change/{id}", get(show))
-        .route("/change/{id}/new-cs", post(new_cs))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(start)).routes(routes!(show)).routes(routes!(new_cs))
 }
 
 /// "Validar": RUT and current CS (or the provisional CS from a recovery).
-#[utoipa::path(post, path = "/api/change", tag = "change", request_body = Credentials,
+#[utoipa::path(post, path = "/change", tag = "change", request_body = Credentials,
     responses((status = 201, body = FlowView), (status = 401, description = "invalid_credentials", body = domain::api::ErrorBody),
         (status = 403, description = "provisional_expired", body = domain::api::ErrorBody), (status = 429, description = "account_locked", body = domain::api::ErrorBody)))]
 pub async fn start(
@@ -34,7 +31,7 @@ pub async fn start(
 }
 
 /// Where a change flow stands.
-#[utoipa::path(get, path = "/api/change/{id}", tag = "change", params(("id" = String, Path)), responses((status = 200, body = FlowView)))]
+#[utoipa::path(get, path = "/change/{id}", tag = "change", params(("id" = String, Path)), responses((status = 200, body = FlowView)))]
 pub async fn show(
     State(app): State<AppState>,
     FlowId(id): FlowId,
@@ -44,7 +41,7 @@ pub async fn show(
 }
 
 /// "Cambiar Clave": new CS twice and the captcha.
-#[utoipa::path(post, path = "/api/change/{id}/new-cs", tag = "change", params(("id" = String, Path)), request_body = NewClaveForm,
+#[utoipa::path(post, path = "/change/{id}/new-cs", tag = "change", params(("id" = String, Path)), request_body = NewClaveForm,
     responses((status = 200, body = FlowView), (status = 422, body = domain::api::ErrorBody)))]
 pub async fn new_cs(
     State(app): State<AppState>,

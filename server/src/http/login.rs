@@ -2,10 +2,10 @@
 //! not the RUT has an account), `account_locked` (with `retry_after`), `provisional_must_change`,
 //! `provisional_expired`. The README's table tells the citizen what to do for each.
 
-use axum::Router;
 use axum::extract::State;
-use axum::routing::post;
 use domain::api::{Credentials, LoginOk};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::ApiError;
 use super::json::AppJson;
@@ -13,12 +13,12 @@ use super::rate_limit::ClientIp;
 use crate::auth::{Provisional, authenticate};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/login", post(login))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(login))
 }
 
 /// Checks a RUT and Clave Sence.
-#[utoipa::path(post, path = "/api/login", tag = "login", request_body = Credentials,
+#[utoipa::path(post, path = "/login", tag = "login", request_body = Credentials,
     responses((status = 200, body = LoginOk),
         (status = 401, description = "invalid_credentials", body = domain::api::ErrorBody),
         (status = 403, description = "provisional_must_change / provisional_expired", body = domain::api::ErrorBody),

@@ -73,13 +73,16 @@ async fn method_not_allowed() -> ApiError {
 pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter, extra: Option<Router>) -> Router {
     let body_limit = state.settings.http.body_limit;
     let metrics_state = state.clone();
-    let api = Router::new()
+    let (api, doc) = utoipa_axum::router::OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
         .merge(captcha::router())
         .merge(registration::router())
         .merge(recovery::router())
         .merge(change::router())
         .merge(update::router())
         .merge(login::router())
+        .split_for_parts();
+    let doc = openapi::complete(doc);
+    let api = api
         .fallback(|| async { ApiError(Refusal::Denied(ErrorCode::NotFound)) })
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(limiter.clone(), rate_limit::limit))
@@ -93,7 +96,7 @@ pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter, extra: Option
     Router::new()
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(health::ready).with_state(metrics_state))
-        .route("/api/openapi.json", get(openapi::document))
+        .route("/api/openapi.json", openapi::route(&doc))
         .merge(limited.layer(axum::middleware::from_fn_with_state(limiter, rate_limit::limit)))
         .method_not_allowed_fallback(method_not_allowed)
         .nest("/api", api)

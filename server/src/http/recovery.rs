@@ -1,10 +1,10 @@
 //! Recovery (§3): `POST /api/recovery` with the RUT, then one `POST` per step.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use domain::api::{CaptchaStep, FlowView, RecoveryAnswer, RecoveryContact, RecoverySerial, RecoveryStart};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::FlowId;
 use super::error::ApiError;
@@ -14,18 +14,18 @@ use crate::flows::FlowKey;
 use crate::flows::recovery;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/recovery", post(start))
-        .route("/recovery/{id}", get(show))
-        .route("/recovery/{id}/answer", post(answer))
-        .route("/recovery/{id}/serial", post(serial))
-        .route("/recovery/{id}/contact", post(contact))
-        .route("/recovery/{id}/captcha", post(finish))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(start))
+        .routes(routes!(show))
+        .routes(routes!(answer))
+        .routes(routes!(serial))
+        .routes(routes!(contact))
+        .routes(routes!(finish))
 }
 
 /// "Validar" the RUT: next step `answer` (question on file) or `serial` (none on file, §3.1).
-#[utoipa::path(post, path = "/api/recovery", tag = "recovery", request_body = RecoveryStart,
+#[utoipa::path(post, path = "/recovery", tag = "recovery", request_body = RecoveryStart,
     responses((status = 201, body = FlowView), (status = 404, description = "account_not_found", body = domain::api::ErrorBody)))]
 pub async fn start(
     State(app): State<AppState>,
@@ -36,7 +36,7 @@ pub async fn start(
 }
 
 /// Where a recovery flow stands.
-#[utoipa::path(get, path = "/api/recovery/{id}", tag = "recovery", params(("id" = String, Path)), responses((status = 200, body = FlowView)))]
+#[utoipa::path(get, path = "/recovery/{id}", tag = "recovery", params(("id" = String, Path)), responses((status = 200, body = FlowView)))]
 pub async fn show(
     State(app): State<AppState>,
     FlowId(id): FlowId,
@@ -46,7 +46,7 @@ pub async fn show(
 }
 
 /// The secret answer (→ `captcha`), or `forgot` (→ `serial`).
-#[utoipa::path(post, path = "/api/recovery/{id}/answer", tag = "recovery", params(("id" = String, Path)), request_body = RecoveryAnswer,
+#[utoipa::path(post, path = "/recovery/{id}/answer", tag = "recovery", params(("id" = String, Path)), request_body = RecoveryAnswer,
     responses((status = 200, body = FlowView), (status = 422, description = "answer_wrong", body = domain::api::ErrorBody),
         (status = 429, description = "too_many_attempts", body = domain::api::ErrorBody)))]
 pub async fn answer(
@@ -59,7 +59,7 @@ pub async fn answer(
 }
 
 /// The ID card serial number, checked with the Registro Civil (→ `contact`, with the masked e-mail).
-#[utoipa::path(post, path = "/api/recovery/{id}/serial", tag = "recovery", params(("id" = String, Path)), request_body = RecoverySerial,
+#[utoipa::path(post, path = "/recovery/{id}/serial", tag = "recovery", params(("id" = String, Path)), request_body = RecoverySerial,
     responses((status = 200, body = FlowView), (status = 422, description = "serial_mismatch / document_not_vigente", body = domain::api::ErrorBody),
         (status = 503, description = "registro_civil_unavailable", body = domain::api::ErrorBody)))]
 pub async fn serial(
@@ -72,7 +72,7 @@ pub async fn serial(
 }
 
 /// "¿El email es correcto?": Sí, or No with "Email Actual" and "Celular Actual" (→ `captcha`).
-#[utoipa::path(post, path = "/api/recovery/{id}/contact", tag = "recovery", params(("id" = String, Path)), request_body = RecoveryContact,
+#[utoipa::path(post, path = "/recovery/{id}/contact", tag = "recovery", params(("id" = String, Path)), request_body = RecoveryContact,
     responses((status = 200, body = FlowView), (status = 422, body = domain::api::ErrorBody)))]
 pub async fn contact(
     State(app): State<AppState>,
@@ -84,7 +84,7 @@ pub async fn contact(
 }
 
 /// "Recuperar Clave": the captcha; issues the provisional CS by SMS and e-mail (→ `done`).
-#[utoipa::path(post, path = "/api/recovery/{id}/captcha", tag = "recovery", params(("id" = String, Path)), request_body = CaptchaStep,
+#[utoipa::path(post, path = "/recovery/{id}/captcha", tag = "recovery", params(("id" = String, Path)), request_body = CaptchaStep,
     responses((status = 200, body = FlowView), (status = 422, description = "captcha_wrong / captcha_expired", body = domain::api::ErrorBody)))]
 pub async fn finish(
     State(app): State<AppState>,

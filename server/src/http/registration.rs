@@ -1,10 +1,10 @@
 //! Registration (§2): `POST /api/registration` opens the flow, `POST /api/registration/{id}/form` sends it.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use domain::api::{FlowView, RegisterForm};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::FlowId;
 use super::error::ApiError;
@@ -13,21 +13,18 @@ use crate::flows::FlowKey;
 use crate::flows::registration;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/registration", post(start))
-        .route("/registration/{id}", get(show))
-        .route("/registration/{id}/form", post(form))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(start)).routes(routes!(show)).routes(routes!(form))
 }
 
 /// Opens a registration flow.
-#[utoipa::path(post, path = "/api/registration", tag = "registration", responses((status = 201, body = FlowView)))]
+#[utoipa::path(post, path = "/registration", tag = "registration", responses((status = 201, body = FlowView)))]
 pub async fn start(State(app): State<AppState>) -> Result<(StatusCode, AppJson<FlowView>), ApiError> {
     Ok((StatusCode::CREATED, AppJson(registration::start(&app).await?)))
 }
 
 /// Where a registration flow stands.
-#[utoipa::path(get, path = "/api/registration/{id}", tag = "registration", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/registration/{id}", tag = "registration", params(("id" = String, Path)),
     responses((status = 200, body = FlowView), (status = 404, body = domain::api::ErrorBody)))]
 pub async fn show(
     State(app): State<AppState>,
@@ -38,7 +35,7 @@ pub async fn show(
 }
 
 /// "Crear Cuenta": the whole form with its captcha.
-#[utoipa::path(post, path = "/api/registration/{id}/form", tag = "registration", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/registration/{id}/form", tag = "registration", params(("id" = String, Path)),
     request_body = RegisterForm,
     responses((status = 200, body = FlowView), (status = 409, description = "rut_already_registered / flow_wrong_step", body = domain::api::ErrorBody),
         (status = 422, description = "field refusals", body = domain::api::ErrorBody)))]

@@ -1,10 +1,10 @@
 //! Update personal data (§5): `POST /api/update` with RUT + CS, then `security`, then `data`.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use domain::api::{Credentials, FlowView, SecurityForm, UpdateForm};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::FlowId;
 use super::error::ApiError;
@@ -14,16 +14,12 @@ use crate::flows::FlowKey;
 use crate::flows::update;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/update", post(start))
-        .route("/update/{id}", get(show))
-        .route("/update/{id}/security", post(security))
-        .route("/update/{id}/data", post(data))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(start)).routes(routes!(show)).routes(routes!(security)).routes(routes!(data))
 }
 
 /// "Validar": RUT and CS (a provisional CS is refused: change it first).
-#[utoipa::path(post, path = "/api/update", tag = "update", request_body = Credentials,
+#[utoipa::path(post, path = "/update", tag = "update", request_body = Credentials,
     responses((status = 201, body = FlowView), (status = 401, body = domain::api::ErrorBody), (status = 403, description = "provisional_must_change", body = domain::api::ErrorBody)))]
 pub async fn start(
     State(app): State<AppState>,
@@ -34,7 +30,7 @@ pub async fn start(
 }
 
 /// Where an update flow stands.
-#[utoipa::path(get, path = "/api/update/{id}", tag = "update", params(("id" = String, Path)), responses((status = 200, body = FlowView)))]
+#[utoipa::path(get, path = "/update/{id}", tag = "update", params(("id" = String, Path)), responses((status = 200, body = FlowView)))]
 pub async fn show(
     State(app): State<AppState>,
     FlowId(id): FlowId,
@@ -44,7 +40,7 @@ pub async fn show(
 }
 
 /// "Datos de Seguridad": the secret question and its answer (→ `data`, with the data on file).
-#[utoipa::path(post, path = "/api/update/{id}/security", tag = "update", params(("id" = String, Path)), request_body = SecurityForm,
+#[utoipa::path(post, path = "/update/{id}/security", tag = "update", params(("id" = String, Path)), request_body = SecurityForm,
     responses((status = 200, body = FlowView), (status = 422, body = domain::api::ErrorBody), (status = 429, body = domain::api::ErrorBody)))]
 pub async fn security(
     State(app): State<AppState>,
@@ -56,7 +52,7 @@ pub async fn security(
 }
 
 /// "Actualizar datos": address, contacts and the captcha.
-#[utoipa::path(post, path = "/api/update/{id}/data", tag = "update", params(("id" = String, Path)), request_body = UpdateForm,
+#[utoipa::path(post, path = "/update/{id}/data", tag = "update", params(("id" = String, Path)), request_body = UpdateForm,
     responses((status = 200, body = FlowView), (status = 422, body = domain::api::ErrorBody)))]
 pub async fn data(
     State(app): State<AppState>,

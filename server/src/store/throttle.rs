@@ -30,11 +30,21 @@ pub enum Kind {
     LoginTotal,
     /// Failed logins from one address (an IPv6 /64) across every RUT (credential stuffing).
     LoginAddress,
+    /// Recoveries started from one address (an IPv6 /64) for RUTs without an account: someone walking through
+    /// RUTs to learn which have a Clave Sence.
+    RecoveryAddress,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] =
-        [Kind::Login, Kind::Answer, Kind::Serial, Kind::RecoveryStart, Kind::LoginTotal, Kind::LoginAddress];
+    pub const ALL: [Kind; 7] = [
+        Kind::Login,
+        Kind::Answer,
+        Kind::Serial,
+        Kind::RecoveryStart,
+        Kind::LoginTotal,
+        Kind::LoginAddress,
+        Kind::RecoveryAddress,
+    ];
 
     const fn as_str(self) -> &'static str {
         match self {
@@ -44,6 +54,7 @@ impl Kind {
             Kind::RecoveryStart => "recovery_start",
             Kind::LoginTotal => "login_total",
             Kind::LoginAddress => "login_address",
+            Kind::RecoveryAddress => "recovery_address",
         }
     }
 }

@@ -197,6 +197,12 @@ impl TestApp {
         self.post(&format!("/api/{kind}"), body).await
     }
 
+    /// Starts a recovery for `rut`, with a right captcha.
+    pub async fn start_recovery(&self, rut: &str) -> (StatusCode, Value) {
+        let captcha = self.captcha().await;
+        self.open("recovery", &json!({ "rut": rut, "captcha": captcha })).await
+    }
+
     pub async fn step(&self, kind: &str, flow: &Value, step: &str, body: &Value) -> (StatusCode, Value) {
         let id = flow["id"].as_str().expect("flow id");
         self.post(&format!("/api/{kind}/{id}/{step}"), body).await
@@ -271,7 +277,7 @@ impl TestApp {
 
     /// Walks recovery §3.3 (right answer) to the end; returns the final view.
     pub async fn recover_with_answer(&self, rut: &str, answer: &str) -> Value {
-        let (status, flow) = self.open("recovery", &json!({ "rut": rut })).await;
+        let (status, flow) = self.start_recovery(rut).await;
         assert_eq!(status, StatusCode::CREATED, "{flow}");
         assert_eq!(flow["step"], "answer");
         let (status, flow) = self.step("recovery", &flow, "answer", &json!({ "answer": answer })).await;

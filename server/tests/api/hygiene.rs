@@ -25,6 +25,15 @@ async fn health_and_openapi_are_served() {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["ErrorCode"]["enum"].as_array().unwrap().contains(&json!("account_locked")));
+    // What a client must send, and every answer it can get.
+    assert_eq!(doc["components"]["schemas"]["RecoveryStart"]["required"], json!(["rut", "captcha"]));
+    assert_eq!(doc["components"]["schemas"]["RecoveryAnswer"].get("required"), None, "answer, or forgot");
+    let answer = &doc["paths"]["/api/recovery/{id}/answer"]["post"];
+    let statuses: Vec<&str> = answer["responses"].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(statuses, ["200", "400", "404", "409", "410", "413", "422", "429", "500", "503"]);
+    assert_eq!(answer["parameters"][1]["name"], "X-Flow-Key");
+    let start = &doc["paths"]["/api/recovery"]["post"];
+    assert_eq!(start["responses"]["201"]["links"]["view"]["operationId"], "recovery_show");
 }
 
 #[tokio::test]

@@ -110,7 +110,7 @@ async fn every_template_arrives_with_its_exact_spanish_subject_and_body() {
     );
 
     // Recovery with new contacts: the old ones are warned.
-    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (_, flow) = app.start_recovery(RUT).await;
     let (_, flow) = app.step("recovery", &flow, "answer", &json!({ "forgot": true })).await;
     let (_, flow) = app.step("recovery", &flow, "serial", &json!({ "serial": SERIAL })).await;
     let (_, flow) = app

@@ -30,7 +30,7 @@ async fn finish_with_serial(app: &TestApp, flow: &Value, serial: &str, contact: 
 async fn recovery_without_secret_question_requires_serial_number() {
     let app = spawn_app().await;
     legacy_account(&app, "11.111.111-1", "pedro.soto@example.cl", Some("+56911112222")).await;
-    let (status, flow) = app.open("recovery", &json!({ "rut": "11.111.111-1" })).await;
+    let (status, flow) = app.start_recovery("11.111.111-1").await;
     assert_eq!(status, StatusCode::CREATED, "{flow}");
     assert_eq!(flow["step"], "serial");
     assert!(flow.get("question").is_none());
@@ -65,7 +65,7 @@ async fn recovery_without_secret_question_requires_serial_number() {
 async fn recovery_when_the_answer_is_forgotten_and_the_email_is_confirmed() {
     let app = spawn_app().await;
     app.register_default().await;
-    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (_, flow) = app.start_recovery(RUT).await;
     assert_eq!(flow["step"], "answer");
     assert_eq!(flow["question"], "favorite_country");
     let (status, flow) = app.step("recovery", &flow, "answer", &json!({ "forgot": true })).await;
@@ -81,7 +81,7 @@ async fn recovery_when_the_answer_is_forgotten_and_the_email_is_confirmed() {
 async fn recovery_when_the_answer_is_forgotten_and_the_email_is_replaced() {
     let app = spawn_app().await;
     app.register_default().await;
-    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (_, flow) = app.start_recovery(RUT).await;
     let (_, flow) = app.step("recovery", &flow, "answer", &json!({ "forgot": true })).await;
     let contact = json!({ "email_correct": false, "email": "juana.nueva@example.cl", "mobile": "+56 9 5555 4444" });
     let done = finish_with_serial(&app, &flow, SERIAL, contact).await;
@@ -117,7 +117,7 @@ async fn recovery_with_the_right_answer_needs_only_the_captcha() {
 async fn wrong_answers_repeated_are_throttled() {
     let app = spawn_app().await;
     app.register_default().await;
-    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (_, flow) = app.start_recovery(RUT).await;
     for _ in 0..4 {
         let (status, body) = app.step("recovery", &flow, "answer", &json!({ "answer": "Chile" })).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -128,14 +128,14 @@ async fn wrong_answers_repeated_are_throttled() {
     assert_eq!(body["code"], "too_many_attempts");
     assert_eq!(body["retry_after"], 60);
     // Even the right answer waits, also from a new flow.
-    let (_, again) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (_, again) = app.start_recovery(RUT).await;
     let (status, _) = app.step("recovery", &again, "answer", &json!({ "answer": ANSWER })).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     app.clock.advance(61);
     let (status, body) = app.step("recovery", &again, "answer", &json!({ "answer": ANSWER })).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     // A further wrong answer after the wait grows it (none are forgotten until the recovery succeeds).
-    let (_, third) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (_, third) = app.start_recovery(RUT).await;
     let (status, body) = app.step("recovery", &third, "answer", &json!({ "answer": "Chile" })).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a right answer cleared the count: {body}");
 }
@@ -144,7 +144,7 @@ async fn wrong_answers_repeated_are_throttled() {
 async fn wrong_serial_is_refused_and_counted() {
     let app = spawn_app().await;
     app.register_default().await;
-    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (_, flow) = app.start_recovery(RUT).await;
     let (_, flow) = app.step("recovery", &flow, "answer", &json!({ "forgot": true })).await;
     let (status, body) = app.step("recovery", &flow, "serial", &json!({ "serial": "999999999" })).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -163,7 +163,7 @@ async fn wrong_serial_is_refused_and_counted() {
 async fn a_document_no_longer_vigente_is_refused() {
     let app = spawn_app().await;
     legacy_account(&app, "22.222.222-2", "ana@example.cl", None).await;
-    let (_, flow) = app.open("recovery", &json!({ "rut": "22222222-2" })).await;
+    let (_, flow) = app.start_recovery("22222222-2").await;
     let (status, body) = app.step("recovery", &flow, "serial", &json!({ "serial": "500600700" })).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["fields"]["serial"], "document_not_vigente");
@@ -173,7 +173,7 @@ async fn a_document_no_longer_vigente_is_refused() {
 async fn registro_civil_down_gets_its_own_message() {
     let app = spawn_app().await;
     legacy_account(&app, "11.111.111-1", "pedro@example.cl", None).await;
-    let (_, flow) = app.open("recovery", &json!({ "rut": "11.111.111-1" })).await;
+    let (_, flow) = app.start_recovery("11.111.111-1").await;
     app.registro_civil.set_down(true);
     let (status, body) = app.step("recovery", &flow, "serial", &json!({ "serial": "100200300" })).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
@@ -188,7 +188,7 @@ async fn registro_civil_down_gets_its_own_message() {
 async fn registro_civil_unreachable_is_unavailable() {
     let app = spawn_app_with(|s| s.registro_civil.url = "http://127.0.0.1:9".into()).await;
     legacy_account(&app, "11.111.111-1", "pedro@example.cl", None).await;
-    let (_, flow) = app.open("recovery", &json!({ "rut": "11.111.111-1" })).await;
+    let (_, flow) = app.start_recovery("11.111.111-1").await;
     let (status, body) = app.step("recovery", &flow, "serial", &json!({ "serial": "100200300" })).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["code"], "registro_civil_unavailable");
@@ -198,7 +198,7 @@ async fn registro_civil_unreachable_is_unavailable() {
 async fn a_step_cannot_be_skipped() {
     let app = spawn_app().await;
     app.register_default().await;
-    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (_, flow) = app.start_recovery(RUT).await;
     assert_eq!(flow["step"], "answer");
     let captcha = app.captcha().await;
     let (status, body) = app.step("recovery", &flow, "captcha", &json!({ "captcha": captcha })).await;
@@ -221,13 +221,13 @@ async fn a_step_cannot_be_skipped() {
 #[tokio::test]
 async fn an_unknown_rut_and_an_expired_flow_are_refused() {
     let app = spawn_app().await;
-    let (status, body) = app.open("recovery", &json!({ "rut": "11.111.111-1" })).await;
+    let (status, body) = app.start_recovery("11.111.111-1").await;
     assert_eq!((status, &body["code"]), (StatusCode::NOT_FOUND, &json!("account_not_found")));
-    let (status, body) = app.open("recovery", &json!({ "rut": "11.111.111-2" })).await;
+    let (status, body) = app.start_recovery("11.111.111-2").await;
     assert_eq!((status, &body["fields"]["rut"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("rut_check_digit")));
 
     app.register_default().await;
-    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (_, flow) = app.start_recovery(RUT).await;
     app.clock.advance(31 * 60);
     let (status, body) = app.step("recovery", &flow, "answer", &json!({ "answer": ANSWER })).await;
     assert_eq!((status, &body["code"]), (StatusCode::GONE, &json!("flow_expired")));
@@ -252,19 +252,19 @@ async fn recoveries_started_over_and_over_for_one_rut_must_wait() {
     let app = spawn_app().await;
     app.register_default().await;
     for _ in 0..5 {
-        let (status, _) = app.open("recovery", &json!({ "rut": RUT })).await;
+        let (status, _) = app.start_recovery(RUT).await;
         assert_eq!(status, StatusCode::CREATED);
     }
-    let (status, body) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (status, body) = app.start_recovery(RUT).await;
     assert_eq!((status, &body["code"]), (StatusCode::TOO_MANY_REQUESTS, &json!("too_many_attempts")));
     // The same for a RUT without an account: the answer does not depend on it.
     for _ in 0..5 {
-        app.open("recovery", &json!({ "rut": "11.111.111-1" })).await;
+        app.start_recovery("11.111.111-1").await;
     }
-    let (status, _) = app.open("recovery", &json!({ "rut": "11.111.111-1" })).await;
+    let (status, _) = app.start_recovery("11.111.111-1").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     app.clock.advance(61);
-    let (status, _) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (status, _) = app.start_recovery(RUT).await;
     assert_eq!(status, StatusCode::CREATED);
 }
 
@@ -272,7 +272,7 @@ async fn recoveries_started_over_and_over_for_one_rut_must_wait() {
 async fn a_reloaded_recovery_is_drawn_at_the_step_it_reached() {
     let app = spawn_app().await;
     app.register_default().await;
-    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (_, flow) = app.start_recovery(RUT).await;
     let id = flow["id"].as_str().unwrap();
     // After "Validar": the question, as the first answer showed it.
     let (status, view) = app.get(&format!("/api/recovery/{id}")).await;
@@ -305,7 +305,7 @@ async fn ready_says_when_the_registro_civil_cannot_be_reached() {
 async fn a_flow_opens_only_with_its_key() {
     let app = spawn_app().await;
     app.register_default().await;
-    let (_, flow) = app.open("recovery", &json!({ "rut": RUT })).await;
+    let (_, flow) = app.start_recovery(RUT).await;
     let id = flow["id"].as_str().unwrap();
     let key = flow["key"].as_str().unwrap();
     assert_eq!(key.len(), 32);
@@ -337,9 +337,10 @@ async fn a_strangers_recovery_starts_do_not_block_the_owners() {
     let stranger = reqwest::Client::builder().local_address(std::net::IpAddr::from([127, 0, 0, 7])).build().unwrap();
     let mut last = StatusCode::OK;
     for _ in 0..8 {
+        let captcha = app.captcha().await;
         last = stranger
             .post(format!("{}/api/recovery", app.address))
-            .json(&json!({ "rut": RUT }))
+            .json(&json!({ "rut": RUT, "captcha": captcha }))
             .send()
             .await
             .unwrap()
@@ -349,4 +350,37 @@ async fn a_strangers_recovery_starts_do_not_block_the_owners() {
     // The owner, from elsewhere, recovers.
     let done = app.recover_with_answer(RUT, ANSWER).await;
     assert_eq!(done["step"], "done");
+}
+
+/// Before the captcha and the counts have passed, a RUT with an account and one without get the same answers:
+/// a wrong captcha is refused alike, and an address that walked through RUTs without accounts waits alike.
+#[tokio::test]
+async fn a_recovery_start_tells_nothing_before_the_captcha_and_the_counts() {
+    let app = spawn_app_with(|s| s.security.address_free_failures = 3).await;
+    app.register_default().await;
+    let mut answers = Vec::new();
+    for rut in [RUT, "11.111.111-1"] {
+        let (status, body) = app.open("recovery", &json!({ "rut": rut })).await;
+        assert_eq!((status, &body["code"]), (StatusCode::BAD_REQUEST, &json!("invalid_request")));
+        answers.push(body);
+        let captcha = json!({ "id": app.captcha().await["id"], "text": "WRONG" });
+        let (status, body) = app.open("recovery", &json!({ "rut": rut, "captcha": captcha })).await;
+        assert_eq!((status, &body["fields"]["captcha"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("captcha_wrong")));
+        answers.push(body);
+    }
+    assert_eq!(answers[..2], answers[2..], "the same answers with and without an account");
+    // Found accounts do not count against the address; RUTs without one do.
+    for _ in 0..3 {
+        let (status, _) = app.start_recovery(RUT).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    for rut in ["11.111.111-1", "22.222.222-2", "33.333.333-3"] {
+        let (status, body) = app.start_recovery(rut).await;
+        assert_eq!((status, &body["code"]), (StatusCode::NOT_FOUND, &json!("account_not_found")));
+    }
+    // Now the address waits, whether the RUT has an account or not.
+    for rut in [RUT, "44.444.444-4"] {
+        let (status, body) = app.start_recovery(rut).await;
+        assert_eq!((status, &body["code"]), (StatusCode::TOO_MANY_REQUESTS, &json!("too_many_attempts")), "{rut}");
+    }
 }

@@ -87,7 +87,7 @@ async fn an_account_without_a_question_sets_one_in_update() {
     let app = spawn_app().await;
     server::legacy::import(&app.store, "11111111-1,pedro@example.cl,\n".as_bytes(), 0).await.unwrap();
     // §3.1 recovery, then change with the provisional CS, then update sets the question.
-    let (_, flow) = app.open("recovery", &json!({ "rut": "11111111-1" })).await;
+    let (_, flow) = app.start_recovery("11111111-1").await;
     let (_, flow) = app.step("recovery", &flow, "serial", &json!({ "serial": "100200300" })).await;
     let (_, flow) = app.step("recovery", &flow, "contact", &json!({ "email_correct": true })).await;
     let captcha = app.captcha().await;
@@ -111,7 +111,7 @@ async fn an_account_without_a_question_sets_one_in_update() {
     let (status, _) = app.step("update", &flow, "data", &data).await;
     assert_eq!(status, StatusCode::OK);
     // Now §3.3 works with the new question.
-    let (_, flow) = app.open("recovery", &json!({ "rut": "11111111-1" })).await;
+    let (_, flow) = app.start_recovery("11111111-1").await;
     assert_eq!(flow["question"], "first_pet");
     let (status, _) = app.step("recovery", &flow, "answer", &json!({ "answer": "cachupin" })).await;
     assert_eq!(status, StatusCode::OK);

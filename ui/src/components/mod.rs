@@ -9,7 +9,7 @@ mod status;
 mod success;
 
 pub use blocks::{AddressBlock, ContactBlock, use_address, use_contacts};
-pub use captcha::{FinalStep, use_captcha};
+pub use captcha::{CaptchaField, FinalStep, use_captcha};
 pub use fields::{Checkbox, Field, QuestionSelect, RegionComuna, RutField};
 pub use layout::{Important, Section};
 pub use status::{Banner, FormStatus, SubmitButton, use_form_status};

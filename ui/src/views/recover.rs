@@ -15,8 +15,8 @@ use super::flow::use_flow_page;
 use crate::Route;
 use crate::api::{self, Failure};
 use crate::components::{
-    Banner, Checkbox, Field, FinalStep, Important, RutField, Section, SubmitButton, SuccessDialog, use_captcha,
-    use_form_status,
+    Banner, CaptchaField, Checkbox, Field, FinalStep, Important, RutField, Section, SubmitButton, SuccessDialog,
+    use_captcha, use_form_status,
 };
 
 #[component]
@@ -51,7 +51,7 @@ pub fn Recover(flow: FlowId) -> Element {
 
     let start = move |e: FormEvent| {
         e.prevent_default();
-        let request = RecoveryStart { rut: rut.peek().clone() };
+        let request = RecoveryStart { rut: rut.peek().clone(), captcha: captcha.answer() };
         if let Err(code) = Rut::parse(&request.rut) {
             let mut fields = FieldErrors::new();
             fields.add("rut", code);
@@ -62,7 +62,10 @@ pub fn Recover(flow: FlowId) -> Element {
             return;
         }
         spawn(async move {
-            if let Some(view) = status.settle(api::post::<_, FlowView>("/api/recovery", &request).await) {
+            let opened = status.settle(api::post::<_, FlowView>("/api/recovery", &request).await);
+            // Spent either way: the last step asks for a new one.
+            captcha.refresh();
+            if let Some(view) = opened {
                 page.opened(&view.id);
                 question.set(view.question.clone());
                 serial_phase.set(view.step == FlowStep::Serial);
@@ -183,10 +186,12 @@ pub fn Recover(flow: FlowId) -> Element {
         form { novalidate: true, onsubmit: start,
             Section { title: t!("recover.section").to_string(),
                 RutField { value: rut, status, readonly: validated }
-                if !validated {
-                    Banner { status }
-                    SubmitButton { label: t!("common.validate").to_string(), status }
-                }
+            }
+            if !validated {
+                // Before the answer says whether the RUT has an account (see the README's rules).
+                CaptchaField { captcha, status }
+                Banner { status }
+                div { class: "buttons", SubmitButton { label: t!("common.validate").to_string(), status } }
             }
         }
         if let Some(code) = question() {
