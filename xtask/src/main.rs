@@ -49,7 +49,7 @@ pub fn root() -> PathBuf {
 }
 
 /// Where cargo puts its builds.
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
 }
 
@@ -295,6 +295,11 @@ fn test() -> Result<()> {
     ok &=
         cargo_test(&["--workspace", "--exclude", "ui", "--exclude", "clave-sence-app", "--no-fail-fast"], &mut totals)?;
     ok &= cargo_test(&["-p", "clave-sence-app"], &mut totals)?;
+    println!("== Schemathesis against the served OpenAPI document, every check on");
+    let mut schemathesis = cargo();
+    schemathesis.args(["test", "-p", "server", "--test", "schemathesis", "--", "--ignored", "--nocapture"]);
+    schemathesis.env("CLAVE_SCHEMATHESIS", setup::schemathesis()?);
+    ok &= counted(schemathesis, &mut totals)?;
     println!("== the API and notification suite again on PostgreSQL, and two replicas behind nginx");
     ok &= postgres_tests(&mut totals)?;
     println!("== desktop window tests (Xvfb, tauri-driver, gnome-keyring)");

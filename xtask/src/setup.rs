@@ -36,6 +36,27 @@ const TEST_PACKAGES: &[&str] = &[
 ];
 /// tauri-driver, pinned.
 const TAURI_DRIVER: &str = "2.1.0";
+/// Schemathesis (PyPI), pinned; installed in a virtual environment beside the builds.
+const SCHEMATHESIS: &str = "4.32.5";
+
+/// The `st` command of Schemathesis, installed with pip into `<target>/schemathesis` when missing.
+pub fn schemathesis() -> Result<std::path::PathBuf> {
+    let venv = crate::target_dir().join("schemathesis");
+    let st = venv.join("bin").join("st");
+    let installed =
+        Command::new(&st).arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    if installed.is_ok_and(|v| v.contains(SCHEMATHESIS)) {
+        return Ok(st);
+    }
+    println!("== installing Schemathesis {SCHEMATHESIS} (pip, in {})", venv.display());
+    status(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    status(
+        Command::new(venv.join("bin").join("pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .arg(format!("schemathesis=={SCHEMATHESIS}")),
+    )?;
+    Ok(st)
+}
 
 /// Whether a desktop session is there to show the app in.
 pub fn has_display() -> bool {

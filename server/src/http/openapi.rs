@@ -57,11 +57,21 @@ fn add_refusals(operation: &mut Operation, refusals: &[(&str, &str)]) {
 /// The document as served: every path under `/api`, completed as the module says.
 pub fn complete(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     let paths = std::mem::take(&mut doc.paths.paths);
+    // Per flow, the operations on one flow: each start links to all of them, with the id and key it gave.
+    let mut steps: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (path, item) in &paths {
+        if path.contains("{id}") {
+            let tag = tag_of(path);
+            for operation in [&item.get, &item.post].into_iter().flatten() {
+                let name = operation.operation_id.clone().unwrap_or_default();
+                steps.entry(tag.clone()).or_default().push(format!("{tag}_{name}"));
+            }
+        }
+    }
     for (path, mut item) in paths {
         let on_a_flow = path.contains("{id}");
-        let tag = path.trim_start_matches('/').split('/').next().unwrap_or_default().to_owned();
-        let operations = [&mut item.get, &mut item.post];
-        for operation in operations.into_iter().flatten() {
+        let tag = tag_of(&path);
+        for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
             // Handlers share names across flows (`start`, `show`): the id names the flow too.
             let name = operation.operation_id.take().unwrap_or_default();
             operation.operation_id = Some(format!("{tag}_{name}"));
@@ -80,20 +90,24 @@ pub fn complete(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                     .build();
                 operation.parameters.get_or_insert_with(Vec::new).push(key);
             } else if let Some(RefOr::T(created)) = operation.responses.responses.get_mut("201") {
-                if tag != "captchas" {
-                    let view = LinkBuilder::new()
-                        .operation_id(format!("{tag}_show"))
+                for step in steps.get(&tag).into_iter().flatten() {
+                    let link = LinkBuilder::new()
+                        .operation_id(step)
                         .parameter("id", "$response.body#/id")
                         .parameter("header.X-Flow-Key", "$response.body#/key")
-                        .description("Where the flow just opened stands.")
                         .build();
-                    created.links.insert("view".into(), RefOr::T(view));
+                    created.links.insert(step.clone(), RefOr::T(link));
                 }
             }
         }
         doc.paths.paths.insert(format!("/api{path}"), item);
     }
     doc
+}
+
+/// The flow (or resource) a path belongs to: its first segment.
+fn tag_of(path: &str) -> String {
+    path.trim_start_matches('/').split('/').next().unwrap_or_default().to_owned()
 }
 
 /// `GET` of the document, serialised once.

@@ -33,7 +33,11 @@ async fn health_and_openapi_are_served() {
     assert_eq!(statuses, ["200", "400", "404", "409", "410", "413", "422", "429", "500", "503"]);
     assert_eq!(answer["parameters"][1]["name"], "X-Flow-Key");
     let start = &doc["paths"]["/api/recovery"]["post"];
-    assert_eq!(start["responses"]["201"]["links"]["view"]["operationId"], "recovery_show");
+    assert_eq!(start["responses"]["201"]["links"]["recovery_show"]["operationId"], "recovery_show");
+    assert_eq!(
+        start["responses"]["201"]["links"]["recovery_answer"]["parameters"]["header.X-Flow-Key"],
+        "$response.body#/key"
+    );
 }
 
 #[tokio::test]

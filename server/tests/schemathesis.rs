@@ -1,0 +1,63 @@
+//! Schemathesis against the release of the OpenAPI document the server serves, every check on: status codes,
+//! content types, headers and bodies as documented, schema-invalid requests refused, schema-valid ones not
+//! refused for their shape, no 5xx, unsupported methods refused, and the stateful walk from each flow's start
+//! to its steps through the document's links. Run by `cargo xtask test`, which installs Schemathesis and
+//! names its `st` in `CLAVE_SCHEMATHESIS`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+#[ignore = "needs Schemathesis (CLAVE_SCHEMATHESIS); run by cargo xtask test"]
+fn the_served_api_passes_every_schemathesis_check() {
+    let st = std::env::var("CLAVE_SCHEMATHESIS").expect("CLAVE_SCHEMATHESIS names Schemathesis' st");
+    let data = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_clave-sence"))
+            .env("CLAVE_PROFILE", "dev")
+            .env("CLAVE_CONFIG", "/nonexistent/clave-sence.toml")
+            .env("CLAVE__DATA_DIR", data.path())
+            .env("CLAVE__HTTP__LISTEN", format!("127.0.0.1:{port}"))
+            // Thousands of requests from one address: the per-address limit would answer most of them.
+            .env("CLAVE__HTTP__REQUESTS_PER_MINUTE_PER_IP", "1000000")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start clave-sence"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let base = format!("http://127.0.0.1:{port}");
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("schemathesis.toml");
+    let output = Command::new(&st)
+        .arg("--config-file")
+        .arg(&config)
+        .args(["run", &format!("{base}/api/openapi.json"), "--url", &base, "--checks", "all"])
+        .args(["--max-examples", "100", "--no-color"])
+        .output()
+        .expect("run Schemathesis");
+    let report = String::from_utf8_lossy(&output.stdout);
+    println!("{report}");
+    assert!(
+        output.status.success(),
+        "Schemathesis found failures:\n{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(report.contains("Tested: 18"), "every operation tested:\n{report}");
+}
