@@ -7,6 +7,7 @@
 //! - `bench [--quick]`: the benchmarks (outbox throughput and latency; the service against raw Argon2id and an
 //!   axum hello-world on SQLite and PostgreSQL; the app against a Tauri hello-world).
 
+mod fuzz;
 mod postgres;
 mod setup;
 mod ui;
@@ -25,8 +26,9 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("ui") => setup::ensure(setup::Purpose::Run).and_then(|()| ui::build()),
         Some("setup") => setup::ensure(setup::Purpose::Test),
+        Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench|ui|setup>");
+            eprintln!("usage: cargo xtask <run|test|bench|fuzz|ui|setup>");
             return ExitCode::from(2);
         }
     };
