@@ -48,8 +48,16 @@ pub fn run(args: &[String]) -> Result<()> {
     for target in targets {
         println!("== fuzz {target}: {runs} executions");
         let started = Instant::now();
+        // The corpus grows in `fuzz/corpus/<target>`; valid examples in `fuzz/seeds/<target>` start it deep.
+        let mut corpora = vec![format!("corpus/{target}")];
+        if dir.join("seeds").join(target).is_dir() {
+            corpora.push(format!("seeds/{target}"));
+        }
+        std::fs::create_dir_all(dir.join("corpus").join(target))?;
         let output = Command::new("cargo")
-            .args(["fuzz", "run", "--sanitizer", "none", "--release", target, "--"])
+            .args(["fuzz", "run", "--sanitizer", "none", "--release", target])
+            .args(&corpora)
+            .arg("--")
             .arg(format!("-runs={runs}"))
             .args(["-max_len=4096", "-print_final_stats=1"])
             .env("RUSTC_BOOTSTRAP", "1")
