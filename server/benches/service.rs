@@ -176,6 +176,32 @@ fn lua_posting(dir: &Path, name: &str, path: &str, ruts: &[String], body_templat
     file
 }
 
+/// A Lua script for wrk that starts recoveries as the UI does: a captcha, then the start with its id and the
+/// development profile's answer, RUTs taken in turn. Each thread keeps the ids its captchas returned.
+fn lua_recovery_starts(dir: &Path, ruts: &[String]) -> PathBuf {
+    let mut lua = String::from("local ruts = {");
+    for rut in ruts {
+        let _ = write!(lua, "\"{rut}\",");
+    }
+    lua.push_str(
+        "}\nlocal counter = 0\nlocal ids = {}\n\
+         function request()\n\
+           local id = table.remove(ids)\n\
+           if id == nil then return wrk.format(\"POST\", \"/api/captchas\") end\n\
+           counter = counter + 1\n\
+           local body = string.format('{\"rut\":\"%s\",\"captcha\":{\"id\":\"%s\",\"text\":\"TEST5\"}}', ruts[(counter % #ruts) + 1], id)\n\
+           return wrk.format(\"POST\", \"/api/recovery\", {[\"Content-Type\"] = \"application/json\"}, body)\n\
+         end\n\
+         function response(status, headers, body)\n\
+           local id = string.match(body, '\"image\"') and string.match(body, '\"id\":\"(%x+)\"')\n\
+           if id then table.insert(ids, id) end\n\
+         end\n",
+    );
+    let file = dir.join("recovery.lua");
+    std::fs::write(&file, lua).unwrap();
+    file
+}
+
 fn lua_post(dir: &Path, name: &str, path: &str, body: &str) -> PathBuf {
     let file = dir.join(format!("{name}.lua"));
     std::fs::write(
@@ -325,9 +351,13 @@ fn main() {
         let base = format!("http://127.0.0.1:{port}");
         // A flow to read back.
         let flow: serde_json::Value = runtime.block_on(async {
-            reqwest::Client::new()
+            let client = reqwest::Client::new();
+            let captcha: serde_json::Value =
+                client.post(format!("{base}/api/captchas")).send().await.unwrap().json().await.unwrap();
+            let captcha = serde_json::json!({ "id": captcha["id"], "text": "TEST5" });
+            client
                 .post(format!("{base}/api/recovery"))
-                .json(&serde_json::json!({ "rut": thousand[0] }))
+                .json(&serde_json::json!({ "rut": thousand[0], "captcha": captcha }))
                 .send()
                 .await
                 .unwrap()
@@ -369,13 +399,16 @@ fn main() {
                 rows.push(Row::against_hello(engine.name, label, result.rps, hello_rps, "≥ 0.3"));
             }
         }
-        let start_recovery = lua_posting(lua_dir, "recovery", "/api/recovery", &thousand, "{\"rut\":\"%s\"}");
+        let start_recovery = lua_recovery_starts(lua_dir, &thousand);
         let captcha = lua_post(lua_dir, "captcha", "/api/captchas", "{}");
         let registration = lua_post(lua_dir, "registration", "/api/registration", "{}");
         for (label, script) in [
             ("POST /api/captchas (image + row)", &captcha),
             ("POST /api/registration (opens a flow)", &registration),
-            ("POST /api/recovery (throttle, account, flow, audit: one transaction)", &start_recovery),
+            (
+                "POST /api/captchas, then POST /api/recovery with it (captcha, counts, account, flow, audit)",
+                &start_recovery,
+            ),
         ] {
             let result = wrk(&format!("{base}/"), 16, secs, Some(script), &[]);
             println!("   {label}: {:.0} req/s (p50 {:.2} ms, non-2xx {})", result.rps, result.p50_ms, result.non_2xx);
