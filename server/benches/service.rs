@@ -234,6 +234,8 @@ fn start_server(engine: &Engine, data: &Path) -> (Process, u16) {
         .env("CLAVE__HTTP__UI_DIR", root().join("ui").join("dist"))
         .env("CLAVE__HTTP__REQUESTS_PER_MINUTE_PER_IP", "100000000")
         .env("CLAVE__HTTP__BODY_LIMIT", "16384")
+        // The captcha answer of the tests, so that recovery starts can be measured.
+        .env("CLAVE__CAPTCHA__TEST_ANSWER", "TEST5")
         // No lockouts: every wrong guess costs its hash, which is what is measured.
         .env("CLAVE__SECURITY__FREE_FAILURES", "1000000000")
         .env("CLAVE__SECURITY__ADDRESS_FREE_FAILURES", "1000000000")
