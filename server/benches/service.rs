@@ -7,7 +7,8 @@
 //! - resident memory under 1 000 concurrent login connections.
 //!
 //! On SQLite always; on PostgreSQL too when `CLAVE_BENCH_POSTGRES` names a server (an admin URL; `cargo xtask
-//! bench` starts a throw-away one). `cargo bench -p server --bench service`; `--quick` shortens every run.
+//! bench` starts a throw-away one). `cargo bench -p server --bench service --features test-captcha`; `--quick`
+//! shortens every run.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
