@@ -50,7 +50,7 @@ async fn main() {
     let mut tx = store.begin().await.unwrap();
     for i in 0..THROUGHPUT_MESSAGES {
         let to = format!("persona{i}@example.cl");
-        outbox::enqueue(&mut *tx, &sealer, Channel::Email, Event::CsChanged, &to, &vars, SystemClock.now_ms())
+        outbox::enqueue(tx.db(), &sealer, Channel::Email, Event::CsChanged, &to, &vars, SystemClock.now_ms())
             .await
             .unwrap();
     }
@@ -76,7 +76,7 @@ async fn main() {
         let before = sink.mails().len();
         let start = Instant::now();
         let to = format!("latencia{i}@example.cl");
-        outbox::enqueue(store.db(), &sealer, Channel::Email, Event::CsChanged, &to, &vars, SystemClock.now_ms())
+        outbox::enqueue(store.writer(), &sealer, Channel::Email, Event::CsChanged, &to, &vars, SystemClock.now_ms())
             .await
             .unwrap();
         wake.notify_one();

@@ -319,9 +319,7 @@ fn main() {
         let data = scratch.path().join(engine.name);
         std::fs::create_dir_all(&data).unwrap();
         let store = runtime.block_on(Store::connect(&engine.url, 4)).unwrap();
-        runtime
-            .block_on(server::store::accounts::insert_synthetic(store.db(), FIRST_BODY, 1_000, &cs_hash, 0))
-            .unwrap();
+        runtime.block_on(server::store::accounts::insert_synthetic(&store, FIRST_BODY, 1_000, &cs_hash, 0)).unwrap();
         let thousand = ruts(1_000);
         let lua_dir = scratch.path();
         let right =
@@ -449,7 +447,7 @@ fn main() {
         drop(server);
         let started = Instant::now();
         let added = runtime
-            .block_on(server::store::accounts::insert_synthetic(store.db(), FIRST_BODY + 1_000, 999_000, &cs_hash, 0))
+            .block_on(server::store::accounts::insert_synthetic(&store, FIRST_BODY + 1_000, 999_000, &cs_hash, 0))
             .unwrap();
         println!("   inserted {added} accounts in {:.0} s", started.elapsed().as_secs_f64());
         let million = ruts(1_000_000);

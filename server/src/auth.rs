@@ -167,9 +167,9 @@ pub fn pair_subject(rut: Rut, client: IpAddr) -> String {
 }
 
 /// Forgets every login count of `rut` (a completed recovery proved the citizen again).
-pub async fn forget_logins(db: &mut crate::store::Connection, rut: Rut) -> Result<(), Refusal> {
-    throttle::clear_prefix(&mut *db, &format!("{}|", rut.canonical()), Kind::Login).await?;
-    throttle::clear(&mut *db, &rut.canonical(), Kind::LoginTotal).await?;
+pub async fn forget_logins(db: &mut crate::store::Tx, rut: Rut) -> Result<(), Refusal> {
+    throttle::clear_prefix(db.db(), &format!("{}|", rut.canonical()), Kind::Login).await?;
+    throttle::clear(db.db(), &rut.canonical(), Kind::LoginTotal).await?;
     Ok(())
 }
 

@@ -294,7 +294,7 @@ async fn two_replicas_behind_nginx_on_one_postgresql() {
     for i in 0..1000 {
         let to = format!("+5699{i:07}");
         server::outbox::enqueue(
-            &mut *tx,
+            tx.db(),
             &server::outbox::seal::Sealer::development(),
             Channel::Sms,
             Event::CsChanged,

@@ -93,11 +93,11 @@ pub async fn new_cs(app: &AppState, id: &str, key: &FlowKey, form: &NewClaveForm
         .ok_or_else(|| Refusal::Internal(anyhow::anyhow!("account vanished")))?;
     still_authenticated(&credential, &account, via_provisional)?;
     let mut tx = app.store.begin().await?;
-    accounts::set_clave(&mut *tx, rut, &cs_hash, now).await?;
+    accounts::set_clave(tx.db(), rut, &cs_hash, now).await?;
     let display_rut = rut.to_string();
     let vars = Vars(vec![("rut", &display_rut), ("url", app.public_url())]);
     outbox::enqueue(
-        &mut *tx,
+        tx.db(),
         &app.sealer,
         Channel::Email,
         Event::CsChanged,
@@ -107,13 +107,13 @@ pub async fn new_cs(app: &AppState, id: &str, key: &FlowKey, form: &NewClaveForm
     )
     .await?;
     if let Some(mobile) = account.mobile {
-        outbox::enqueue(&mut *tx, &app.sealer, Channel::Sms, Event::CsChanged, &mobile.e164(), &vars, app.now_ms())
+        outbox::enqueue(tx.db(), &app.sealer, Channel::Sms, Event::CsChanged, &mobile.e164(), &vars, app.now_ms())
             .await?;
     }
     let completion = Completion { sms: account.mobile.is_some(), email: true };
-    advance(&mut *tx, &mut flow, Change::Done { rut, completion }).await?;
+    advance(tx.db(), &mut flow, Change::Done { rut, completion }).await?;
     let outcome = if via_provisional { "ok_from_provisional" } else { "ok" };
-    audit::record(&mut *tx, now, Some(rut), "change", outcome).await?;
+    audit::record(tx.db(), now, Some(rut), "change", outcome).await?;
     store::commit(tx).await?;
     app.wake_outbox();
     tracing::info!(rut = ?rut, "CS changed");

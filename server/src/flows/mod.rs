@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::refusal::Refusal;
 use crate::secrets::random_id;
 use crate::state::AppState;
-use crate::store::AnyExecutor;
+use crate::store::Db;
 use crate::store::flows::{self as table, StoredFlow, Summary};
 use crate::telemetry::metric;
 
@@ -62,11 +62,7 @@ impl FlowKey {
 }
 
 /// Creates a flow in `state`, with a new key; the key is returned once, in the flow's first view.
-pub async fn create<S: FlowState>(
-    app: &AppState,
-    db: impl AnyExecutor<'_>,
-    state: S,
-) -> Result<(Flow<S>, String), Refusal> {
+pub async fn create<S: FlowState>(app: &AppState, db: Db<'_>, state: S) -> Result<(Flow<S>, String), Refusal> {
     let now = app.now();
     let key = random_id();
     let flow = StoredFlow {
@@ -101,7 +97,7 @@ pub fn wrong_step() -> Refusal {
 }
 
 /// Moves `flow` to `next`; refused if another request moved it first.
-pub async fn advance<S: FlowState>(db: impl AnyExecutor<'_>, flow: &mut Flow<S>, next: S) -> Result<(), Refusal> {
+pub async fn advance<S: FlowState>(db: Db<'_>, flow: &mut Flow<S>, next: S) -> Result<(), Refusal> {
     let from = flow.state.step();
     let moved = StoredFlow {
         id: flow.id.clone(),

@@ -23,7 +23,7 @@ use crate::secrets::provisional_clave;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account, ProvisionalKey};
 use crate::store::throttle::{self, Kind, Reservation};
-use crate::store::{self, Connection, audit};
+use crate::store::{self, Tx, audit};
 use crate::telemetry::metric;
 
 /// How a recovery proved the citizen: secret answer (§3.3) or ID card serial (§3.1, §3.2).
@@ -150,11 +150,11 @@ pub async fn start(app: &AppState, request: &RecoveryStart, client: std::net::Ip
         // Dropping the transaction gives back the count made above.
         return Err(Refusal::Throttled { code: ErrorCode::TooManyAttempts, retry_after });
     }
-    let Some(account) = accounts::find(&mut *tx, rut).await? else {
+    let Some(account) = accounts::find(tx.db(), rut).await? else {
         store::commit(tx).await?;
         return Err(Refusal::Denied(ErrorCode::AccountNotFound));
     };
-    throttle::refund(&mut *tx, &address, Kind::RecoveryAddress, miss).await?;
+    throttle::refund(tx.db(), &address, Kind::RecoveryAddress, miss).await?;
     let (state, question) = match account.secret {
         Some(secret) => {
             (Recovery::Answer { rut, question: Some(secret.question) }, Some(secret.question.code().to_owned()))
@@ -162,8 +162,8 @@ pub async fn start(app: &AppState, request: &RecoveryStart, client: std::net::Ip
         None => (Recovery::Serial { rut }, None),
     };
     let step = state.step();
-    let (flow, key) = create(app, &mut *tx, state).await?;
-    audit::record(&mut *tx, now, Some(rut), "recovery_start", step.as_str()).await?;
+    let (flow, key) = create(app, tx.db(), state).await?;
+    audit::record(tx.db(), now, Some(rut), "recovery_start", step.as_str()).await?;
     store::commit(tx).await?;
     Ok(FlowView { question, key: Some(key), ..bare_view(&flow) })
 }
@@ -246,7 +246,7 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
     };
     let mut tx = app.store.begin().await?;
     let replaced = replacement.as_ref().map(|r| (&r.email, r.mobile));
-    accounts::set_provisional(&mut *tx, rut, &key, replaced, now).await?;
+    accounts::set_provisional(tx.db(), rut, &key, replaced, now).await?;
     let (email, mobile) = match &replacement {
         Some(r) => (r.email.clone(), Some(r.mobile)),
         None => (account.email.clone(), account.mobile),
@@ -261,7 +261,7 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
     ]);
     if let Some(mobile) = mobile {
         outbox::enqueue(
-            &mut *tx,
+            tx.db(),
             &app.sealer,
             Channel::Sms,
             Event::ProvisionalIssued,
@@ -272,7 +272,7 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
         .await?;
     }
     outbox::enqueue(
-        &mut *tx,
+        tx.db(),
         &app.sealer,
         Channel::Email,
         Event::ProvisionalIssued,
@@ -287,13 +287,13 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
     // A recovery proves the citizen again: lift the lockouts on this RUT, from every address.
     forget_logins(&mut tx, rut).await?;
     for kind in [Kind::Answer, Kind::Serial] {
-        throttle::clear(&mut *tx, &rut.canonical(), kind).await?;
+        throttle::clear(tx.db(), &rut.canonical(), kind).await?;
     }
-    throttle::clear_prefix(&mut *tx, &format!("{}|", rut.canonical()), Kind::RecoveryStart).await?;
+    throttle::clear_prefix(tx.db(), &format!("{}|", rut.canonical()), Kind::RecoveryStart).await?;
     let completion = Completion { sms: mobile.is_some(), email: true };
-    advance(&mut *tx, &mut flow, Recovery::Done { rut, completion }).await?;
+    advance(tx.db(), &mut flow, Recovery::Done { rut, completion }).await?;
     let outcome = if replacement.is_some() { "ok_contact_replaced" } else { "ok" };
-    audit::record(&mut *tx, now, Some(rut), "recovery", outcome).await?;
+    audit::record(tx.db(), now, Some(rut), "recovery", outcome).await?;
     store::commit(tx).await?;
     app.wake_outbox();
     tracing::info!(rut = ?rut, sms = mobile.is_some(), "provisional CS issued");
@@ -303,7 +303,7 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
 /// Tells the old e-mail and mobile that recovery replaced them (takeover warning).
 async fn notify_replaced(
     app: &AppState,
-    tx: &mut Connection,
+    tx: &mut Tx,
     account: &Account,
     display_rut: &str,
     replacement: &Replacement,
@@ -314,7 +314,7 @@ async fn notify_replaced(
     let vars = Vars(vec![("rut", display_rut), ("new_email", &email_masked), ("new_mobile", &mobile_masked)]);
     if !account.email.as_ref().eq_ignore_ascii_case(replacement.email.as_ref()) {
         outbox::enqueue(
-            &mut *tx,
+            tx.db(),
             &app.sealer,
             Channel::Email,
             Event::ContactReplaced,
@@ -325,7 +325,7 @@ async fn notify_replaced(
         .await?;
     }
     if let Some(old_mobile) = account.mobile.filter(|old| *old != replacement.mobile) {
-        outbox::enqueue(&mut *tx, &app.sealer, Channel::Sms, Event::ContactReplaced, &old_mobile.e164(), &vars, now_ms)
+        outbox::enqueue(tx.db(), &app.sealer, Channel::Sms, Event::ContactReplaced, &old_mobile.e164(), &vars, now_ms)
             .await?;
     }
     Ok(())

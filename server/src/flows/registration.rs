@@ -77,11 +77,11 @@ pub async fn submit(app: &AppState, id: &str, key: &FlowKey, form: &RegisterForm
         provisional: None,
     };
     let mut tx = app.store.begin().await?;
-    if accounts::insert(&mut *tx, &account, Origin::Registration, now).await? == Inserted::RutTaken {
+    if accounts::insert(tx.db(), &account, Origin::Registration, now).await? == Inserted::RutTaken {
         return Err(Refusal::Denied(ErrorCode::RutAlreadyRegistered));
     }
-    advance(&mut *tx, &mut flow, Registration::Done { rut: new.rut }).await?;
-    audit::record(&mut *tx, now, Some(new.rut), "registration", "ok").await?;
+    advance(tx.db(), &mut flow, Registration::Done { rut: new.rut }).await?;
+    audit::record(tx.db(), now, Some(new.rut), "registration", "ok").await?;
     store::commit(tx).await?;
     tracing::info!(rut = ?new.rut, "account registered");
     Ok(view(&flow))

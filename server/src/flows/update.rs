@@ -147,15 +147,15 @@ pub async fn data(app: &AppState, id: &str, key: &FlowKey, form: &UpdateForm) ->
         ..before.clone()
     };
     let mut tx = app.store.begin().await?;
-    accounts::set_personal_data(&mut *tx, &after, now).await?;
+    accounts::set_personal_data(tx.db(), &after, now).await?;
     if let Some(secret) = new_secret {
         let secret = SecretOnFile { question: secret.question, answer_hash: secret.answer_hash };
-        accounts::set_secret(&mut *tx, rut, &secret, now).await?;
+        accounts::set_secret(tx.db(), rut, &secret, now).await?;
     }
     let display_rut = rut.to_string();
     let vars = Vars(vec![("rut", &display_rut), ("url", app.public_url())]);
     outbox::enqueue(
-        &mut *tx,
+        tx.db(),
         &app.sealer,
         Channel::Email,
         Event::DataUpdated,
@@ -167,7 +167,7 @@ pub async fn data(app: &AppState, id: &str, key: &FlowKey, form: &UpdateForm) ->
     // A changed address is told to the old one too, so a takeover does not go unnoticed.
     if !before.email.as_ref().eq_ignore_ascii_case(after.email.as_ref()) {
         outbox::enqueue(
-            &mut *tx,
+            tx.db(),
             &app.sealer,
             Channel::Email,
             Event::DataUpdated,
@@ -177,8 +177,8 @@ pub async fn data(app: &AppState, id: &str, key: &FlowKey, form: &UpdateForm) ->
         )
         .await?;
     }
-    advance(&mut *tx, &mut flow, Update::Done { rut, completion: Completion { sms: false, email: true } }).await?;
-    audit::record(&mut *tx, now, Some(rut), "update", "ok").await?;
+    advance(tx.db(), &mut flow, Update::Done { rut, completion: Completion { sms: false, email: true } }).await?;
+    audit::record(tx.db(), now, Some(rut), "update", "ok").await?;
     store::commit(tx).await?;
     app.wake_outbox();
     tracing::info!(rut = ?rut, "personal data updated");

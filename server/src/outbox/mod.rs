@@ -14,7 +14,7 @@ pub use templates::Event;
 
 use crate::secrets::random_id;
 use crate::store::outbox::{self as table, NewMessage};
-use crate::store::{AnyExecutor, StoreError};
+use crate::store::{Db, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
@@ -42,7 +42,7 @@ pub struct Vars<'a>(pub Vec<(&'a str, &'a str)>);
 /// the change that causes it). A text that carries the provisional CS is sealed. Returns the row id. `now_ms`
 /// is unix milliseconds.
 pub async fn enqueue(
-    db: impl AnyExecutor<'_>,
+    db: Db<'_>,
     sealer: &seal::Sealer,
     channel: Channel,
     event: Event,

@@ -1,10 +1,8 @@
 //! The `accounts` table: one row per RUT, read and written as an [`Account`] of domain values.
 
+use super::{Db, Store, StoreError};
+use crate::params;
 use domain::{Address, Comuna, Email, Mobile, Phone, Rut, SecretQuestion};
-use sqlx::FromRow;
-use sqlx::any::AnyExecutor;
-
-use super::{StoreError, is_unique_violation};
 
 /// A provisional CS from a recovery (§3): its Argon2id hash and when it stops working.
 #[derive(Clone, PartialEq, Eq)]
@@ -62,24 +60,24 @@ pub enum Inserted {
     RutTaken,
 }
 
-#[derive(FromRow)]
-struct Row {
-    rut: String,
-    cs_hash: Option<String>,
-    question: Option<String>,
-    answer_hash: Option<String>,
-    street: Option<String>,
-    street_number: Option<String>,
-    block: Option<String>,
-    apartment: Option<String>,
-    comuna: Option<String>,
-    email: String,
-    home_phone: Option<String>,
-    work_phone: Option<String>,
-    mobile: Option<String>,
-    provisional_hash: Option<String>,
-    provisional_expires_at: Option<i64>,
-}
+/// A row in the order of [`SELECT`].
+type Row = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("accounts.{what}"))
@@ -89,40 +87,55 @@ fn optional<T, E>(raw: Option<String>, parse: fn(&str) -> Result<T, E>, what: &s
     raw.as_deref().map(parse).transpose().map_err(|_| corrupt(what))
 }
 
-impl TryFrom<Row> for Account {
-    type Error = StoreError;
-
-    fn try_from(row: Row) -> Result<Self, StoreError> {
-        let secret = match (row.question, row.answer_hash) {
+impl Account {
+    fn from_row(row: Row) -> Result<Self, StoreError> {
+        let (
+            rut,
+            cs_hash,
+            question,
+            answer_hash,
+            street,
+            street_number,
+            block,
+            apartment,
+            comuna,
+            email,
+            home_phone,
+            work_phone,
+            mobile,
+            provisional_hash,
+            provisional_expires_at,
+        ) = row;
+        let secret = match (question, answer_hash) {
             (Some(question), Some(answer_hash)) => Some(SecretOnFile {
                 question: SecretQuestion::parse(&question).map_err(|_| corrupt("question"))?,
                 answer_hash,
             }),
             _ => None,
         };
-        let address = match (row.street, row.street_number, row.comuna) {
+        let address = match (street, street_number, comuna) {
             (Some(street), Some(number), Some(comuna)) => Some(Address {
                 street,
                 number,
-                block: row.block,
-                apartment: row.apartment,
+                block,
+                apartment,
                 comuna: Comuna::parse(&comuna).map_err(|_| corrupt("comuna"))?,
             }),
             _ => None,
         };
-        let provisional = match (row.provisional_hash, row.provisional_expires_at) {
+        let provisional = match (provisional_hash, provisional_expires_at) {
             (Some(hash), Some(expires_at)) => Some(ProvisionalKey { hash, expires_at }),
             _ => None,
         };
         Ok(Account {
-            rut: Rut::parse(&row.rut).map_err(|_| corrupt("rut"))?,
-            cs_hash: row.cs_hash,
+            rut: Rut::parse(&rut).map_err(|_| corrupt("rut"))?,
+            cs_hash,
             secret,
             address,
-            email: Email::parse(&row.email).map_err(|_| corrupt("email"))?,
-            home_phone: optional(row.home_phone, Phone::parse, "home_phone")?,
-            work_phone: optional(row.work_phone, Phone::parse, "work_phone")?,
-            mobile: optional(row.mobile, Mobile::parse, "mobile")?,
+            email: Email::parse(&email).map_err(|_| corrupt("email"))?,
+            home_phone: optional(home_phone, Phone::parse, "home_phone")?,
+            work_phone: optional(work_phone, Phone::parse, "work_phone")?,
+            mobile: optional(mobile, Mobile::parse, "mobile")?,
             provisional,
         })
     }
@@ -161,162 +174,156 @@ impl Columns {
 const SELECT: &str = "SELECT rut, cs_hash, question, answer_hash, street, street_number, block, apartment, comuna, \
                       email, home_phone, work_phone, mobile, provisional_hash, provisional_expires_at FROM accounts";
 
-pub async fn find(db: impl AnyExecutor<'_>, rut: Rut) -> Result<Option<Account>, StoreError> {
-    let row: Option<Row> =
-        sqlx::query_as(&format!("{SELECT} WHERE rut = $1")).bind(rut.canonical()).fetch_optional(db).await?;
-    row.map(Account::try_from).transpose()
+const FIND: &str = "SELECT rut, cs_hash, question, answer_hash, street, street_number, block, apartment, comuna, \
+                    email, home_phone, work_phone, mobile, provisional_hash, provisional_expires_at FROM accounts \
+                    WHERE rut = $1";
+
+pub async fn find(db: Db<'_>, rut: Rut) -> Result<Option<Account>, StoreError> {
+    let row: Option<Row> = db.fetch_optional(FIND, params![rut.canonical()]).await?;
+    row.map(Account::from_row).transpose()
 }
 
 /// Every account, in RUT order (tests and operators' checks on small databases).
-pub async fn all(db: impl AnyExecutor<'_>) -> Result<Vec<Account>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} ORDER BY rut")).fetch_all(db).await?;
-    rows.into_iter().map(Account::try_from).collect()
+pub async fn all(db: Db<'_>) -> Result<Vec<Account>, StoreError> {
+    let rows: Vec<Row> = db.fetch_all(&format!("{SELECT} ORDER BY rut"), &[]).await?;
+    rows.into_iter().map(Account::from_row).collect()
 }
 
-pub async fn exists(db: impl AnyExecutor<'_>, rut: Rut) -> Result<bool, StoreError> {
-    let count: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE rut = $1").bind(rut.canonical()).fetch_one(db).await?;
+pub async fn exists(db: Db<'_>, rut: Rut) -> Result<bool, StoreError> {
+    let (count,): (i64,) =
+        db.fetch_one("SELECT COUNT(*) FROM accounts WHERE rut = $1", params![rut.canonical()]).await?;
     Ok(count > 0)
 }
 
-pub async fn count(db: impl AnyExecutor<'_>) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(db).await?)
+pub async fn count(db: Db<'_>) -> Result<i64, StoreError> {
+    let (count,): (i64,) = db.fetch_one("SELECT COUNT(*) FROM accounts", &[]).await?;
+    Ok(count)
 }
 
 /// Inserts a new account; `RutTaken` when the RUT already has one.
-pub async fn insert(
-    db: impl AnyExecutor<'_>,
-    account: &Account,
-    origin: Origin,
-    now: i64,
-) -> Result<Inserted, StoreError> {
+pub async fn insert(db: Db<'_>, account: &Account, origin: Origin, now: i64) -> Result<Inserted, StoreError> {
     let c = Columns::of(account);
     let secret = account.secret.as_ref();
     let provisional = account.provisional.as_ref();
-    let result = sqlx::query(
-        "INSERT INTO accounts (rut, cs_hash, question, answer_hash, street, street_number, block, apartment, comuna, \
-         email, home_phone, work_phone, mobile, provisional_hash, provisional_expires_at, origin, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-    )
-    .bind(account.rut.canonical())
-    .bind(account.cs_hash.clone())
-    .bind(secret.map(|s| s.question.code()))
-    .bind(secret.map(|s| s.answer_hash.clone()))
-    .bind(c.street)
-    .bind(c.number)
-    .bind(c.block)
-    .bind(c.apartment)
-    .bind(c.comuna)
-    .bind(c.email)
-    .bind(c.home_phone)
-    .bind(c.work_phone)
-    .bind(c.mobile)
-    .bind(provisional.map(|p| p.hash.clone()))
-    .bind(provisional.map(|p| p.expires_at))
-    .bind(origin.as_str())
-    .bind(now)
-    .bind(now)
-    .execute(db)
-    .await;
+    let result = db
+        .execute(
+            "INSERT INTO accounts (rut, cs_hash, question, answer_hash, street, street_number, block, apartment, \
+             comuna, email, home_phone, work_phone, mobile, provisional_hash, provisional_expires_at, origin, \
+             created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+            params![
+                account.rut.canonical(),
+                account.cs_hash.clone(),
+                secret.map(|s| s.question.code()),
+                secret.map(|s| s.answer_hash.clone()),
+                c.street,
+                c.number,
+                c.block,
+                c.apartment,
+                c.comuna,
+                c.email,
+                c.home_phone,
+                c.work_phone,
+                c.mobile,
+                provisional.map(|p| p.hash.clone()),
+                provisional.map(|p| p.expires_at),
+                origin.as_str(),
+                now,
+                now,
+            ],
+        )
+        .await;
     match result {
         Ok(_) => Ok(Inserted::Created),
-        Err(error) if is_unique_violation(&error) => Ok(Inserted::RutTaken),
-        Err(error) => Err(error.into()),
+        Err(error) if error.is_unique_violation() => Ok(Inserted::RutTaken),
+        Err(error) => Err(error),
     }
 }
 
 /// Inserts an imported account (no CS, no question) unless the RUT exists (idempotent legacy import).
 pub async fn insert_legacy(
-    db: impl AnyExecutor<'_>,
+    db: Db<'_>,
     rut: Rut,
     email: &Email,
     mobile: Option<Mobile>,
     now: i64,
 ) -> Result<Inserted, StoreError> {
-    let result = sqlx::query(
-        "INSERT INTO accounts (rut, email, mobile, origin, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
-         ON CONFLICT (rut) DO NOTHING",
-    )
-    .bind(rut.canonical())
-    .bind(email.to_string())
-    .bind(mobile.map(Mobile::e164))
-    .bind(Origin::Legacy.as_str())
-    .bind(now)
-    .bind(now)
-    .execute(db)
-    .await?;
-    Ok(if result.rows_affected() == 1 { Inserted::Created } else { Inserted::RutTaken })
+    let inserted = db
+        .execute(
+            "INSERT INTO accounts (rut, email, mobile, origin, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (rut) DO NOTHING",
+            params![rut.canonical(), email.to_string(), mobile.map(Mobile::e164), Origin::Legacy.as_str(), now, now],
+        )
+        .await?;
+    Ok(if inserted == 1 { Inserted::Created } else { Inserted::RutTaken })
 }
 
 /// Stores a provisional CS (recovery), optionally replacing e-mail and mobile (§3.1(7), §3.2(8)).
 pub async fn set_provisional(
-    db: impl AnyExecutor<'_>,
+    db: Db<'_>,
     rut: Rut,
     key: &ProvisionalKey,
     replacement: Option<(&Email, Mobile)>,
     now: i64,
 ) -> Result<(), StoreError> {
     let (email, mobile) = replacement.unzip();
-    sqlx::query(
+    db.execute(
         "UPDATE accounts SET provisional_hash = $1, provisional_expires_at = $2, email = COALESCE($3, email), \
          mobile = COALESCE($4, mobile), updated_at = $5 WHERE rut = $6",
+        params![
+            key.hash.clone(),
+            key.expires_at,
+            email.map(Email::to_string),
+            mobile.map(Mobile::e164),
+            now,
+            rut.canonical()
+        ],
     )
-    .bind(key.hash.clone())
-    .bind(key.expires_at)
-    .bind(email.map(Email::to_string))
-    .bind(mobile.map(Mobile::e164))
-    .bind(now)
-    .bind(rut.canonical())
-    .execute(db)
     .await?;
     Ok(())
 }
 
 /// Sets a new CS and discards any provisional one (§4).
-pub async fn set_clave(db: impl AnyExecutor<'_>, rut: Rut, cs_hash: &str, now: i64) -> Result<(), StoreError> {
-    sqlx::query(
+pub async fn set_clave(db: Db<'_>, rut: Rut, cs_hash: &str, now: i64) -> Result<(), StoreError> {
+    db.execute(
         "UPDATE accounts SET cs_hash = $1, provisional_hash = NULL, provisional_expires_at = NULL, updated_at = $2 \
          WHERE rut = $3",
+        params![cs_hash, now, rut.canonical()],
     )
-    .bind(cs_hash.to_owned())
-    .bind(now)
-    .bind(rut.canonical())
-    .execute(db)
     .await?;
     Ok(())
 }
 
 /// Stores a secret question and answer (update §5(4), for accounts that had none).
-pub async fn set_secret(db: impl AnyExecutor<'_>, rut: Rut, secret: &SecretOnFile, now: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE accounts SET question = $1, answer_hash = $2, updated_at = $3 WHERE rut = $4")
-        .bind(secret.question.code())
-        .bind(secret.answer_hash.clone())
-        .bind(now)
-        .bind(rut.canonical())
-        .execute(db)
-        .await?;
+pub async fn set_secret(db: Db<'_>, rut: Rut, secret: &SecretOnFile, now: i64) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE accounts SET question = $1, answer_hash = $2, updated_at = $3 WHERE rut = $4",
+        params![secret.question.code(), secret.answer_hash.clone(), now, rut.canonical()],
+    )
+    .await?;
     Ok(())
 }
 
 /// Replaces address and contacts (§5(5)) with those of `account`.
-pub async fn set_personal_data(db: impl AnyExecutor<'_>, account: &Account, now: i64) -> Result<(), StoreError> {
+pub async fn set_personal_data(db: Db<'_>, account: &Account, now: i64) -> Result<(), StoreError> {
     let c = Columns::of(account);
-    sqlx::query(
+    db.execute(
         "UPDATE accounts SET street = $1, street_number = $2, block = $3, apartment = $4, comuna = $5, email = $6, \
          home_phone = $7, work_phone = $8, mobile = $9, updated_at = $10 WHERE rut = $11",
+        params![
+            c.street,
+            c.number,
+            c.block,
+            c.apartment,
+            c.comuna,
+            c.email,
+            c.home_phone,
+            c.work_phone,
+            c.mobile,
+            now,
+            account.rut.canonical()
+        ],
     )
-    .bind(c.street)
-    .bind(c.number)
-    .bind(c.block)
-    .bind(c.apartment)
-    .bind(c.comuna)
-    .bind(c.email)
-    .bind(c.home_phone)
-    .bind(c.work_phone)
-    .bind(c.mobile)
-    .bind(now)
-    .bind(account.rut.canonical())
-    .execute(db)
     .await?;
     Ok(())
 }
@@ -324,7 +331,7 @@ pub async fn set_personal_data(db: impl AnyExecutor<'_>, account: &Account, now:
 /// Inserts `count` accounts with RUT bodies from `first_body` on, all with the same CS hash, in batches (the
 /// benchmark's 1 000 000 accounts). Returns how many were inserted.
 pub async fn insert_synthetic(
-    db: &sqlx::AnyPool,
+    store: &Store,
     first_body: u32,
     count: u32,
     cs_hash: &str,
@@ -336,7 +343,7 @@ pub async fn insert_synthetic(
     let end = first_body.saturating_add(count);
     while body < end {
         let batch_end = body.saturating_add(BATCH).min(end);
-        let mut tx = db.begin().await?;
+        let mut tx = store.begin().await?;
         let mut sql =
             String::from("INSERT INTO accounts (rut, cs_hash, email, origin, created_at, updated_at) VALUES ");
         let mut values = Vec::new();
@@ -353,17 +360,12 @@ pub async fn insert_synthetic(
             sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6));
         }
         sql.push_str(" ON CONFLICT (rut) DO NOTHING");
-        let mut query = sqlx::query(&sql);
+        let mut params = Vec::with_capacity(values.len() * 6);
         for rut in &values {
-            query = query
-                .bind(rut.clone())
-                .bind(cs_hash.to_owned())
-                .bind(format!("bench{}@example.cl", rut.replace('-', "")))
-                .bind(Origin::Legacy.as_str())
-                .bind(now)
-                .bind(now);
+            let email = format!("bench{}@example.cl", rut.replace('-', ""));
+            params.extend_from_slice(params![rut, cs_hash, email, Origin::Legacy.as_str(), now, now]);
         }
-        inserted += query.execute(&mut *tx).await?.rows_affected();
+        inserted += tx.db().execute(&sql, &params).await?;
         tx.commit().await?;
         body = batch_end;
     }

@@ -2,13 +2,12 @@
 //! moves only through [`advance`], which succeeds for exactly one request holding the version it read, on
 //! whichever replica that request landed.
 
+use super::{Db, StoreError};
+use crate::params;
 use domain::Rut;
 use domain::api::{FlowKind, FlowStep};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::any::AnyExecutor;
-
-use super::StoreError;
 
 /// A flow as stored, with its state decoded into the kind's own type.
 #[derive(Debug, Clone)]
@@ -33,42 +32,43 @@ fn encode<S: Serialize>(state: &S) -> Result<String, StoreError> {
 }
 
 pub async fn insert<S: Serialize>(
-    db: impl AnyExecutor<'_>,
+    db: Db<'_>,
     flow: &StoredFlow<S>,
     kind: FlowKind,
     summary: Summary,
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    db.execute(
         "INSERT INTO flows (id, kind, step, rut, state, version, created_at, expires_at, key_hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        params![
+            &flow.id,
+            kind.as_str(),
+            summary.step.as_str(),
+            summary.rut.map(Rut::canonical),
+            encode(&flow.state)?,
+            flow.version,
+            now,
+            flow.expires_at,
+            flow.key_hash.clone()
+        ],
     )
-    .bind(flow.id.clone())
-    .bind(kind.as_str())
-    .bind(summary.step.as_str())
-    .bind(summary.rut.map(Rut::canonical))
-    .bind(encode(&flow.state)?)
-    .bind(flow.version)
-    .bind(now)
-    .bind(flow.expires_at)
-    .bind(flow.key_hash.clone())
-    .execute(db)
     .await?;
     Ok(())
 }
 
 /// The flow `id` if it exists and is of `kind`.
 pub async fn find<S: DeserializeOwned>(
-    db: impl AnyExecutor<'_>,
+    db: Db<'_>,
     kind: FlowKind,
     id: &str,
 ) -> Result<Option<StoredFlow<S>>, StoreError> {
-    let row: Option<(String, i64, i64, Option<String>)> =
-        sqlx::query_as("SELECT state, version, expires_at, key_hash FROM flows WHERE id = $1 AND kind = $2")
-            .bind(id.to_owned())
-            .bind(kind.as_str())
-            .fetch_optional(db)
-            .await?;
+    let row: Option<(String, i64, i64, Option<String>)> = db
+        .fetch_optional(
+            "SELECT state, version, expires_at, key_hash FROM flows WHERE id = $1 AND kind = $2",
+            params![id, kind.as_str()],
+        )
+        .await?;
     row.map(|(state, version, expires_at, key_hash)| {
         let state = serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(format!("flow {id}: {e}")))?;
         Ok(StoredFlow { id: id.to_owned(), state, version, expires_at, key_hash })
@@ -77,25 +77,24 @@ pub async fn find<S: DeserializeOwned>(
 }
 
 /// Stores the flow's new state if nobody moved it since `flow.version` was read; true when it did.
-pub async fn advance<S: Serialize>(
-    db: impl AnyExecutor<'_>,
-    flow: &StoredFlow<S>,
-    summary: Summary,
-) -> Result<bool, StoreError> {
-    let result = sqlx::query(
-        "UPDATE flows SET step = $1, rut = COALESCE($2, rut), state = $3, version = version + 1 WHERE id = $4 AND version = $5",
-    )
-    .bind(summary.step.as_str())
-    .bind(summary.rut.map(Rut::canonical))
-    .bind(encode(&flow.state)?)
-    .bind(flow.id.clone())
-    .bind(flow.version)
-    .execute(db)
-    .await?;
-    Ok(result.rows_affected() == 1)
+pub async fn advance<S: Serialize>(db: Db<'_>, flow: &StoredFlow<S>, summary: Summary) -> Result<bool, StoreError> {
+    let moved = db
+        .execute(
+            "UPDATE flows SET step = $1, rut = COALESCE($2, rut), state = $3, version = version + 1 \
+             WHERE id = $4 AND version = $5",
+            params![
+                summary.step.as_str(),
+                summary.rut.map(Rut::canonical),
+                encode(&flow.state)?,
+                &flow.id,
+                flow.version
+            ],
+        )
+        .await?;
+    Ok(moved == 1)
 }
 
 /// Deletes flows that expired before `before` (their state may hold contact data).
-pub async fn purge(db: impl AnyExecutor<'_>, before: i64) -> Result<u64, StoreError> {
-    Ok(sqlx::query("DELETE FROM flows WHERE expires_at < $1").bind(before).execute(db).await?.rows_affected())
+pub async fn purge(db: Db<'_>, before: i64) -> Result<u64, StoreError> {
+    db.execute("DELETE FROM flows WHERE expires_at < $1", params![before]).await
 }

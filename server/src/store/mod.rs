@@ -2,7 +2,8 @@
 //! one file in the data folder) and PostgreSQL (several replicas of the server on one database). Functions
 //! take and return domain types; SQL stays here, with `$n` parameters numbered in order of appearance (SQLite
 //! binds them by position) and portable types (TEXT, BIGINT unix times), so one query serves both engines.
-//! Where the engines differ (row locks for the outbox claim), the query is chosen by [`Engine`].
+//! Where the engines differ (row locks for the outbox claim), the query is chosen by [`Engine`]. Queries run
+//! through [`sql`]: sqlx on PostgreSQL, rusqlite on the calling thread on SQLite.
 //!
 //! Each engine has its own migrations (`migrations/sqlite`, `migrations/postgres`), the same schema in spirit.
 
@@ -11,17 +12,15 @@ pub mod audit;
 pub mod captchas;
 pub mod flows;
 pub mod outbox;
+pub mod sql;
 pub mod throttle;
 
 use std::time::Duration;
 
+use sqlx::AnyPool;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{Any, AnyPool, Executor};
 
-/// A database connection handed to store functions: the pool, or a transaction's connection.
-pub use sqlx::AnyConnection as Connection;
-/// What store functions run their queries on: `store.db()` (the pool) or `&mut *tx` (a transaction).
-pub use sqlx::any::AnyExecutor;
+pub use sql::{Db, Tx};
 
 /// Errors of this layer. Constraint violations that mean something to a flow are answered as values
 /// (`accounts::Inserted::RutTaken`), never as errors to match on.
@@ -29,10 +28,26 @@ pub use sqlx::any::AnyExecutor;
 pub enum StoreError {
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("corrupt row: {0}")]
     Corrupt(String),
     #[error("migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Whether this is the violation of a unique or primary key constraint.
+    fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => db.is_unique_violation(),
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                    || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Which database engine a store runs on.
@@ -55,20 +70,20 @@ impl Engine {
     }
 }
 
-/// The database of the application: its pools and the engine it speaks.
+/// The database of the application.
 #[derive(Clone, Debug)]
-pub struct Store {
-    /// Reads (and, on PostgreSQL, writes too).
-    pool: AnyPool,
-    /// Writes. On SQLite one connection: the engine takes one writer at a time anyway, and writers queued here
-    /// wait their turn in order, where writers on several connections would meet `SQLITE_BUSY` and sleep in
-    /// the busy handler (measured: 1 790 recovery starts/s on 16 connections). On PostgreSQL, the same pool.
-    writer: AnyPool,
-    engine: Engine,
+pub enum Store {
+    /// A pool shared by reads and writes (several replicas on one database).
+    Postgres(AnyPool),
+    /// One file, a few readers and one writer, run on the calling thread (see [`sql`]).
+    Sqlite(std::sync::Arc<sql::Lite>),
 }
 
-/// An open transaction: every write that must happen together (an account change and its notices).
-pub type Tx = sqlx::Transaction<'static, Any>;
+/// The file an `sqlite:` URL names (`sqlite://data/x.sqlite?mode=rwc` → `data/x.sqlite`).
+fn sqlite_path(url: &str) -> &str {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    path.split('?').next().unwrap_or(path)
+}
 
 impl Store {
     /// Opens (creating the SQLite file if needed) the database named by `url` and applies its migrations.
@@ -83,75 +98,75 @@ impl Store {
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
             .test_before_acquire(false);
-        let (pool, writer) = match engine {
+        match engine {
             Engine::Sqlite => {
-                // The writer first: it creates the file and switches it to WAL before readers open it.
-                let writer = sqlite_options(options.clone().max_connections(1)).connect(url).await?;
-                sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
-                (sqlite_options(options).connect(url).await?, writer)
+                // sqlx applies the migrations (and creates the file), then lets go of it.
+                let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
+                let migrator = options.max_connections(1).connect(&url).await?;
+                sqlx::migrate!("./migrations/sqlite").run(&migrator).await?;
+                migrator.close().await;
+                // Statements run on the calling thread: more readers than threads would only sit idle.
+                let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+                let readers = (max_connections as usize).clamp(1, threads * 2);
+                Ok(Store::Sqlite(std::sync::Arc::new(sql::Lite::open(sqlite_path(&url), readers)?)))
             }
             Engine::Postgres => {
                 let pool = options.connect(url).await?;
                 sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-                (pool.clone(), pool)
+                Ok(Store::Postgres(pool))
             }
-        };
-        Ok(Store { pool, writer, engine })
+        }
     }
 
     pub fn engine(&self) -> Engine {
-        self.engine
+        match self {
+            Store::Postgres(_) => Engine::Postgres,
+            Store::Sqlite(_) => Engine::Sqlite,
+        }
     }
 
-    /// The pool for store functions that only read, outside a transaction.
-    pub fn db(&self) -> &AnyPool {
-        &self.pool
+    /// Where store functions that only read run, outside a transaction.
+    pub fn db(&self) -> Db<'_> {
+        match self {
+            Store::Postgres(pool) => Db::Postgres(pool),
+            Store::Sqlite(lite) => Db::SqliteRead(lite),
+        }
     }
 
-    /// The pool for store functions that write, outside a transaction. Never call it while holding a
-    /// [`Tx`]: on SQLite both are the one writing connection.
-    pub fn writer(&self) -> &AnyPool {
-        &self.writer
+    /// Where store functions that write run, outside a transaction. Never call it while holding a [`Tx`]: on
+    /// SQLite both are the one writing connection.
+    pub fn writer(&self) -> Db<'_> {
+        match self {
+            Store::Postgres(pool) => Db::Postgres(pool),
+            Store::Sqlite(lite) => Db::SqliteWrite(lite),
+        }
     }
 
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(self.writer.begin().await?)
+        match self {
+            Store::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await?)),
+            Store::Sqlite(lite) => Tx::begin_lite(&lite.writer).await,
+        }
     }
 
     /// Whether the database answers (`/ready`).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        let _: (i64,) = self.db().fetch_one("SELECT 1", &[]).await?;
         Ok(())
     }
 
-    /// Closes every connection (graceful shutdown).
+    /// Closes every connection (graceful shutdown); SQLite's close when the last handle goes.
     pub async fn close(&self) {
-        self.pool.close().await;
-        self.writer.close().await;
+        if let Store::Postgres(pool) = self {
+            pool.close().await;
+        }
     }
-}
-
-/// SQLite's settings on every connection. WAL lets readers run beside the writer; the busy timeout covers
-/// a checkpoint or another process on the file; NORMAL sync is durable in WAL mode except for the last commits
-/// on power loss; `secure_delete` overwrites deleted rows (provisional keys, purged flows) instead of leaving
-/// them in free pages.
-fn sqlite_options(options: AnyPoolOptions) -> AnyPoolOptions {
-    options.after_connect(|conn, _| {
-        Box::pin(async move {
-            conn.execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 15000; \
-                 PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
-            )
-            .await?;
-            Ok(())
-        })
-    })
 }
 
 /// Creates the database `name` (letters, digits and `_`) on the PostgreSQL server that `admin_url` reaches:
 /// each API test gets a database of its own, and operators can create the production one the same way.
 pub async fn create_database(admin_url: &str, name: &str) -> Result<(), StoreError> {
-    use sqlx::Connection as _;
+    use sqlx::{Connection as _, Executor as _};
     install_default_drivers();
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(StoreError::Corrupt(format!("bad database name {name:?}")));
@@ -182,20 +197,15 @@ impl Store {
     /// texts of messages delivered or given up an hour ago. Accounts and audit records are not touched.
     pub async fn purge_expired(&self, now: i64, failure_reset_seconds: i64) -> Result<Purged, StoreError> {
         Ok(Purged {
-            flows: flows::purge(&self.writer, now - FLOW_GRACE_SECONDS).await?,
-            captchas: captchas::purge(&self.writer, now).await?,
-            throttles: throttle::purge(&self.writer, now, failure_reset_seconds).await?,
-            messages: outbox::purge_delivered(&self.writer, now * 1000 - MESSAGE_RETENTION_MS).await?,
+            flows: flows::purge(self.writer(), now - FLOW_GRACE_SECONDS).await?,
+            captchas: captchas::purge(self.writer(), now).await?,
+            throttles: throttle::purge(self.writer(), now, failure_reset_seconds).await?,
+            messages: outbox::purge_delivered(self.writer(), now * 1000 - MESSAGE_RETENTION_MS).await?,
         })
     }
 }
 
 /// Commits a transaction opened with [`Store::begin`].
 pub async fn commit(tx: Tx) -> Result<(), StoreError> {
-    Ok(tx.commit().await?)
-}
-
-/// Whether a database error is the violation of a unique or primary key constraint.
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+    tx.commit().await
 }

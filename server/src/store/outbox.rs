@@ -2,11 +2,9 @@
 //! causes them, claimed by workers with a lease, and the record of every delivery attempt. Times here are
 //! unix MILLISECONDS (retry backoff and latency need them).
 
-use sqlx::FromRow;
-use sqlx::any::AnyExecutor;
-
-use super::{Engine, Store, StoreError};
+use super::{Db, Engine, Store, StoreError};
 use crate::outbox::{Channel, Event};
+use crate::params;
 
 /// A message to deliver, as a worker claimed it.
 #[derive(Clone)]
@@ -75,16 +73,8 @@ impl Outcome {
     }
 }
 
-#[derive(FromRow)]
-struct Row {
-    id: String,
-    channel: String,
-    event: String,
-    recipient: String,
-    subject: Option<String>,
-    body: String,
-    attempts: i64,
-}
+/// `id, channel, event, recipient, subject, body, attempts`.
+type Row = (String, String, String, String, Option<String>, String, i64);
 
 fn channel(raw: &str) -> Result<Channel, StoreError> {
     Channel::parse(raw).ok_or_else(|| StoreError::Corrupt(format!("channel {raw}")))
@@ -94,18 +84,9 @@ fn event(raw: &str) -> Result<Event, StoreError> {
     Event::parse(raw).ok_or_else(|| StoreError::Corrupt(format!("event {raw}")))
 }
 
-impl TryFrom<Row> for Queued {
-    type Error = StoreError;
-    fn try_from(row: Row) -> Result<Self, StoreError> {
-        Ok(Queued {
-            channel: channel(&row.channel)?,
-            event: event(&row.event)?,
-            id: row.id,
-            recipient: row.recipient,
-            subject: row.subject,
-            body: row.body,
-            attempts: row.attempts,
-        })
+impl Queued {
+    fn from_row((id, channel_, event_, recipient, subject, body, attempts): Row) -> Result<Self, StoreError> {
+        Ok(Queued { channel: channel(&channel_)?, event: event(&event_)?, id, recipient, subject, body, attempts })
     }
 }
 
@@ -119,20 +100,21 @@ pub struct NewMessage<'a> {
     pub body: String,
 }
 
-pub async fn insert(db: impl AnyExecutor<'_>, message: NewMessage<'_>, now_ms: i64) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO outbox (id, channel, event, recipient, subject, body, status, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8)",
+pub async fn insert(db: Db<'_>, message: NewMessage<'_>, now_ms: i64) -> Result<(), StoreError> {
+    db.execute(
+        "INSERT INTO outbox (id, channel, event, recipient, subject, body, status, attempts, next_attempt_at, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8)",
+        params![
+            message.id,
+            message.channel.as_str(),
+            message.event.as_str(),
+            message.recipient,
+            message.subject,
+            message.body,
+            now_ms,
+            now_ms
+        ],
     )
-    .bind(message.id.to_owned())
-    .bind(message.channel.as_str())
-    .bind(message.event.as_str())
-    .bind(message.recipient.to_owned())
-    .bind(message.subject)
-    .bind(message.body)
-    .bind(now_ms)
-    .bind(now_ms)
-    .execute(db)
     .await?;
     Ok(())
 }
@@ -158,16 +140,9 @@ pub async fn claim(
            AND status = 'pending' AND (lease_until IS NULL OR lease_until < $6) \
          RETURNING id, channel, event, recipient, subject, body, attempts"
     );
-    let rows: Vec<Row> = sqlx::query_as(&sql)
-        .bind(worker.to_owned())
-        .bind(lease_until)
-        .bind(now_ms)
-        .bind(now_ms)
-        .bind(batch)
-        .bind(now_ms)
-        .fetch_all(store.writer())
-        .await?;
-    rows.into_iter().map(Queued::try_from).collect()
+    let rows: Vec<Row> =
+        store.writer().fetch_all(&sql, params![worker, lease_until, now_ms, now_ms, batch, now_ms]).await?;
+    rows.into_iter().map(Queued::from_row).collect()
 }
 
 /// Records the attempt and its outcome, if `worker` still holds the lease; replaces the body with `redact`
@@ -188,52 +163,38 @@ pub async fn record(
         Outcome::Failed => (Status::Failed, now_ms, None),
     };
     let mut tx = store.begin().await?;
-    let updated = sqlx::query(
-        "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, sent_at = $4, last_error = $5, \
-         body = COALESCE($6, body), lease_owner = NULL, lease_until = NULL WHERE id = $7 AND lease_owner = $8",
-    )
-    .bind(status.as_str())
-    .bind(attempt)
-    .bind(next)
-    .bind(sent_at)
-    .bind(error.map(str::to_owned))
-    .bind(redact.map(str::to_owned))
-    .bind(message.id.clone())
-    .bind(worker.to_owned())
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO outbox_attempts (outbox_id, attempt, at, worker, outcome, error) VALUES ($1, $2, $3, $4, $5, $6) \
-         ON CONFLICT (outbox_id, attempt) DO NOTHING",
-    )
-    .bind(message.id.clone())
-    .bind(attempt)
-    .bind(now_ms)
-    .bind(worker.to_owned())
-    .bind(outcome.as_str())
-    .bind(error.map(str::to_owned))
-    .execute(&mut *tx)
-    .await?;
+    let updated = tx
+        .db()
+        .execute(
+            "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, sent_at = $4, last_error = $5, \
+             body = COALESCE($6, body), lease_owner = NULL, lease_until = NULL WHERE id = $7 AND lease_owner = $8",
+            params![status.as_str(), attempt, next, sent_at, error, redact, &message.id, worker],
+        )
+        .await?;
+    tx.db()
+        .execute(
+            "INSERT INTO outbox_attempts (outbox_id, attempt, at, worker, outcome, error) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (outbox_id, attempt) DO NOTHING",
+            params![&message.id, attempt, now_ms, worker, outcome.as_str(), error],
+        )
+        .await?;
     tx.commit().await?;
-    Ok(updated.rows_affected() == 1)
+    Ok(updated == 1)
 }
 
 /// Hands back the leases of workers whose id starts with `owner_prefix` (a process shutting down), so other
 /// replicas deliver those messages at once instead of after the lease.
-pub async fn release(db: impl AnyExecutor<'_>, owner_prefix: &str) -> Result<u64, StoreError> {
-    Ok(sqlx::query(
+pub async fn release(db: Db<'_>, owner_prefix: &str) -> Result<u64, StoreError> {
+    db.execute(
         "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE status = 'pending' AND lease_owner LIKE $1",
+        params![format!("{}%", owner_prefix.replace(['%', '_'], ""))],
     )
-    .bind(format!("{}%", owner_prefix.replace(['%', '_'], "")))
-    .execute(db)
-    .await?
-    .rows_affected())
+    .await
 }
 
 /// Messages per status (`/metrics`).
-pub async fn counts(db: impl AnyExecutor<'_>) -> Result<Vec<(Status, i64)>, StoreError> {
-    let rows: Vec<(String, i64)> =
-        sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetch_all(db).await?;
+pub async fn counts(db: Db<'_>) -> Result<Vec<(Status, i64)>, StoreError> {
+    let rows: Vec<(String, i64)> = db.fetch_all("SELECT status, COUNT(*) FROM outbox GROUP BY status", &[]).await?;
     rows.into_iter().map(|(status, n)| Ok((Status::parse(&status)?, n))).collect()
 }
 
@@ -246,49 +207,36 @@ pub async fn all(store: &Store) -> Result<Vec<Stored>, StoreError> {
     let sql = format!(
         "SELECT id, channel, event, recipient, subject, body, status, attempts, last_error FROM outbox ORDER BY {order}"
     );
-    #[derive(FromRow)]
-    struct Full {
-        #[sqlx(flatten)]
-        row: Row,
-        status: String,
-        last_error: Option<String>,
-    }
-    let rows: Vec<Full> = sqlx::query_as(&sql).fetch_all(store.db()).await?;
+    type Full = (String, String, String, String, Option<String>, String, String, i64, Option<String>);
+    let rows: Vec<Full> = store.db().fetch_all(&sql, &[]).await?;
     rows.into_iter()
-        .map(|full| {
+        .map(|(id, channel, event, recipient, subject, body, status, attempts, last_error)| {
             Ok(Stored {
-                message: Queued::try_from(full.row)?,
-                status: Status::parse(&full.status)?,
-                last_error: full.last_error,
+                message: Queued::from_row((id, channel, event, recipient, subject, body, attempts))?,
+                status: Status::parse(&status)?,
+                last_error,
             })
         })
         .collect()
 }
 
 /// The attempts recorded for message `id`, in order, as `(worker, outcome)`.
-pub async fn attempts(db: impl AnyExecutor<'_>, id: &str) -> Result<Vec<(String, String)>, StoreError> {
-    Ok(sqlx::query_as("SELECT worker, outcome FROM outbox_attempts WHERE outbox_id = $1 ORDER BY attempt")
-        .bind(id.to_owned())
-        .fetch_all(db)
-        .await?)
+pub async fn attempts(db: Db<'_>, id: &str) -> Result<Vec<(String, String)>, StoreError> {
+    db.fetch_all("SELECT worker, outcome FROM outbox_attempts WHERE outbox_id = $1 ORDER BY attempt", params![id]).await
 }
 
 /// Attempts per worker (tests of several workers).
-pub async fn attempts_per_worker(db: impl AnyExecutor<'_>) -> Result<Vec<(String, i64)>, StoreError> {
-    Ok(sqlx::query_as("SELECT worker, COUNT(*) FROM outbox_attempts GROUP BY worker ORDER BY worker")
-        .fetch_all(db)
-        .await?)
+pub async fn attempts_per_worker(db: Db<'_>) -> Result<Vec<(String, i64)>, StoreError> {
+    db.fetch_all("SELECT worker, COUNT(*) FROM outbox_attempts GROUP BY worker ORDER BY worker", &[]).await
 }
 
 /// Empties the recipient, subject and body of messages sent or given up before `before_ms`: what was sent to
 /// whom is no longer needed once delivery is over (the attempts and the audit record stay).
-pub async fn purge_delivered(db: impl AnyExecutor<'_>, before_ms: i64) -> Result<u64, StoreError> {
-    Ok(sqlx::query(
+pub async fn purge_delivered(db: Db<'_>, before_ms: i64) -> Result<u64, StoreError> {
+    db.execute(
         "UPDATE outbox SET recipient = '', subject = NULL, body = '' \
          WHERE status <> 'pending' AND next_attempt_at < $1 AND recipient <> ''",
+        params![before_ms],
     )
-    .bind(before_ms)
-    .execute(db)
-    .await?
-    .rows_affected())
+    .await
 }

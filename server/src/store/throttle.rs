@@ -8,10 +8,9 @@
 //! over any number of server replicas, gets exactly `free_failures` checks before the lock: the row lock
 //! (PostgreSQL) or the single writer (SQLite) orders them, and no process memory is involved.
 
-use sqlx::any::AnyExecutor;
-
-use super::{Connection, Store, StoreError};
+use super::{Db, Store, StoreError, Tx};
 use crate::config::SecuritySettings;
+use crate::params;
 
 /// What is throttled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,109 +171,87 @@ pub async fn reserve(
 
 /// [`reserve`] inside the caller's transaction (which must commit before any slow work, such as a hash).
 pub async fn reserve_in(
-    tx: &mut Connection,
+    tx: &mut Tx,
     policy: &Policy,
     subject: &str,
     kind: Kind,
     now: i64,
 ) -> Result<Reservation, StoreError> {
-    let failures: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO throttles (subject, kind, failures, last_failure_at, locked_until) VALUES ($1, $2, 1, $3, 0) \
-         ON CONFLICT (subject, kind) DO UPDATE SET \
-         failures = CASE WHEN throttles.last_failure_at < $4 THEN 1 ELSE throttles.failures + 1 END, \
-         last_failure_at = $5 WHERE throttles.locked_until <= $6 RETURNING failures",
-    )
-    .bind(subject.to_owned())
-    .bind(kind.as_str())
-    .bind(now)
-    .bind(now - policy.reset)
-    .bind(now)
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(failures) = failures else {
-        let until: i64 = sqlx::query_scalar("SELECT locked_until FROM throttles WHERE subject = $1 AND kind = $2")
-            .bind(subject.to_owned())
-            .bind(kind.as_str())
-            .fetch_one(&mut *tx)
+    let failures: Option<(i64,)> = tx
+        .db()
+        .fetch_optional(
+            "INSERT INTO throttles (subject, kind, failures, last_failure_at, locked_until) VALUES ($1, $2, 1, $3, 0) \
+             ON CONFLICT (subject, kind) DO UPDATE SET \
+             failures = CASE WHEN throttles.last_failure_at < $4 THEN 1 ELSE throttles.failures + 1 END, \
+             last_failure_at = $5 WHERE throttles.locked_until <= $6 RETURNING failures",
+            params![subject, kind.as_str(), now, now - policy.reset, now, now],
+        )
+        .await?;
+    let Some((failures,)) = failures else {
+        let (until,): (i64,) = tx
+            .db()
+            .fetch_one(
+                "SELECT locked_until FROM throttles WHERE subject = $1 AND kind = $2",
+                params![subject, kind.as_str()],
+            )
             .await?;
         return Ok(Reservation::Locked { retry_after: (until - now).max(1) });
     };
     let lock_if_wrong = policy.wait_after(failures);
     if let Some(wait) = lock_if_wrong {
-        sqlx::query("UPDATE throttles SET locked_until = $1 WHERE subject = $2 AND kind = $3")
-            .bind(now + wait)
-            .bind(subject.to_owned())
-            .bind(kind.as_str())
-            .execute(&mut *tx)
+        tx.db()
+            .execute(
+                "UPDATE throttles SET locked_until = $1 WHERE subject = $2 AND kind = $3",
+                params![now + wait, subject, kind.as_str()],
+            )
             .await?;
     }
     Ok(Reservation::Granted { lock_if_wrong })
 }
 
 /// Forgets the failures of `subject` (after a right guess, or a completed recovery).
-pub async fn clear(db: impl AnyExecutor<'_>, subject: &str, kind: Kind) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM throttles WHERE subject = $1 AND kind = $2")
-        .bind(subject.to_owned())
-        .bind(kind.as_str())
-        .execute(db)
-        .await?;
+pub async fn clear(db: Db<'_>, subject: &str, kind: Kind) -> Result<(), StoreError> {
+    db.execute("DELETE FROM throttles WHERE subject = $1 AND kind = $2", params![subject, kind.as_str()]).await?;
     Ok(())
 }
 
 /// Seconds left of a lock on `subject`, if one is in force.
-pub async fn locked_for(
-    db: impl AnyExecutor<'_>,
-    subject: &str,
-    kind: Kind,
-    now: i64,
-) -> Result<Option<i64>, StoreError> {
-    let until: Option<i64> = sqlx::query_scalar("SELECT locked_until FROM throttles WHERE subject = $1 AND kind = $2")
-        .bind(subject.to_owned())
-        .bind(kind.as_str())
-        .fetch_optional(db)
+pub async fn locked_for(db: Db<'_>, subject: &str, kind: Kind, now: i64) -> Result<Option<i64>, StoreError> {
+    let until: Option<(i64,)> = db
+        .fetch_optional(
+            "SELECT locked_until FROM throttles WHERE subject = $1 AND kind = $2",
+            params![subject, kind.as_str()],
+        )
         .await?;
-    Ok(until.filter(|until| *until > now).map(|until| until - now))
+    Ok(until.map(|(until,)| until).filter(|until| *until > now).map(|until| until - now))
 }
 
 /// Forgets the failures of every subject that starts with `prefix` (a RUT's counts from every address).
-pub async fn clear_prefix(db: impl AnyExecutor<'_>, prefix: &str, kind: Kind) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM throttles WHERE kind = $1 AND subject LIKE $2")
-        .bind(kind.as_str())
-        .bind(format!("{}%", prefix.replace(['%', '_'], "")))
-        .execute(db)
-        .await?;
+pub async fn clear_prefix(db: Db<'_>, prefix: &str, kind: Kind) -> Result<(), StoreError> {
+    db.execute(
+        "DELETE FROM throttles WHERE kind = $1 AND subject LIKE $2",
+        params![kind.as_str(), format!("{}%", prefix.replace(['%', '_'], ""))],
+    )
+    .await?;
     Ok(())
 }
 
 /// Gives back a guess that was reserved but never judged (the Registro Civil did not answer), with the lock
 /// it had set in advance, so that our outage does not count against the citizen.
-pub async fn refund(
-    db: impl AnyExecutor<'_>,
-    subject: &str,
-    kind: Kind,
-    reservation: Reservation,
-) -> Result<(), StoreError> {
+pub async fn refund(db: Db<'_>, subject: &str, kind: Kind, reservation: Reservation) -> Result<(), StoreError> {
     let Reservation::Granted { lock_if_wrong } = reservation else { return Ok(()) };
-    sqlx::query(
+    db.execute(
         "UPDATE throttles SET failures = failures - 1, locked_until = CASE WHEN $1 = 1 THEN 0 ELSE locked_until END \
          WHERE subject = $2 AND kind = $3 AND failures > 0",
+        params![i64::from(lock_if_wrong.is_some()), subject, kind.as_str()],
     )
-    .bind(i64::from(lock_if_wrong.is_some()))
-    .bind(subject.to_owned())
-    .bind(kind.as_str())
-    .execute(db)
     .await?;
     Ok(())
 }
 
 /// Deletes counts that no longer matter: failures older than `reset` seconds and no lock in force (also for
 /// RUTs that have no account, which nobody else would ever clean).
-pub async fn purge(db: impl AnyExecutor<'_>, now: i64, reset: i64) -> Result<u64, StoreError> {
-    Ok(sqlx::query("DELETE FROM throttles WHERE last_failure_at < $1 AND locked_until < $2")
-        .bind(now - reset)
-        .bind(now)
-        .execute(db)
-        .await?
-        .rows_affected())
+pub async fn purge(db: Db<'_>, now: i64, reset: i64) -> Result<u64, StoreError> {
+    db.execute("DELETE FROM throttles WHERE last_failure_at < $1 AND locked_until < $2", params![now - reset, now])
+        .await
 }

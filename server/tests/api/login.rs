@@ -109,7 +109,7 @@ async fn a_clave_hashed_as_typed_before_normalisation_still_signs_in() {
     let hasher = server::secrets::Hasher::new(1, std::time::Duration::from_secs(10));
     let as_typed = hasher.hash("N\u{303}andu\u{301}#2024").await.unwrap();
     let rut = domain::Rut::parse(RUT).unwrap();
-    server::store::accounts::set_clave(app.store.db(), rut, &as_typed, 0).await.unwrap();
+    server::store::accounts::set_clave(app.store.writer(), rut, &as_typed, 0).await.unwrap();
     assert_eq!(app.login(RUT, "N\u{303}andu\u{301}#2024").await.0, StatusCode::OK);
 }
 
