@@ -7,8 +7,7 @@
 //! - resident memory under 1 000 concurrent login connections.
 //!
 //! On SQLite always; on PostgreSQL too when `CLAVE_BENCH_POSTGRES` names a server (an admin URL; `cargo xtask
-//! bench` starts a throw-away one). `cargo bench -p server --bench service --features test-captcha`; `--quick`
-//! shortens every run.
+//! bench` starts a throw-away one). `cargo bench -p server --bench service`; `--quick` shortens every run.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -157,12 +156,12 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
 }
 
-/// A Lua script for wrk that POSTs `body_template` with `%s` replaced by RUTs taken in turn (each thread its own
-/// share), so that no RUT is hit twice in a row.
+/// A Lua script for wrk that POSTs `body_template` with `%s` replaced by items (RUTs, whole bodies) taken in
+/// turn, each thread its own share, so that no item is used twice in a row.
 fn lua_posting(dir: &Path, name: &str, path: &str, ruts: &[String], body_template: &str) -> PathBuf {
     let mut lua = String::from("local ruts = {");
     for rut in ruts {
-        let _ = write!(lua, "\"{rut}\",");
+        let _ = write!(lua, "[[{rut}]],");
     }
     let _ = write!(
         lua,
@@ -173,32 +172,6 @@ fn lua_posting(dir: &Path, name: &str, path: &str, ruts: &[String], body_templat
            return wrk.format(\"POST\", \"{path}\", {{[\"Content-Type\"] = \"application/json\"}}, body)\nend\n"
     );
     let file = dir.join(format!("{name}.lua"));
-    std::fs::write(&file, lua).unwrap();
-    file
-}
-
-/// A Lua script for wrk that starts recoveries as the UI does: a captcha, then the start with its id and the
-/// development profile's answer, RUTs taken in turn. Each thread keeps the ids its captchas returned.
-fn lua_recovery_starts(dir: &Path, ruts: &[String]) -> PathBuf {
-    let mut lua = String::from("local ruts = {");
-    for rut in ruts {
-        let _ = write!(lua, "\"{rut}\",");
-    }
-    lua.push_str(
-        "}\nlocal counter = 0\nlocal ids = {}\n\
-         function request()\n\
-           local id = table.remove(ids)\n\
-           if id == nil then return wrk.format(\"POST\", \"/api/captchas\") end\n\
-           counter = counter + 1\n\
-           local body = string.format('{\"rut\":\"%s\",\"captcha\":{\"id\":\"%s\",\"text\":\"TEST5\"}}', ruts[(counter % #ruts) + 1], id)\n\
-           return wrk.format(\"POST\", \"/api/recovery\", {[\"Content-Type\"] = \"application/json\"}, body)\n\
-         end\n\
-         function response(status, headers, body)\n\
-           local id = string.match(body, '\"image\"') and string.match(body, '\"id\":\"(%x+)\"')\n\
-           if id then table.insert(ids, id) end\n\
-         end\n",
-    );
-    let file = dir.join("recovery.lua");
     std::fs::write(&file, lua).unwrap();
     file
 }
@@ -235,8 +208,6 @@ fn start_server(engine: &Engine, data: &Path) -> (Process, u16) {
         .env("CLAVE__HTTP__UI_DIR", root().join("ui").join("dist"))
         .env("CLAVE__HTTP__REQUESTS_PER_MINUTE_PER_IP", "100000000")
         .env("CLAVE__HTTP__BODY_LIMIT", "16384")
-        // The captcha answer of the tests, so that recovery starts can be measured.
-        .env("CLAVE__CAPTCHA__TEST_ANSWER", "TEST5")
         // No lockouts: every wrong guess costs its hash, which is what is measured.
         .env("CLAVE__SECURITY__FREE_FAILURES", "1000000000")
         .env("CLAVE__SECURITY__ADDRESS_FREE_FAILURES", "1000000000")
@@ -351,12 +322,14 @@ fn main() {
         let (server, port) = start_server(engine, &data);
         let base = format!("http://127.0.0.1:{port}");
         // A flow to read back.
+        // Captchas made beforehand, answered "TEST5": one opens the flow read below, the rest start recoveries
+        // (drawing images is the captcha row's measure, not the recovery start's).
+        let mut captchas = runtime
+            .block_on(server::store::captchas::insert_synthetic(&store, 250_000, "TEST5", i64::MAX / 2))
+            .unwrap();
         let flow: serde_json::Value = runtime.block_on(async {
-            let client = reqwest::Client::new();
-            let captcha: serde_json::Value =
-                client.post(format!("{base}/api/captchas")).send().await.unwrap().json().await.unwrap();
-            let captcha = serde_json::json!({ "id": captcha["id"], "text": "TEST5" });
-            client
+            let captcha = serde_json::json!({ "id": captchas.pop(), "text": "TEST5" });
+            reqwest::Client::new()
                 .post(format!("{base}/api/recovery"))
                 .json(&serde_json::json!({ "rut": thousand[0], "captcha": captcha }))
                 .send()
@@ -400,7 +373,12 @@ fn main() {
                 rows.push(Row::against_hello(engine.name, label, result.rps, hello_rps, "≥ 0.3"));
             }
         }
-        let start_recovery = lua_recovery_starts(lua_dir, &thousand);
+        let starts: Vec<String> = captchas
+            .iter()
+            .zip(thousand.iter().cycle())
+            .map(|(id, rut)| format!("{{\"rut\":\"{rut}\",\"captcha\":{{\"id\":\"{id}\",\"text\":\"TEST5\"}}}}"))
+            .collect();
+        let start_recovery = lua_posting(lua_dir, "recovery", "/api/recovery", &starts, "%s");
         let captcha = lua_post(lua_dir, "captcha", "/api/captchas", "{}");
         let registration = lua_post(lua_dir, "registration", "/api/registration", "{}");
         for (label, script) in [

@@ -212,7 +212,7 @@ fn bench(args: &[String]) -> Result<()> {
     // The service under load, on SQLite and on a throw-away PostgreSQL cluster.
     let cluster = postgres::Cluster::start()?;
     let mut service = cargo();
-    service.args(["bench", "-p", "server", "--bench", "service", "--features", "test-captcha", "--"]).args(args);
+    service.args(["bench", "-p", "server", "--bench", "service", "--"]).args(args);
     service.env("CLAVE_BENCH_POSTGRES", cluster.admin_url());
     status(&mut service)?;
     drop(cluster);

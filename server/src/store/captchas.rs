@@ -1,6 +1,6 @@
 //! The `captchas` table: the answer of each image, its expiry, and whether it was used.
 
-use super::{Db, StoreError};
+use super::{Db, Store, StoreError};
 use crate::params;
 
 pub async fn insert(db: Db<'_>, id: &str, answer: &str, expires_at: i64) -> Result<(), StoreError> {
@@ -25,4 +25,28 @@ pub async fn consume(db: Db<'_>, id: &str) -> Result<Option<(String, i64)>, Stor
 /// Deletes captchas that expired before `now`.
 pub async fn purge(db: Db<'_>, now: i64) -> Result<u64, StoreError> {
     db.execute("DELETE FROM captchas WHERE expires_at < $1", params![now]).await
+}
+
+/// Inserts `count` unused captchas answered by `answer`, in batches; returns their ids (the benchmark measures
+/// a recovery start apart from drawing its image).
+pub async fn insert_synthetic(
+    store: &Store,
+    count: usize,
+    answer: &str,
+    expires_at: i64,
+) -> Result<Vec<String>, StoreError> {
+    let ids: Vec<String> = (0..count).map(|i| format!("bench{i:08}")).collect();
+    for batch in ids.chunks(500) {
+        let mut sql = String::from("INSERT INTO captchas (id, answer, expires_at, used) VALUES ");
+        let mut params = Vec::with_capacity(batch.len() * 3);
+        for (i, id) in batch.iter().enumerate() {
+            let n = i * 3;
+            sql.push_str(&format!("{}(${}, ${}, ${}, 0)", if i > 0 { "," } else { "" }, n + 1, n + 2, n + 3));
+            params.extend_from_slice(params![id, answer, expires_at]);
+        }
+        let mut tx = store.begin().await?;
+        tx.db().execute(&sql, &params).await?;
+        tx.commit().await?;
+    }
+    Ok(ids)
 }
