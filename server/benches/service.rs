@@ -384,10 +384,7 @@ fn main() {
         for (label, script) in [
             ("POST /api/captchas (image + row)", &captcha),
             ("POST /api/registration (opens a flow)", &registration),
-            (
-                "POST /api/captchas, then POST /api/recovery with it (captcha, counts, account, flow, audit)",
-                &start_recovery,
-            ),
+            ("POST /api/recovery (captcha, counts, account, flow, audit: one transaction)", &start_recovery),
         ] {
             let result = wrk(&format!("{base}/"), 16, secs, Some(script), &[]);
             println!("   {label}: {:.0} req/s (p50 {:.2} ms, non-2xx {})", result.rps, result.p50_ms, result.non_2xx);
