@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod audit;
 pub mod captchas;
 pub mod flows;
+mod group_commit;
 pub mod outbox;
 pub mod sql;
 pub mod throttle;
@@ -34,6 +35,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("commit: {0}")]
+    Commit(String),
 }
 
 impl StoreError {

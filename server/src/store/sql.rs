@@ -11,6 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row as _};
 
 use super::StoreError;
+use super::group_commit::{Logical, Writer};
 
 /// A parameter of a query. Nulls carry their type: PostgreSQL types every parameter.
 #[derive(Debug, Clone)]
@@ -150,19 +151,20 @@ fn open(path: &str, writer: bool) -> Result<rusqlite::Connection, StoreError> {
 }
 
 /// The SQLite file's connections: a few readers, used in turn, and the one writer (SQLite takes one writer
-/// at a time; writers queue on its lock in order instead of sleeping in SQLite's busy handler).
+/// at a time; writers queue on its lock in order instead of sleeping in SQLite's busy handler, and commit in
+/// groups: see [`super::group_commit`]).
 #[derive(Debug)]
 pub struct Lite {
     readers: Vec<Mutex<rusqlite::Connection>>,
     next: AtomicUsize,
-    pub(super) writer: std::sync::Arc<tokio::sync::Mutex<rusqlite::Connection>>,
+    pub(super) writer: Writer,
 }
 
 impl Lite {
     pub fn open(path: &str, readers: usize) -> Result<Lite, StoreError> {
         let writer = open(path, true)?;
         let readers = (0..readers.max(1)).map(|_| open(path, false).map(Mutex::new)).collect::<Result<_, _>>()?;
-        Ok(Lite { readers, next: AtomicUsize::new(0), writer: std::sync::Arc::new(tokio::sync::Mutex::new(writer)) })
+        Ok(Lite { readers, next: AtomicUsize::new(0), writer: Writer::new(writer) })
     }
 
     /// Runs `f` on a free reader, or waits for the next one in turn (a statement's microseconds).
@@ -207,30 +209,12 @@ fn any_query<'q>(sql: &'q str, params: &'q [Value]) -> sqlx::query::Query<'q, sq
 /// Dropped without [`Tx::commit`], it rolls back.
 pub enum Tx {
     Postgres(sqlx::Transaction<'static, sqlx::Any>),
-    Sqlite(LiteTx),
-}
-
-pub struct LiteTx {
-    conn: tokio::sync::OwnedMutexGuard<rusqlite::Connection>,
-    open: bool,
-}
-
-impl Drop for LiteTx {
-    fn drop(&mut self) {
-        if self.open {
-            let _ = self.conn.execute_batch("ROLLBACK");
-        }
-    }
+    Sqlite(Logical),
 }
 
 impl Tx {
-    pub(super) async fn begin_lite(
-        writer: &std::sync::Arc<tokio::sync::Mutex<rusqlite::Connection>>,
-    ) -> Result<Tx, StoreError> {
-        let conn = writer.clone().lock_owned().await;
-        // IMMEDIATE: the write lock now, so that a read inside cannot find the snapshot stale at its first write.
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(Tx::Sqlite(LiteTx { conn, open: true }))
+    pub(super) async fn begin_lite(writer: &Writer) -> Result<Tx, StoreError> {
+        Ok(Tx::Sqlite(writer.begin().await?))
     }
 
     /// This transaction, to run store functions in.
@@ -241,11 +225,7 @@ impl Tx {
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
             Tx::Postgres(tx) => Ok(tx.commit().await?),
-            Tx::Sqlite(mut tx) => {
-                tx.conn.execute_batch("COMMIT")?;
-                tx.open = false;
-                Ok(())
-            }
+            Tx::Sqlite(tx) => tx.commit().await,
         }
     }
 }
@@ -265,8 +245,13 @@ impl Db<'_> {
             Db::Postgres(pool) => Ok(any_query(sql, params).execute(pool).await?.rows_affected()),
             Db::Tx(Tx::Postgres(tx)) => Ok(any_query(sql, params).execute(&mut **tx).await?.rows_affected()),
             Db::SqliteRead(lite) => lite.read(|conn| lite_execute(conn, sql, params)),
-            Db::SqliteWrite(lite) => Ok(lite_execute(&*lite.writer.lock().await, sql, params)?),
-            Db::Tx(Tx::Sqlite(tx)) => Ok(lite_execute(&tx.conn, sql, params)?),
+            Db::SqliteWrite(lite) => {
+                let tx = lite.writer.begin().await?;
+                let changed = lite_execute(tx.conn(), sql, params)?;
+                tx.commit().await?;
+                Ok(changed)
+            }
+            Db::Tx(Tx::Sqlite(tx)) => Ok(lite_execute(tx.conn(), sql, params)?),
         }
     }
 
@@ -277,8 +262,13 @@ impl Db<'_> {
             Db::Postgres(pool) => Ok(any(any_query(sql, params).fetch_all(pool).await?)?),
             Db::Tx(Tx::Postgres(tx)) => Ok(any(any_query(sql, params).fetch_all(&mut **tx).await?)?),
             Db::SqliteRead(lite) => lite.read(|conn| lite_query(conn, sql, params)),
-            Db::SqliteWrite(lite) => Ok(lite_query(&*lite.writer.lock().await, sql, params)?),
-            Db::Tx(Tx::Sqlite(tx)) => Ok(lite_query(&tx.conn, sql, params)?),
+            Db::SqliteWrite(lite) => {
+                let tx = lite.writer.begin().await?;
+                let rows = lite_query(tx.conn(), sql, params)?;
+                tx.commit().await?;
+                Ok(rows)
+            }
+            Db::Tx(Tx::Sqlite(tx)) => Ok(lite_query(tx.conn(), sql, params)?),
         }
     }
 
