@@ -4,7 +4,7 @@
 pub mod render;
 
 use crate::secrets::random_id;
-use crate::store::{Store, StoreError, captchas as table};
+use crate::store::{Db, Store, StoreError, captchas as table};
 use base64::Engine;
 use domain::ErrorCode;
 use domain::api::{CaptchaAnswer, CaptchaChallenge};
@@ -34,10 +34,16 @@ impl Captchas {
 
     /// Consumes the captcha and checks the answer (case-insensitive, spaces ignored).
     pub async fn check(&self, answer: &CaptchaAnswer, now: i64) -> Result<Result<(), ErrorCode>, StoreError> {
+        Self::check_in(self.store.writer(), answer, now).await
+    }
+
+    /// [`Captchas::check`] inside the caller's transaction, which must commit even when the answer is wrong:
+    /// a captcha is spent by any answer.
+    pub async fn check_in(db: Db<'_>, answer: &CaptchaAnswer, now: i64) -> Result<Result<(), ErrorCode>, StoreError> {
         if answer.id.is_empty() || answer.text.trim().is_empty() {
             return Ok(Err(ErrorCode::Required));
         }
-        let row = table::consume(self.store.writer(), &answer.id).await?;
+        let row = table::consume(db, &answer.id).await?;
         let typed: String = answer.text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
         Ok(match row {
             // Unknown or already used: the citizen must refresh, as for an expired one.

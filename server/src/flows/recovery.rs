@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Flow, FlowKey, FlowState, advance, bare_view, create, load, wrong_step};
 use crate::auth::{address_subject, forget_logins, guess, pair_subject};
+use crate::captcha::Captchas;
 use crate::outbox::{self, Channel, Event, Vars};
 use crate::refusal::Refusal;
 use crate::registro_civil::DocumentStatus;
@@ -136,18 +137,25 @@ pub async fn show(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView, R
 pub async fn start(app: &AppState, request: &RecoveryStart, client: std::net::IpAddr) -> Result<FlowView, Refusal> {
     let rut = Rut::parse(&request.rut).map_err(|code| Refusal::field("rut", code))?;
     let now = app.now();
-    app.captchas.check(&request.captcha, now).await?.map_err(|code| Refusal::field("captcha", code))?;
+    // The captcha is spent in the same transaction as the counts and the flow: one commit for the step.
     let mut tx = app.store.begin().await?;
+    if let Err(code) = Captchas::check_in(tx.db(), &request.captcha, now).await? {
+        store::commit(tx).await?;
+        return Err(Refusal::field("captcha", code));
+    }
+    // Every way out below commits: the captcha stays spent.
     let pair = pair_subject(rut, client);
-    if let Reservation::Locked { retry_after } =
-        throttle::reserve_in(&mut tx, &app.policies.guess, &pair, Kind::RecoveryStart, now).await?
-    {
+    let start = throttle::reserve_in(&mut tx, &app.policies.guess, &pair, Kind::RecoveryStart, now).await?;
+    if let Reservation::Locked { retry_after } = start {
+        store::commit(tx).await?;
         return Err(Refusal::Throttled { code: ErrorCode::TooManyAttempts, retry_after });
     }
     let address = address_subject(client);
     let miss = throttle::reserve_in(&mut tx, &app.policies.address, &address, Kind::RecoveryAddress, now).await?;
     if let Reservation::Locked { retry_after } = miss {
-        // Dropping the transaction gives back the count made above.
+        // Not let through, so not counted against the RUT either.
+        throttle::refund(tx.db(), &pair, Kind::RecoveryStart, start).await?;
+        store::commit(tx).await?;
         return Err(Refusal::Throttled { code: ErrorCode::TooManyAttempts, retry_after });
     }
     let Some(account) = accounts::find(tx.db(), rut).await? else {

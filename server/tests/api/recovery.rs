@@ -378,9 +378,13 @@ async fn a_recovery_start_tells_nothing_before_the_captcha_and_the_counts() {
         let (status, body) = app.start_recovery(rut).await;
         assert_eq!((status, &body["code"]), (StatusCode::NOT_FOUND, &json!("account_not_found")));
     }
-    // Now the address waits, whether the RUT has an account or not.
+    // Now the address waits, whether the RUT has an account or not; a captcha answered then is spent all the
+    // same.
     for rut in [RUT, "44.444.444-4"] {
-        let (status, body) = app.start_recovery(rut).await;
+        let captcha = app.captcha().await;
+        let (status, body) = app.open("recovery", &json!({ "rut": rut, "captcha": captcha })).await;
         assert_eq!((status, &body["code"]), (StatusCode::TOO_MANY_REQUESTS, &json!("too_many_attempts")), "{rut}");
+        let (status, body) = app.open("recovery", &json!({ "rut": rut, "captcha": captcha })).await;
+        assert_eq!((status, &body["fields"]["captcha"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("captcha_expired")));
     }
 }
