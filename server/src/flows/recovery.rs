@@ -150,19 +150,28 @@ pub async fn start(app: &AppState, request: &RecoveryStart, client: std::net::Ip
         store::commit(tx).await?;
         return Err(Refusal::Throttled { code: ErrorCode::TooManyAttempts, retry_after });
     }
+    // Found or not, a waiting address waits; only a RUT without an account counts against it (read, not
+    // counted and given back, for the others: their step writes one row fewer).
     let address = address_subject(client);
-    let miss = throttle::reserve_in(&mut tx, &app.policies.address, &address, Kind::RecoveryAddress, now).await?;
-    if let Reservation::Locked { retry_after } = miss {
+    let account = accounts::find(tx.db(), rut).await?;
+    let waits = match &account {
+        Some(_) => throttle::locked_for(tx.db(), &address, Kind::RecoveryAddress, now).await?,
+        None => match throttle::reserve_in(&mut tx, &app.policies.address, &address, Kind::RecoveryAddress, now).await?
+        {
+            Reservation::Locked { retry_after } => Some(retry_after),
+            Reservation::Granted { .. } => None,
+        },
+    };
+    if let Some(retry_after) = waits {
         // Not let through, so not counted against the RUT either.
         throttle::refund(tx.db(), &pair, Kind::RecoveryStart, start).await?;
         store::commit(tx).await?;
         return Err(Refusal::Throttled { code: ErrorCode::TooManyAttempts, retry_after });
     }
-    let Some(account) = accounts::find(tx.db(), rut).await? else {
+    let Some(account) = account else {
         store::commit(tx).await?;
         return Err(Refusal::Denied(ErrorCode::AccountNotFound));
     };
-    throttle::refund(tx.db(), &address, Kind::RecoveryAddress, miss).await?;
     let (state, question) = match account.secret {
         Some(secret) => {
             (Recovery::Answer { rut, question: Some(secret.question) }, Some(secret.question.code().to_owned()))
