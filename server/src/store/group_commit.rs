@@ -60,6 +60,18 @@ impl Writer {
     }
 }
 
+impl Writer {
+    /// Copies the WAL back into the database file and empties it, so that what a purge deleted does not linger
+    /// in old WAL frames (`secure_delete` overwrites only the file's own pages). A batch open now commits
+    /// first.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        let mut state = self.0.clone().lock_owned().await;
+        end_batch(&mut state);
+        state.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+}
+
 /// One request's transaction; dropped without [`Logical::commit`], it rolls back to its savepoint.
 pub struct Logical {
     state: Option<OwnedMutexGuard<State>>,

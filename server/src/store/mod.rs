@@ -197,14 +197,19 @@ pub const MESSAGE_RETENTION_MS: i64 = 3_600_000;
 impl Store {
     /// Deletes what has expired and what is no longer needed (data minimisation; the janitor runs it every
     /// 10 minutes): flows a day past expiry, expired captchas, stale failure counts, and the recipients and
-    /// texts of messages delivered or given up an hour ago. Accounts and audit records are not touched.
+    /// texts of messages delivered or given up an hour ago. Accounts and audit records are not touched. On
+    /// SQLite the WAL is then emptied, so that deleted text survives in no frame of it.
     pub async fn purge_expired(&self, now: i64, failure_reset_seconds: i64) -> Result<Purged, StoreError> {
-        Ok(Purged {
+        let purged = Purged {
             flows: flows::purge(self.writer(), now - FLOW_GRACE_SECONDS).await?,
             captchas: captchas::purge(self.writer(), now).await?,
             throttles: throttle::purge(self.writer(), now, failure_reset_seconds).await?,
             messages: outbox::purge_delivered(self.writer(), now * 1000 - MESSAGE_RETENTION_MS).await?,
-        })
+        };
+        if let Store::Sqlite(lite) = self {
+            lite.writer.checkpoint().await?;
+        }
+        Ok(purged)
     }
 }
 

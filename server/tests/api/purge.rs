@@ -24,6 +24,19 @@ async fn the_purge_removes_what_has_expired_and_nothing_else() {
     let (_, flow) = app.open("change", &json!({ "rut": RUT, "cs": CS })).await;
     assert_eq!(flow["step"], "new_cs");
 
+    // On SQLite, the delivered e-mail's subject is somewhere in the file or its WAL until it is purged.
+    let files = || -> Vec<u8> {
+        ["clave-sence.sqlite", "clave-sence.sqlite-wal"]
+            .iter()
+            .flat_map(|file| std::fs::read(app.data.path().join(file)).unwrap_or_default())
+            .collect()
+    };
+    let subject: &[u8] = "Su Clave Sence provisoria".as_bytes();
+    let sqlite = app.store.engine() == server::store::Engine::Sqlite;
+    if sqlite {
+        assert!(files().windows(subject.len()).any(|w| w == subject), "the test looks for what is there");
+    }
+
     // Two days later: the flows, the captcha, the failure counts and the delivered texts are gone.
     let later = now + 2 * 86_400;
     let purged = app.store.purge_expired(later, 43_200).await.unwrap();
@@ -34,6 +47,10 @@ async fn the_purge_removes_what_has_expired_and_nothing_else() {
     assert_eq!(purged.messages, 2, "{purged:?}");
     for message in app.outbox().await {
         assert_eq!((message.recipient.as_str(), message.body.as_str(), message.status.as_str()), ("", "", "sent"));
+    }
+    // Not left in a free page (secure_delete) nor in an old WAL frame (the purge empties the WAL).
+    if sqlite {
+        assert!(!files().windows(subject.len()).any(|w| w == subject), "purged text still in the SQLite files");
     }
     // Purging again finds nothing more; the account stays, and signs in.
     assert_eq!(app.store.purge_expired(later, 43_200).await.unwrap(), server::store::Purged::default());
