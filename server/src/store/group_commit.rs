@@ -4,8 +4,8 @@
 //! requests queue for it: each request's transaction is a savepoint inside it, and the batch commits once,
 //! when the writers that were waiting have had their turn.
 //!
-//! - A request's commit returns only after the batch's `COMMIT`: what it answers is on disk and visible to the
-//!   readers, as before.
+//! - A request's commit returns only after the batch's `COMMIT`: what it answers is committed (as durable as
+//!   `synchronous = NORMAL` makes it) and visible to the readers, as before.
 //! - A request that fails rolls back to its savepoint; the others in the batch are untouched.
 //! - The commit is made by a task of its own, spawned by the batch's first finished transaction and queued for
 //!   the writer's lock behind the writers already waiting (the lock is first come, first served). A request
@@ -18,8 +18,8 @@ use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 use super::StoreError;
 
 /// The writing connection, and the batch it has open, if any.
-pub struct State {
-    pub(super) conn: rusqlite::Connection,
+struct State {
+    conn: rusqlite::Connection,
     batch: Option<Batch>,
 }
 
