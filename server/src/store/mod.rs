@@ -18,8 +18,7 @@ pub mod throttle;
 
 use std::time::Duration;
 
-use sqlx::AnyPool;
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::postgres::{PgPool, PgPoolOptions};
 
 pub use sql::{Db, Tx};
 
@@ -77,7 +76,7 @@ impl Engine {
 #[derive(Clone, Debug)]
 pub enum Store {
     /// A pool shared by reads and writes (several replicas on one database).
-    Postgres(AnyPool),
+    Postgres(PgPool),
     /// One file, a few readers and one writer, run on the calling thread (see [`sql`]).
     Sqlite(std::sync::Arc<sql::Lite>),
 }
@@ -91,21 +90,14 @@ fn sqlite_path(url: &str) -> &str {
 impl Store {
     /// Opens (creating the SQLite file if needed) the database named by `url` and applies its migrations.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Store, StoreError> {
-        install_default_drivers();
         let engine = Engine::of_url(url).ok_or_else(|| {
             StoreError::Corrupt("the database URL must start with sqlite:// or postgres://".to_owned())
         })?;
-        // No ping before each use: it is one more round trip per query, and a broken connection fails its query
-        // just the same (the request answers 500, the pool replaces the connection).
-        let options = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(30))
-            .test_before_acquire(false);
         match engine {
             Engine::Sqlite => {
                 // sqlx applies the migrations (and creates the file), then lets go of it.
                 let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
-                let migrator = options.max_connections(1).connect(&url).await?;
+                let migrator = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect(&url).await?;
                 sqlx::migrate!("./migrations/sqlite").run(&migrator).await?;
                 migrator.close().await;
                 // Statements run on the calling thread: more readers than threads would only sit idle.
@@ -114,7 +106,14 @@ impl Store {
                 Ok(Store::Sqlite(std::sync::Arc::new(sql::Lite::open(sqlite_path(&url), readers)?)))
             }
             Engine::Postgres => {
-                let pool = options.connect(url).await?;
+                // No ping before each use: it is one more round trip per query, and a broken connection fails
+                // its query just the same (the request answers 500, the pool replaces the connection).
+                let pool = PgPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .test_before_acquire(false)
+                    .connect(url)
+                    .await?;
                 sqlx::migrate!("./migrations/postgres").run(&pool).await?;
                 Ok(Store::Postgres(pool))
             }
@@ -154,7 +153,7 @@ impl Store {
 
     /// Whether the database answers (`/ready`).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let _: (i64,) = self.db().fetch_one("SELECT 1", &[]).await?;
+        let _: (i64,) = self.db().fetch_one("SELECT CAST(1 AS BIGINT)", &[]).await?;
         Ok(())
     }
 
@@ -170,11 +169,10 @@ impl Store {
 /// each API test gets a database of its own, and operators can create the production one the same way.
 pub async fn create_database(admin_url: &str, name: &str) -> Result<(), StoreError> {
     use sqlx::{Connection as _, Executor as _};
-    install_default_drivers();
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(StoreError::Corrupt(format!("bad database name {name:?}")));
     }
-    let mut conn = sqlx::AnyConnection::connect(admin_url).await?;
+    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
     conn.execute(format!("CREATE DATABASE {name}").as_str()).await?;
     conn.close().await?;
     Ok(())

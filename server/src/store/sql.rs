@@ -1,4 +1,5 @@
-//! How a query runs: one SQL text and one list of [`Value`]s, on PostgreSQL through sqlx, on SQLite through
+//! How a query runs: one SQL text and one list of [`Value`]s, on PostgreSQL through sqlx's own PostgreSQL
+//! driver, on SQLite through
 //! rusqlite **on the calling thread**. An SQLite statement takes microseconds; sqlx's SQLite driver sends each
 //! one to a worker thread and back, and those two thread wake-ups cost more than the statement (measured: a
 //! server at one core spent most of it in `futex`, under 1 % in SQLite itself). Store functions are written
@@ -7,8 +8,8 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row as _};
+use sqlx::Row as _;
+use sqlx::postgres::{PgPool, PgRow};
 
 use super::StoreError;
 use super::group_commit::{Logical, Writer};
@@ -78,7 +79,7 @@ macro_rules! params {
 /// A column read back: `i64`, `String`, or an `Option` of either.
 pub trait Column: Sized {
     fn lite(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Self>;
-    fn any(row: &AnyRow, index: usize) -> Result<Self, sqlx::Error>;
+    fn pg(row: &PgRow, index: usize) -> Result<Self, sqlx::Error>;
 }
 
 macro_rules! column {
@@ -87,7 +88,7 @@ macro_rules! column {
             fn lite(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Self> {
                 row.get(index)
             }
-            fn any(row: &AnyRow, index: usize) -> Result<Self, sqlx::Error> {
+            fn pg(row: &PgRow, index: usize) -> Result<Self, sqlx::Error> {
                 row.try_get(index)
             }
         }
@@ -98,7 +99,7 @@ column!(i64, String, Option<i64>, Option<String>);
 /// A row read back, as a tuple of [`Column`]s in the order of the `SELECT` (or `RETURNING`).
 pub trait FromRow: Sized {
     fn lite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
-    fn any(row: &AnyRow) -> Result<Self, sqlx::Error>;
+    fn pg(row: &PgRow) -> Result<Self, sqlx::Error>;
 }
 
 macro_rules! from_row {
@@ -107,8 +108,8 @@ macro_rules! from_row {
             fn lite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
                 Ok(($($t::lite(row, $i)?,)+))
             }
-            fn any(row: &AnyRow) -> Result<Self, sqlx::Error> {
-                Ok(($($t::any(row, $i)?,)+))
+            fn pg(row: &PgRow) -> Result<Self, sqlx::Error> {
+                Ok(($($t::pg(row, $i)?,)+))
             }
         }
     )*};
@@ -192,7 +193,10 @@ fn lite_query<R: FromRow>(conn: &rusqlite::Connection, sql: &str, params: &[Valu
     rows.collect()
 }
 
-fn any_query<'q>(sql: &'q str, params: &'q [Value]) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+fn pg_query<'q>(
+    sql: &'q str,
+    params: &'q [Value],
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
     let mut query = sqlx::query(sql);
     for value in params {
         query = match value {
@@ -208,7 +212,7 @@ fn any_query<'q>(sql: &'q str, params: &'q [Value]) -> sqlx::query::Query<'q, sq
 /// An open transaction: every write that must happen together (an account change and its notices).
 /// Dropped without [`Tx::commit`], it rolls back.
 pub enum Tx {
-    Postgres(sqlx::Transaction<'static, sqlx::Any>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
     Sqlite(Logical),
 }
 
@@ -232,7 +236,7 @@ impl Tx {
 
 /// Where a store function runs its queries: the pool of readers, the writer, or a transaction.
 pub enum Db<'a> {
-    Postgres(&'a AnyPool),
+    Postgres(&'a PgPool),
     SqliteRead(&'a Lite),
     SqliteWrite(&'a Lite),
     Tx(&'a mut Tx),
@@ -242,8 +246,8 @@ impl Db<'_> {
     /// Runs a statement; the number of rows it changed.
     pub async fn execute(self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
         match self {
-            Db::Postgres(pool) => Ok(any_query(sql, params).execute(pool).await?.rows_affected()),
-            Db::Tx(Tx::Postgres(tx)) => Ok(any_query(sql, params).execute(&mut **tx).await?.rows_affected()),
+            Db::Postgres(pool) => Ok(pg_query(sql, params).execute(pool).await?.rows_affected()),
+            Db::Tx(Tx::Postgres(tx)) => Ok(pg_query(sql, params).execute(&mut **tx).await?.rows_affected()),
             Db::SqliteRead(lite) => lite.read(|conn| lite_execute(conn, sql, params)),
             Db::SqliteWrite(lite) => {
                 let tx = lite.writer.begin().await?;
@@ -257,10 +261,10 @@ impl Db<'_> {
 
     /// Every row a query returns.
     pub async fn fetch_all<R: FromRow>(self, sql: &str, params: &[Value]) -> Result<Vec<R>, StoreError> {
-        let any = |rows: Vec<AnyRow>| rows.iter().map(R::any).collect::<Result<Vec<R>, _>>();
+        let pg = |rows: Vec<PgRow>| rows.iter().map(R::pg).collect::<Result<Vec<R>, _>>();
         match self {
-            Db::Postgres(pool) => Ok(any(any_query(sql, params).fetch_all(pool).await?)?),
-            Db::Tx(Tx::Postgres(tx)) => Ok(any(any_query(sql, params).fetch_all(&mut **tx).await?)?),
+            Db::Postgres(pool) => Ok(pg(pg_query(sql, params).fetch_all(pool).await?)?),
+            Db::Tx(Tx::Postgres(tx)) => Ok(pg(pg_query(sql, params).fetch_all(&mut **tx).await?)?),
             Db::SqliteRead(lite) => lite.read(|conn| lite_query(conn, sql, params)),
             Db::SqliteWrite(lite) => {
                 let tx = lite.writer.begin().await?;
