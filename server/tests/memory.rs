@@ -3,11 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use domain::Rut;
 use serde_json::json;
+
+mod binary;
 
 fn rss_mib(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -21,28 +22,19 @@ fn rss_mib(pid: u32) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_hundred_failed_logins_leave_memory_where_it_started() {
     let data = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clave-sence"))
-        .env("CLAVE_PROFILE", "dev")
-        .env("CLAVE_CONFIG", "/nonexistent/clave-sence.toml")
-        .env("CLAVE__DATA_DIR", data.path())
-        .env("CLAVE__HTTP__LISTEN", format!("127.0.0.1:{port}"))
+    let port = binary::free_port();
+    let mut child = binary::dev_server(data.path(), port)
         .env("CLAVE__HTTP__REQUESTS_PER_MINUTE_PER_IP", "1000000")
         .env("CLAVE__SECURITY__ADDRESS_FREE_FAILURES", "1000000")
         .env("CLAVE__NOTIFICATIONS__DEV_SINK", "false")
         .env("CLAVE__NOTIFICATIONS__WORKER__COUNT", "0")
         .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
         .spawn()
         .unwrap();
     let pid = child.id();
     let client = reqwest::Client::new();
     let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.get(format!("{url}/health")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    binary::wait_for(port);
     // One login first, so that everything allocated once (pools, the hashing threads' memory) is there.
     client
         .post(format!("{url}/api/login"))

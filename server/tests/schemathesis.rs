@@ -7,8 +7,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+
+mod binary;
 
 struct Server(std::process::Child);
 
@@ -24,25 +25,16 @@ impl Drop for Server {
 fn the_served_api_passes_every_schemathesis_check() {
     let st = std::env::var("CLAVE_SCHEMATHESIS").expect("CLAVE_SCHEMATHESIS names Schemathesis' st");
     let data = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = binary::free_port();
     let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_clave-sence"))
-            .env("CLAVE_PROFILE", "dev")
-            .env("CLAVE_CONFIG", "/nonexistent/clave-sence.toml")
-            .env("CLAVE__DATA_DIR", data.path())
-            .env("CLAVE__HTTP__LISTEN", format!("127.0.0.1:{port}"))
+        binary::dev_server(data.path(), port)
             // Thousands of requests from one address: the per-address limit would answer most of them.
             .env("CLAVE__HTTP__REQUESTS_PER_MINUTE_PER_IP", "1000000")
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
             .spawn()
             .expect("start clave-sence"),
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    binary::wait_for(port);
     let base = format!("http://127.0.0.1:{port}");
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("schemathesis.toml");
     let output = Command::new(&st)

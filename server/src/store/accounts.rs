@@ -1,6 +1,7 @@
 //! The `accounts` table: one row per RUT, read and written as an [`Account`] of domain values.
 
-use super::{Db, Store, StoreError};
+use super::sql::Value;
+use super::{Db, Store, StoreError, sql};
 use crate::params;
 use domain::{Address, Comuna, Email, Mobile, Phone, Rut, SecretQuestion};
 
@@ -60,7 +61,7 @@ pub enum Inserted {
     RutTaken,
 }
 
-/// A row in the order of [`SELECT`].
+/// A row in the order of [`select!`].
 type Row = (
     String,
     Option<String>,
@@ -141,51 +142,39 @@ impl Account {
     }
 }
 
-/// The stored text of each column, in the order of [`COLUMNS`].
-struct Columns {
-    street: Option<String>,
-    number: Option<String>,
-    block: Option<String>,
-    apartment: Option<String>,
-    comuna: Option<String>,
-    email: String,
-    home_phone: Option<String>,
-    work_phone: Option<String>,
-    mobile: Option<String>,
+/// The address and contacts of `account`, as stored: `street, street_number, block, apartment, comuna, email,
+/// home_phone, work_phone, mobile`.
+fn address_and_contacts(account: &Account) -> [Value; 9] {
+    let address = account.address.as_ref();
+    [
+        address.map(|a| a.street.clone()).into(),
+        address.map(|a| a.number.clone()).into(),
+        address.and_then(|a| a.block.clone()).into(),
+        address.and_then(|a| a.apartment.clone()).into(),
+        address.map(|a| a.comuna.code().to_owned()).into(),
+        account.email.to_string().into(),
+        account.home_phone.map(|p| p.to_string()).into(),
+        account.work_phone.map(|p| p.to_string()).into(),
+        account.mobile.map(Mobile::e164).into(),
+    ]
 }
 
-impl Columns {
-    fn of(account: &Account) -> Columns {
-        let address = account.address.as_ref();
-        Columns {
-            street: address.map(|a| a.street.clone()),
-            number: address.map(|a| a.number.clone()),
-            block: address.and_then(|a| a.block.clone()),
-            apartment: address.and_then(|a| a.apartment.clone()),
-            comuna: address.map(|a| a.comuna.code().to_owned()),
-            email: account.email.to_string(),
-            home_phone: account.home_phone.map(|p| p.to_string()),
-            work_phone: account.work_phone.map(|p| p.to_string()),
-            mobile: account.mobile.map(Mobile::e164),
-        }
-    }
+/// Every column of an account, in the order of [`Row`].
+macro_rules! select {
+    () => {
+        "SELECT rut, cs_hash, question, answer_hash, street, street_number, block, apartment, comuna, email, \
+         home_phone, work_phone, mobile, provisional_hash, provisional_expires_at FROM accounts"
+    };
 }
-
-const SELECT: &str = "SELECT rut, cs_hash, question, answer_hash, street, street_number, block, apartment, comuna, \
-                      email, home_phone, work_phone, mobile, provisional_hash, provisional_expires_at FROM accounts";
-
-const FIND: &str = "SELECT rut, cs_hash, question, answer_hash, street, street_number, block, apartment, comuna, \
-                    email, home_phone, work_phone, mobile, provisional_hash, provisional_expires_at FROM accounts \
-                    WHERE rut = $1";
 
 pub async fn find(db: Db<'_>, rut: Rut) -> Result<Option<Account>, StoreError> {
-    let row: Option<Row> = db.fetch_optional(FIND, params![rut.canonical()]).await?;
+    let row: Option<Row> = db.fetch_optional(concat!(select!(), " WHERE rut = $1"), params![rut.canonical()]).await?;
     row.map(Account::from_row).transpose()
 }
 
 /// Every account, in RUT order (tests and operators' checks on small databases).
 pub async fn all(db: Db<'_>) -> Result<Vec<Account>, StoreError> {
-    let rows: Vec<Row> = db.fetch_all(&format!("{SELECT} ORDER BY rut"), &[]).await?;
+    let rows: Vec<Row> = db.fetch_all(concat!(select!(), " ORDER BY rut"), &[]).await?;
     rows.into_iter().map(Account::from_row).collect()
 }
 
@@ -202,35 +191,30 @@ pub async fn count(db: Db<'_>) -> Result<i64, StoreError> {
 
 /// Inserts a new account; `RutTaken` when the RUT already has one.
 pub async fn insert(db: Db<'_>, account: &Account, origin: Origin, now: i64) -> Result<Inserted, StoreError> {
-    let c = Columns::of(account);
     let secret = account.secret.as_ref();
     let provisional = account.provisional.as_ref();
+    let mut values = params![
+        account.rut.canonical(),
+        account.cs_hash.clone(),
+        secret.map(|s| s.question.code()),
+        secret.map(|s| s.answer_hash.clone())
+    ]
+    .to_vec();
+    values.extend(address_and_contacts(account));
+    values.extend_from_slice(params![
+        provisional.map(|p| p.hash.clone()),
+        provisional.map(|p| p.expires_at),
+        origin.as_str(),
+        now,
+        now
+    ]);
     let result = db
         .execute(
             "INSERT INTO accounts (rut, cs_hash, question, answer_hash, street, street_number, block, apartment, \
              comuna, email, home_phone, work_phone, mobile, provisional_hash, provisional_expires_at, origin, \
              created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-            params![
-                account.rut.canonical(),
-                account.cs_hash.clone(),
-                secret.map(|s| s.question.code()),
-                secret.map(|s| s.answer_hash.clone()),
-                c.street,
-                c.number,
-                c.block,
-                c.apartment,
-                c.comuna,
-                c.email,
-                c.home_phone,
-                c.work_phone,
-                c.mobile,
-                provisional.map(|p| p.hash.clone()),
-                provisional.map(|p| p.expires_at),
-                origin.as_str(),
-                now,
-                now,
-            ],
+            &values,
         )
         .await;
     match result {
@@ -306,23 +290,12 @@ pub async fn set_secret(db: Db<'_>, rut: Rut, secret: &SecretOnFile, now: i64) -
 
 /// Replaces address and contacts (§5(5)) with those of `account`.
 pub async fn set_personal_data(db: Db<'_>, account: &Account, now: i64) -> Result<(), StoreError> {
-    let c = Columns::of(account);
+    let mut values = address_and_contacts(account).to_vec();
+    values.extend_from_slice(params![now, account.rut.canonical()]);
     db.execute(
         "UPDATE accounts SET street = $1, street_number = $2, block = $3, apartment = $4, comuna = $5, email = $6, \
          home_phone = $7, work_phone = $8, mobile = $9, updated_at = $10 WHERE rut = $11",
-        params![
-            c.street,
-            c.number,
-            c.block,
-            c.apartment,
-            c.comuna,
-            c.email,
-            c.home_phone,
-            c.work_phone,
-            c.mobile,
-            now,
-            account.rut.canonical()
-        ],
+        &values,
     )
     .await?;
     Ok(())
@@ -344,28 +317,23 @@ pub async fn insert_synthetic(
     while body < end {
         let batch_end = body.saturating_add(BATCH).min(end);
         let mut tx = store.begin().await?;
-        let mut sql =
-            String::from("INSERT INTO accounts (rut, cs_hash, email, origin, created_at, updated_at) VALUES ");
         let mut values = Vec::new();
         for b in body..batch_end {
             if let Some(rut) = Rut::from_body(b) {
                 values.push(rut.canonical());
             }
         }
-        for (i, _) in values.iter().enumerate() {
-            let n = i * 6;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6));
-        }
-        sql.push_str(" ON CONFLICT (rut) DO NOTHING");
+        let statement = format!(
+            "INSERT INTO accounts (rut, cs_hash, email, origin, created_at, updated_at) VALUES {} \
+             ON CONFLICT (rut) DO NOTHING",
+            sql::placeholders(values.len(), 6)
+        );
         let mut params = Vec::with_capacity(values.len() * 6);
         for rut in &values {
             let email = format!("bench{}@example.cl", rut.replace('-', ""));
             params.extend_from_slice(params![rut, cs_hash, email, Origin::Legacy.as_str(), now, now]);
         }
-        inserted += tx.db().execute(&sql, &params).await?;
+        inserted += tx.db().execute(&statement, &params).await?;
         tx.commit().await?;
         body = batch_end;
     }

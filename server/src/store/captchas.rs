@@ -1,6 +1,6 @@
 //! The `captchas` table: the answer of each image, its expiry, and whether it was used.
 
-use super::{Db, Store, StoreError};
+use super::{Db, Store, StoreError, sql};
 use crate::params;
 
 pub async fn insert(db: Db<'_>, id: &str, answer: &str, expires_at: i64) -> Result<(), StoreError> {
@@ -37,15 +37,14 @@ pub async fn insert_synthetic(
 ) -> Result<Vec<String>, StoreError> {
     let ids: Vec<String> = (0..count).map(|i| format!("bench{i:08}")).collect();
     for batch in ids.chunks(500) {
-        let mut sql = String::from("INSERT INTO captchas (id, answer, expires_at, used) VALUES ");
-        let mut params = Vec::with_capacity(batch.len() * 3);
-        for (i, id) in batch.iter().enumerate() {
-            let n = i * 3;
-            sql.push_str(&format!("{}(${}, ${}, ${}, 0)", if i > 0 { "," } else { "" }, n + 1, n + 2, n + 3));
-            params.extend_from_slice(params![id, answer, expires_at]);
+        let statement =
+            format!("INSERT INTO captchas (id, answer, expires_at, used) VALUES {}", sql::placeholders(batch.len(), 4));
+        let mut params = Vec::with_capacity(batch.len() * 4);
+        for id in batch {
+            params.extend_from_slice(params![id, answer, expires_at, 0_i64]);
         }
         let mut tx = store.begin().await?;
-        tx.db().execute(&sql, &params).await?;
+        tx.db().execute(&statement, &params).await?;
         tx.commit().await?;
     }
     Ok(ids)

@@ -76,6 +76,15 @@ macro_rules! params {
     ($($value:expr),* $(,)?) => { &[$($crate::store::sql::Value::from($value)),*][..] };
 }
 
+/// `($1, $2), ($3, $4), …`: the `VALUES` of a multi-row insert of `rows` rows of `columns` parameters.
+pub fn placeholders(rows: usize, columns: usize) -> String {
+    let row = |r: usize| {
+        let params: Vec<String> = (1..=columns).map(|c| format!("${}", r * columns + c)).collect();
+        format!("({})", params.join(", "))
+    };
+    (0..rows).map(row).collect::<Vec<_>>().join(", ")
+}
+
 /// A column read back: `i64`, `String`, or an `Option` of either.
 pub trait Column: Sized {
     fn lite(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Self>;
@@ -284,5 +293,14 @@ impl Db<'_> {
     /// The one row a query must return.
     pub async fn fetch_one<R: FromRow>(self, sql: &str, params: &[Value]) -> Result<R, StoreError> {
         self.fetch_optional(sql, params).await?.ok_or_else(|| StoreError::Corrupt(format!("no row for {sql}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_number_every_parameter_in_order() {
+        assert_eq!(super::placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(super::placeholders(1, 1), "($1)");
     }
 }
