@@ -63,12 +63,18 @@ pub async fn find<S: DeserializeOwned>(
     kind: FlowKind,
     id: &str,
 ) -> Result<Option<StoredFlow<S>>, StoreError> {
-    let row: Option<(String, i64, i64, Option<String>)> = db
-        .fetch_optional(
-            "SELECT state, version, expires_at, key_hash FROM flows WHERE id = $1 AND kind = $2",
-            params![id, kind.as_str()],
-        )
-        .await?;
+    let row: Option<(String, i64, i64, Option<String>)> = match db {
+        Db::Postgres(pg) => pg.flow_reads.find(id).await?.and_then(|(found, state, version, expires_at, key_hash)| {
+            (found == kind.as_str()).then_some((state, version, expires_at, key_hash))
+        }),
+        db => {
+            db.fetch_optional(
+                "SELECT state, version, expires_at, key_hash FROM flows WHERE id = $1 AND kind = $2",
+                params![id, kind.as_str()],
+            )
+            .await?
+        }
+    };
     row.map(|(state, version, expires_at, key_hash)| {
         let state = serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(format!("flow {id}: {e}")))?;
         Ok(StoredFlow { id: id.to_owned(), state, version, expires_at, key_hash })

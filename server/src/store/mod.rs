@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod captchas;
+pub(crate) mod flow_reads;
 pub mod flows;
 mod group_commit;
 pub mod outbox;
@@ -36,6 +37,11 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("commit: {0}")]
     Commit(String),
+    /// One query's error, given to every read it answered (see `flow_reads`).
+    #[error("database: {0}")]
+    Shared(std::sync::Arc<sqlx::Error>),
+    #[error("{0} stopped")]
+    Stopped(&'static str),
 }
 
 impl StoreError {
@@ -76,9 +82,16 @@ impl Engine {
 #[derive(Clone, Debug)]
 pub enum Store {
     /// A pool shared by reads and writes (several replicas on one database).
-    Postgres(PgPool),
+    Postgres(std::sync::Arc<Pg>),
     /// One file, a few readers and one writer, run on the calling thread (see [`sql`]).
     Sqlite(std::sync::Arc<sql::Lite>),
+}
+
+/// A PostgreSQL database: its pool, and the reader that coalesces reads of flows.
+#[derive(Debug)]
+pub struct Pg {
+    pub(crate) pool: PgPool,
+    pub(super) flow_reads: flow_reads::FlowReads,
 }
 
 /// The file an `sqlite:` URL names (`sqlite://data/x.sqlite?mode=rwc` → `data/x.sqlite`).
@@ -115,7 +128,8 @@ impl Store {
                     .connect(url)
                     .await?;
                 sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-                Ok(Store::Postgres(pool))
+                let flow_reads = flow_reads::FlowReads::start(pool.clone());
+                Ok(Store::Postgres(std::sync::Arc::new(Pg { pool, flow_reads })))
             }
         }
     }
@@ -146,7 +160,7 @@ impl Store {
 
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         match self {
-            Store::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await?)),
+            Store::Postgres(pg) => Ok(Tx::Postgres(pg.pool.begin().await?)),
             Store::Sqlite(lite) => Tx::begin_lite(&lite.writer).await,
         }
     }
@@ -159,8 +173,8 @@ impl Store {
 
     /// Closes every connection (graceful shutdown); SQLite's close when the last handle goes.
     pub async fn close(&self) {
-        if let Store::Postgres(pool) = self {
-            pool.close().await;
+        if let Store::Postgres(pg) = self {
+            pg.pool.close().await;
         }
     }
 }

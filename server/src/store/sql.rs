@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sqlx::Row as _;
-use sqlx::postgres::{PgPool, PgRow};
+use sqlx::postgres::PgRow;
 
 use super::StoreError;
 use super::group_commit::{Logical, Writer};
@@ -245,7 +245,7 @@ impl Tx {
 
 /// Where a store function runs its queries: the pool of readers, the writer, or a transaction.
 pub enum Db<'a> {
-    Postgres(&'a PgPool),
+    Postgres(&'a super::Pg),
     SqliteRead(&'a Lite),
     SqliteWrite(&'a Lite),
     Tx(&'a mut Tx),
@@ -255,7 +255,7 @@ impl Db<'_> {
     /// Runs a statement; the number of rows it changed.
     pub async fn execute(self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
         match self {
-            Db::Postgres(pool) => Ok(pg_query(sql, params).execute(pool).await?.rows_affected()),
+            Db::Postgres(pg) => Ok(pg_query(sql, params).execute(&pg.pool).await?.rows_affected()),
             Db::Tx(Tx::Postgres(tx)) => Ok(pg_query(sql, params).execute(&mut **tx).await?.rows_affected()),
             Db::SqliteRead(lite) => lite.read(|conn| lite_execute(conn, sql, params)),
             Db::SqliteWrite(lite) => {
@@ -272,7 +272,7 @@ impl Db<'_> {
     pub async fn fetch_all<R: FromRow>(self, sql: &str, params: &[Value]) -> Result<Vec<R>, StoreError> {
         let pg = |rows: Vec<PgRow>| rows.iter().map(R::pg).collect::<Result<Vec<R>, _>>();
         match self {
-            Db::Postgres(pool) => Ok(pg(pg_query(sql, params).fetch_all(pool).await?)?),
+            Db::Postgres(db) => Ok(pg(pg_query(sql, params).fetch_all(&db.pool).await?)?),
             Db::Tx(Tx::Postgres(tx)) => Ok(pg(pg_query(sql, params).fetch_all(&mut **tx).await?)?),
             Db::SqliteRead(lite) => lite.read(|conn| lite_query(conn, sql, params)),
             Db::SqliteWrite(lite) => {
