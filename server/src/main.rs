@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use server::{Application, Dependencies, Settings, telemetry};
 
-// glibc's malloc was a sixth of a busy server's time (many small allocations per request, freed on other threads).
+// Measured in the service bench: glibc's malloc cost a flow-opening step a quarter of its rate (registration
+// 19 500 → 27 800/s, recovery start 12 700 → 14 400/s), for about 30 MiB more resident memory.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -137,6 +137,9 @@ pub async fn show(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView, R
 pub async fn start(app: &AppState, request: &RecoveryStart, client: std::net::IpAddr) -> Result<FlowView, Refusal> {
     let rut = Rut::parse(&request.rut).map_err(|code| Refusal::field("rut", code))?;
     let now = app.now();
+    // Read before the transaction, on a reader: on SQLite the transaction holds the one writer, and every
+    // statement kept out of it is time another request can write. The answer is told only after the counts.
+    let account = accounts::find(app.store.db(), rut).await?;
     // The captcha is spent in the same transaction as the counts and the flow: one commit for the step.
     let mut tx = app.store.begin().await?;
     if let Err(code) = Captchas::check_in(tx.db(), &request.captcha, now).await? {
@@ -153,7 +156,6 @@ pub async fn start(app: &AppState, request: &RecoveryStart, client: std::net::Ip
     // Found or not, a waiting address waits; only a RUT without an account counts against it (read, not
     // counted and given back, for the others: their step writes one row fewer).
     let address = address_subject(client);
-    let account = accounts::find(tx.db(), rut).await?;
     let waits = match &account {
         Some(_) => throttle::locked_for(tx.db(), &address, Kind::RecoveryAddress, now).await?,
         None => match throttle::reserve_in(&mut tx, &app.policies.address, &address, Kind::RecoveryAddress, now).await?
