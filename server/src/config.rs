@@ -53,6 +53,23 @@ pub struct Settings {
     pub captcha: CaptchaSettings,
     pub security: SecuritySettings,
     pub notifications: NotificationSettings,
+    pub oidc: OidcSettings,
+}
+
+/// "Ingresar con Clave Sence": lifetimes of the OpenID Connect provider's codes, tokens, sessions and keys, in
+/// seconds (peers' defaults: Keycloak's 60 s codes, 5–10 min tokens, 30 min idle and 10 h absolute sessions).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OidcSettings {
+    /// A platform's request while the citizen logs in on our page.
+    pub request_ttl_seconds: i64,
+    pub code_ttl_seconds: i64,
+    pub access_token_ttl_seconds: i64,
+    pub id_token_ttl_seconds: i64,
+    /// A single sign-on session ends after this long unused, and after `session_max_seconds` in any case.
+    pub session_idle_seconds: i64,
+    pub session_max_seconds: i64,
+    /// A new signing key after this long; the old one stays in the JWKS until its last ID token expired.
+    pub key_rotation_seconds: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -242,6 +259,15 @@ impl Default for Settings {
                 max_consecutive_failures: 100,
                 address_free_failures: 50,
                 address_failure_reset_seconds: 60 * 60,
+            },
+            oidc: OidcSettings {
+                request_ttl_seconds: 30 * 60,
+                code_ttl_seconds: 60,
+                access_token_ttl_seconds: 10 * 60,
+                id_token_ttl_seconds: 10 * 60,
+                session_idle_seconds: 30 * 60,
+                session_max_seconds: 10 * 60 * 60,
+                key_rotation_seconds: 30 * 24 * 60 * 60,
             },
             notifications: NotificationSettings {
                 seal_key: None,

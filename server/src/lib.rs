@@ -27,6 +27,7 @@ pub mod config;
 pub mod flows;
 pub mod http;
 pub mod legacy;
+pub mod oidc;
 pub mod outbox;
 pub mod refusal;
 pub mod registro_civil;

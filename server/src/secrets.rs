@@ -255,6 +255,18 @@ pub fn provisional_clave() -> SecretString {
     SecretString::from(key)
 }
 
+/// SHA-256 in hex: how random secrets (flow keys, client secrets, codes, tokens, session ids) are stored. They
+/// carry 128 random bits or more, so a fast hash is enough; a chosen password never goes through this.
+pub fn sha256_hex(secret: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares in constant time, so a secret cannot be guessed byte by byte from timings.
+pub fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// An unguessable identifier (flows, captchas, outbox rows): 128 random bits.
 pub fn random_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()

@@ -14,7 +14,6 @@ use domain::api::{FlowKind, FlowStep, FlowView};
 use domain::{ErrorCode, Rut};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 
 use crate::refusal::Refusal;
 use crate::secrets::random_id;
@@ -44,18 +43,14 @@ fn summary<S: FlowState>(state: &S) -> Summary {
 pub struct FlowKey(pub Option<String>);
 
 fn key_hash(key: &str) -> String {
-    Sha256::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::secrets::sha256_hex(key)
 }
 
 impl FlowKey {
     /// Whether this key opens a flow whose key hashes to `expected` (constant-time comparison).
     fn opens(&self, expected: Option<&str>) -> bool {
         match (&self.0, expected) {
-            (Some(key), Some(expected)) => {
-                let given = key_hash(key);
-                given.len() == expected.len()
-                    && given.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-            }
+            (Some(key), Some(expected)) => crate::secrets::same(key_hash(key).as_bytes(), expected.as_bytes()),
             _ => false,
         }
     }

@@ -9,14 +9,10 @@ use domain::ErrorCode;
 use secrecy::ExposeSecret;
 
 use super::error::ApiError;
+use crate::secrets::same;
 use crate::state::AppState;
 use crate::store::outbox::{self, Status};
 use crate::telemetry::{metric, prometheus};
-
-/// Compares in constant time, so the token cannot be guessed byte by byte from timings.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
 
 pub async fn render(State(app): State<AppState>, headers: HeaderMap) -> Result<String, ApiError> {
     if let Some(token) = &app.settings.http.metrics_token {

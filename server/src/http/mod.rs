@@ -11,6 +11,7 @@ pub mod headers;
 mod health;
 mod login;
 mod metrics;
+mod oidc;
 mod openapi;
 mod recovery;
 mod registration;
@@ -93,7 +94,9 @@ pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter, extra: Option
     if let Some(extra) = extra {
         limited = limited.merge(extra);
     }
+    let oidc = oidc::router().with_state(metrics_state.clone());
     Router::new()
+        .merge(oidc.layer(axum::middleware::from_fn_with_state(limiter.clone(), rate_limit::limit)))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(health::ready).with_state(metrics_state))
         .route("/api/openapi.json", openapi::route(&doc))

@@ -102,7 +102,10 @@ impl SmtpChannel {
         // An idle connection the relay has closed meanwhile fails its first command: then once more on a new one.
         if let Some(mut conn) = self.take_idle() {
             match conn.send(envelope, text).await {
-                Ok(_) => return Ok(self.put_idle(conn)),
+                Ok(_) => {
+                    self.put_idle(conn);
+                    return Ok(());
+                }
                 Err(error) if error.is_permanent() => {
                     self.put_idle(conn);
                     return Err(SendError::permanent(error.to_string()));

@@ -13,6 +13,7 @@ pub mod captchas;
 pub(crate) mod flow_reads;
 pub mod flows;
 mod group_commit;
+pub mod oidc;
 pub mod outbox;
 pub mod sql;
 pub mod throttle;
@@ -199,6 +200,8 @@ pub struct Purged {
     pub captchas: u64,
     pub throttles: u64,
     pub messages: u64,
+    /// Ended authorization requests, sessions, codes and access tokens.
+    pub oidc: u64,
 }
 
 /// How long after expiry a flow is kept, so that a late request still hears `flow_expired`.
@@ -217,6 +220,12 @@ impl Store {
             captchas: captchas::purge(self.writer(), now).await?,
             throttles: throttle::purge(self.writer(), now, failure_reset_seconds).await?,
             messages: outbox::purge_delivered(self.writer(), now * 1000 - MESSAGE_RETENTION_MS).await?,
+            oidc: {
+                let mut tx = self.begin().await?;
+                let gone = oidc::purge(&mut tx, now).await?;
+                tx.commit().await?;
+                gone
+            },
         };
         if let Store::Sqlite(lite) = self {
             lite.writer.checkpoint().await?;

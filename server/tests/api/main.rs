@@ -11,6 +11,7 @@ mod hygiene;
 mod legacy;
 mod login;
 mod notifications;
+mod oidc;
 mod purge;
 mod recovery;
 mod registration;

@@ -1,0 +1,275 @@
+//! The OpenID Connect provider's HTTP face (see [`crate::oidc`]): discovery, `/oauth2/*`, and the two calls of
+//! the UI's login page (`/api/authorize/{id}`). Protocol errors are answered as RFC 6749 says
+//! (`{error, error_description}`, 400; 401 for a client or token that does not authenticate); errors a browser
+//! meets before the platform's redirect URI is known good get a short page in Spanish instead.
+
+use axum::Router;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Json};
+use base64::Engine as _;
+use domain::api::Credentials;
+
+use super::error::ApiError;
+use super::json::AppJson;
+use super::rate_limit::ClientIp;
+use crate::auth::{Provisional, authenticate};
+use crate::oidc::{self, AuthorizeParams, Authorized, LogoutParams, OidcError, TokenParams};
+use crate::refusal::Refusal;
+use crate::state::AppState;
+use domain::ErrorCode;
+
+/// The single sign-on session's cookie.
+const SESSION_COOKIE: &str = "clave_sso";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/openid-configuration", get(discovery))
+        .route("/oauth2/authorize", get(authorize))
+        .route("/oauth2/token", axum::routing::post(token))
+        .route("/oauth2/userinfo", get(userinfo).post(userinfo))
+        .route("/oauth2/jwks", get(jwks))
+        .route("/oauth2/logout", get(logout))
+        .route("/oauth2/revoke", axum::routing::post(revoke))
+        .route("/api/authorize/{id}", get(pending).post(login))
+}
+
+impl IntoResponse for OidcError {
+    fn into_response(self) -> Response {
+        let (status, code, description) = match &self {
+            OidcError::Protocol(code, why) => (StatusCode::BAD_REQUEST, *code, why.clone()),
+            OidcError::InvalidClient => {
+                (StatusCode::UNAUTHORIZED, "invalid_client", "the client is unknown or did not authenticate".into())
+            }
+            OidcError::InvalidToken => {
+                (StatusCode::UNAUTHORIZED, "invalid_token", "the access token is not valid".into())
+            }
+            OidcError::Store(_) | OidcError::Internal(_) => {
+                tracing::error!(error = %self, "oidc");
+                (StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error".into())
+            }
+        };
+        let mut response =
+            (status, Json(serde_json::json!({ "error": code, "error_description": description }))).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        match self {
+            OidcError::InvalidClient => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"clave-sence\""));
+            }
+            OidcError::InvalidToken => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+/// A page for a browser that cannot be sent back to the platform.
+fn page(status: StatusCode, title: &str, text: &str) -> Response {
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let html = format!(
+        "<!doctype html><html lang=\"es\"><meta charset=\"utf-8\"><title>{t}</title>\
+         <body style=\"font-family:sans-serif;max-width:40rem;margin:3rem auto\"><h1>{t}</h1><p>{x}</p></body></html>",
+        t = escape(title),
+        x = escape(text)
+    );
+    (status, Html(html)).into_response()
+}
+
+fn cookie(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_owned())
+    })
+}
+
+/// `Set-Cookie` for the session: HttpOnly, SameSite=Lax (the platform's redirect to `/oauth2/authorize` is a
+/// top-level navigation), Secure when served over https; no Max-Age: a browser closed (a kiosk wiped) ends it.
+fn session_cookie(app: &AppState, value: &str, remove: bool) -> HeaderValue {
+    let secure = if app.public_url().starts_with("https://") { "; Secure" } else { "" };
+    let value = if remove {
+        format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    } else {
+        format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}")
+    };
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+async fn discovery(State(app): State<AppState>) -> Response {
+    let issuer = app.public_url();
+    let document = serde_json::json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/oauth2/authorize"),
+        "token_endpoint": format!("{issuer}/oauth2/token"),
+        "userinfo_endpoint": format!("{issuer}/oauth2/userinfo"),
+        "jwks_uri": format!("{issuer}/oauth2/jwks"),
+        "end_session_endpoint": format!("{issuer}/oauth2/logout"),
+        "revocation_endpoint": format!("{issuer}/oauth2/revoke"),
+        "scopes_supported": oidc::SCOPES,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["ES256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "rut", "email", "email_verified"],
+        "prompt_values_supported": ["none", "login"],
+        "authorization_response_iss_parameter_supported": true,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "claims_parameter_supported": false,
+        "ui_locales_supported": ["es-CL"],
+    });
+    Json(document).into_response()
+}
+
+async fn authorize(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<AuthorizeParams>, QueryRejection>,
+) -> Response {
+    let Ok(Query(params)) = query else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Solicitud inválida",
+            "La plataforma envió una solicitud de ingreso que no se puede leer.",
+        );
+    };
+    match oidc::authorize(&app, params, cookie(&headers).as_deref()).await {
+        Ok(Authorized::Redirect(url)) => Redirect::to(&url).into_response(),
+        Ok(Authorized::Login(id)) => Redirect::to(&format!("/ingresar/{id}")).into_response(),
+        Err(OidcError::Protocol(_, why)) => page(
+            StatusCode::BAD_REQUEST,
+            "No se puede ingresar",
+            &format!(
+                "La plataforma que lo envió no está autorizada para esta solicitud ({why}). Vuelva a la plataforma e inténtelo de nuevo, o avise a SENCE."
+            ),
+        ),
+        Err(error) => error.into_response(),
+    }
+}
+
+fn basic(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(value.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    // RFC 6749 §2.3.1: each part is form-urlencoded before joining.
+    let decode = |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
+    Some((decode(id)?, decode(secret)?))
+}
+
+fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn token(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<TokenParams>, FormRejection>,
+) -> Response {
+    let Ok(Form(params)) = form else {
+        return OidcError::Protocol("invalid_request", "the body must be a form with each parameter once".into())
+            .into_response();
+    };
+    match oidc::token(&app, basic(&headers), params).await {
+        Ok(body) => no_store(Json(body).into_response()),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn userinfo(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let bearer =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    match oidc::userinfo(&app, bearer).await {
+        Ok(claims) => no_store(Json(claims).into_response()),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn jwks(State(app): State<AppState>) -> Response {
+    match oidc::keys::jwks(&app, app.now()).await {
+        Ok(keys) => Json(keys).into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn revoke(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<TokenParams>, FormRejection>,
+) -> Response {
+    let Ok(Form(params)) = form else {
+        return OidcError::Protocol("invalid_request", "the body must be a form".into()).into_response();
+    };
+    match oidc::revoke(&app, basic(&headers), params).await {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn logout(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<LogoutParams>, QueryRejection>,
+) -> Response {
+    let Ok(Query(params)) = query else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Solicitud inválida",
+            "La solicitud de cierre de sesión no se puede leer.",
+        );
+    };
+    let mut response = match oidc::logout(&app, params, cookie(&headers).as_deref()).await {
+        Ok(Some(url)) => Redirect::to(&url).into_response(),
+        Ok(None) => {
+            page(StatusCode::OK, "Sesión cerrada", "Cerró su sesión de Clave Sence. Ya puede cerrar esta ventana.")
+        }
+        Err(OidcError::Protocol(_, why)) => {
+            return page(StatusCode::BAD_REQUEST, "No se puede cerrar la sesión así", &why);
+        }
+        Err(error) => return error.into_response(),
+    };
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&app, "", true));
+    response
+}
+
+/// What the login page shows of a pending request.
+async fn pending(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let Some((client, request)) = oidc::pending(&app, &id).await.map_err(internal)? else {
+        return Err(ApiError(Refusal::Denied(ErrorCode::FlowNotFound)));
+    };
+    Ok(Json(serde_json::json!({ "id": id, "client_name": client.name, "scope": request.scope })).into_response())
+}
+
+fn internal(error: OidcError) -> ApiError {
+    tracing::error!(%error, "oidc");
+    ApiError(Refusal::Denied(ErrorCode::Internal))
+}
+
+/// The login page's RUT + CS: the same checks, counts and refusals as `POST /api/login`; then the session
+/// cookie and where to send the browser.
+async fn login(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    client: ClientIp,
+    AppJson(request): AppJson<Credentials>,
+) -> Result<Response, ApiError> {
+    let (rut, cs) = request.parse()?;
+    let Some((_, pending)) = oidc::pending(&app, &id).await.map_err(internal)? else {
+        return Err(ApiError(Refusal::Denied(ErrorCode::FlowNotFound)));
+    };
+    authenticate(&app, rut, &cs, Provisional::Refuse, "oidc_login", client.0).await?;
+    let (session, redirect) = oidc::logged_in(&app, &id, &pending, rut).await.map_err(internal)?;
+    let mut response = no_store(Json(serde_json::json!({ "redirect": redirect })).into_response());
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&app, &session, false));
+    Ok(response)
+}

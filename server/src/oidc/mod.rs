@@ -1,0 +1,470 @@
+//! "Ingresar con Clave Sence": an OpenID Connect provider, so that SENCE's platforms log citizens in by
+//! redirect and never see a Clave Sence. Authorization code flow only, PKCE S256 required of every client,
+//! redirect URIs matched exactly, `iss` in every authorization response (RFC 9207), single-use codes (a second
+//! use revokes what the first got), `prompt=login|none` and `max_age` honoured, ES256 ID tokens.
+//!
+//! The steps: a platform sends the citizen to `/oauth2/authorize`; with a live single sign-on session (and no
+//! `prompt=login` or too old a login) the answer is at once a redirect with a code; otherwise the request is
+//! kept and the citizen is sent to the UI's login page (`/ingresar/<id>`), which posts RUT + CS to
+//! `/api/authorize/<id>` ([`login`]): the same checks and counts as every login, then a session and the code.
+//! The platform trades the code at `/oauth2/token` for an access token (opaque, for `/oauth2/userinfo`) and
+//! an ID token.
+
+pub mod keys;
+
+use serde::Deserialize;
+
+use crate::refusal::Refusal;
+use crate::secrets::{random_id, same, sha256_hex};
+use crate::state::AppState;
+use crate::store::StoreError;
+use crate::store::oidc::{self as table, AuthRequest, Client, Code, Grant, Session, Token};
+use domain::Rut;
+
+/// Scopes a platform may ask for. `profile` is not among them: the guide's forms never ask for names.
+pub const SCOPES: [&str; 3] = ["openid", "rut", "email"];
+
+/// A refusal of the protocol, as RFC 6749 names it (`error`, `error_description`).
+#[derive(Debug, thiserror::Error)]
+pub enum OidcError {
+    #[error("{0}: {1}")]
+    Protocol(&'static str, String),
+    /// Unknown client, wrong secret, or a confidential client that did not authenticate (401).
+    #[error("invalid_client")]
+    InvalidClient,
+    /// A missing, unknown, expired or revoked access token (401 with `WWW-Authenticate: Bearer`).
+    #[error("invalid_token")]
+    InvalidToken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+fn protocol(code: &'static str, description: impl Into<String>) -> OidcError {
+    OidcError::Protocol(code, description.into())
+}
+
+impl From<Refusal> for OidcError {
+    fn from(refusal: Refusal) -> Self {
+        OidcError::Internal(format!("{refusal:?}"))
+    }
+}
+
+/// The query of `/oauth2/authorize`.
+#[derive(Debug, Default, Deserialize)]
+pub struct AuthorizeParams {
+    pub client_id: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub response_type: Option<String>,
+    pub scope: Option<String>,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub prompt: Option<String>,
+    pub max_age: Option<String>,
+    pub response_mode: Option<String>,
+    pub request: Option<String>,
+    pub request_uri: Option<String>,
+}
+
+/// Where `/oauth2/authorize` sends the browser.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Authorized {
+    /// Back to the platform: a code, or an error it must handle.
+    Redirect(String),
+    /// To our login page, with the request kept under this id.
+    Login(String),
+}
+
+/// `redirect_uri` with the answer's parameters and `iss` added.
+fn redirect_to(app: &AppState, redirect_uri: &str, pairs: &[(&str, Option<&str>)]) -> String {
+    let mut url = match url::Url::parse(redirect_uri) {
+        Ok(url) => url,
+        Err(_) => return redirect_uri.to_owned(),
+    };
+    {
+        let mut query = url.query_pairs_mut();
+        for (name, value) in pairs {
+            if let Some(value) = value {
+                query.append_pair(name, value);
+            }
+        }
+        query.append_pair("iss", app.public_url());
+    }
+    url.into()
+}
+
+fn error_redirect(app: &AppState, redirect_uri: &str, state: Option<&str>, code: &str, why: &str) -> Authorized {
+    Authorized::Redirect(redirect_to(
+        app,
+        redirect_uri,
+        &[("error", Some(code)), ("error_description", Some(why)), ("state", state)],
+    ))
+}
+
+/// `/oauth2/authorize`. Refused without a redirect (the caller shows an error page) while the client or its
+/// redirect URI is not known to be right: an attacker's URI must never receive anything.
+pub async fn authorize(app: &AppState, p: AuthorizeParams, session: Option<&str>) -> Result<Authorized, OidcError> {
+    let client_id = p.client_id.as_deref().ok_or_else(|| protocol("invalid_request", "client_id is missing"))?;
+    let client = table::find_client(app.store.db(), client_id)
+        .await?
+        .ok_or_else(|| protocol("invalid_client", "unknown client"))?;
+    let redirect_uri = p.redirect_uri.as_deref().unwrap_or_default();
+    if !client.redirect_uris.iter().any(|r| r == redirect_uri) {
+        return Err(protocol("invalid_request", "redirect_uri is not registered for this client"));
+    }
+    let state = p.state.as_deref();
+    let refuse = |code: &str, why: &str| Ok(error_redirect(app, redirect_uri, state, code, why));
+    if p.request.is_some() {
+        return refuse("request_not_supported", "request objects are not supported");
+    }
+    if p.request_uri.is_some() {
+        return refuse("request_uri_not_supported", "request_uri is not supported");
+    }
+    if p.response_type.as_deref() != Some("code") {
+        return refuse("unsupported_response_type", "only response_type=code");
+    }
+    if p.response_mode.as_deref().is_some_and(|m| m != "query") {
+        return refuse("invalid_request", "only response_mode=query");
+    }
+    let scope: Vec<String> = p.scope.as_deref().unwrap_or_default().split_whitespace().map(str::to_owned).collect();
+    if !scope.iter().any(|s| s == "openid") {
+        return refuse("invalid_scope", "the openid scope is required");
+    }
+    if let Some(extra) = scope.iter().find(|s| !client.scopes.contains(s) || !SCOPES.contains(&s.as_str())) {
+        return refuse("invalid_scope", &format!("scope {extra} is not allowed for this client"));
+    }
+    let challenge = match (p.code_challenge.as_deref(), p.code_challenge_method.as_deref()) {
+        (Some(challenge), Some("S256")) if is_pkce_value(challenge, 43) => challenge.to_owned(),
+        (None, _) => return refuse("invalid_request", "PKCE is required: code_challenge with S256"),
+        _ => return refuse("invalid_request", "code_challenge_method must be S256, with a 43-character challenge"),
+    };
+    let max_age = match p.max_age.as_deref().map(str::parse::<i64>) {
+        None => None,
+        Some(Ok(age)) if age >= 0 => Some(age),
+        Some(_) => return refuse("invalid_request", "max_age must be a number of seconds"),
+    };
+    let prompts: Vec<&str> = p.prompt.as_deref().unwrap_or_default().split_whitespace().collect();
+    if let Some(other) = prompts.iter().find(|p| !["none", "login"].contains(p)) {
+        return refuse("invalid_request", &format!("prompt={other} is not supported"));
+    }
+    let (none, force_login) = (prompts.contains(&"none"), prompts.contains(&"login"));
+    if none && force_login {
+        return refuse("invalid_request", "prompt=none cannot go with other values");
+    }
+    let request = AuthRequest {
+        client_id: client.id.clone(),
+        redirect_uri: redirect_uri.to_owned(),
+        scope,
+        state: p.state.clone(),
+        nonce: p.nonce.clone(),
+        code_challenge: challenge,
+        max_age,
+        force_login,
+    };
+    let now = app.now();
+    if !force_login {
+        if let Some((session_hash, session)) = live_session(app, session, now).await? {
+            if max_age.is_none_or(|age| now - session.auth_time <= age) {
+                let redirect = issue_code(app, &request, session.rut, &session_hash, session.auth_time).await?;
+                return Ok(Authorized::Redirect(redirect));
+            }
+        }
+    }
+    if none {
+        return refuse("login_required", "the citizen must log in");
+    }
+    let id = random_id();
+    table::insert_request(app.store.writer(), &id, &request, now + app.settings.oidc.request_ttl_seconds).await?;
+    Ok(Authorized::Login(id))
+}
+
+/// RFC 7636's alphabet and length for a challenge (43) or verifier (43 to 128).
+fn is_pkce_value(value: &str, min: usize) -> bool {
+    (min..=128).contains(&value.len())
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// The session a cookie names, if it is live (its use extends the idle timeout).
+async fn live_session(app: &AppState, cookie: Option<&str>, now: i64) -> Result<Option<(String, Session)>, OidcError> {
+    let Some(id) = cookie else { return Ok(None) };
+    let hash = sha256_hex(id);
+    let idle_since = now - app.settings.oidc.session_idle_seconds;
+    Ok(table::touch_session(app.store.writer(), &hash, now, idle_since).await?.map(|s| (hash, s)))
+}
+
+async fn issue_code(
+    app: &AppState,
+    request: &AuthRequest,
+    rut: Rut,
+    session_hash: &str,
+    auth_time: i64,
+) -> Result<String, OidcError> {
+    let code = random_id();
+    let grant = Grant {
+        redirect_uri: request.redirect_uri.clone(),
+        scope: request.scope.clone(),
+        nonce: request.nonce.clone(),
+        code_challenge: request.code_challenge.clone(),
+        auth_time,
+    };
+    let stored = Code {
+        client_id: request.client_id.clone(),
+        rut,
+        session_hash: session_hash.to_owned(),
+        grant,
+        expires_at: app.now() + app.settings.oidc.code_ttl_seconds,
+        uses: 0,
+    };
+    table::insert_code(app.store.writer(), &sha256_hex(&code), &stored).await?;
+    Ok(redirect_to(app, &request.redirect_uri, &[("code", Some(&code)), ("state", request.state.as_deref())]))
+}
+
+/// What the login page shows: the platform's name and what it asks for.
+pub async fn pending(app: &AppState, id: &str) -> Result<Option<(Client, AuthRequest)>, OidcError> {
+    let Some(request) = table::find_request(app.store.db(), id, app.now()).await? else { return Ok(None) };
+    let client = table::find_client(app.store.db(), &request.client_id).await?;
+    Ok(client.map(|c| (c, request)))
+}
+
+/// After the citizen's RUT and CS were accepted for request `id`: a new session (its id for the cookie) and
+/// the redirect back to the platform with a code.
+pub async fn logged_in(
+    app: &AppState,
+    id: &str,
+    request: &AuthRequest,
+    rut: Rut,
+) -> Result<(String, String), OidcError> {
+    let now = app.now();
+    let session_id = random_id();
+    let session_hash = sha256_hex(&session_id);
+    let session =
+        Session { rut, auth_time: now, last_seen: now, expires_at: now + app.settings.oidc.session_max_seconds };
+    table::insert_session(app.store.writer(), &session_hash, &session).await?;
+    let redirect = issue_code(app, request, rut, &session_hash, now).await?;
+    table::delete_request(app.store.writer(), id).await?;
+    Ok((session_id, redirect))
+}
+
+/// The form of `/oauth2/token` and `/oauth2/revoke`.
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenParams {
+    pub grant_type: Option<String>,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub token: Option<String>,
+}
+
+/// The client a token or revocation request comes from: HTTP Basic for confidential clients
+/// (`client_secret_basic`), `client_id` alone for public ones.
+async fn client_of(app: &AppState, basic: Option<(String, String)>, p: &TokenParams) -> Result<Client, OidcError> {
+    if p.client_secret.is_some() {
+        // client_secret_post is not offered: a secret goes in the Authorization header only.
+        return Err(OidcError::InvalidClient);
+    }
+    match basic {
+        Some((id, secret)) => {
+            let client = table::find_client(app.store.db(), &id).await?.ok_or(OidcError::InvalidClient)?;
+            let expected = client.secret_hash.as_deref().ok_or(OidcError::InvalidClient)?;
+            if !same(sha256_hex(&secret).as_bytes(), expected.as_bytes()) {
+                return Err(OidcError::InvalidClient);
+            }
+            Ok(client)
+        }
+        None => {
+            let id = p.client_id.as_deref().ok_or(OidcError::InvalidClient)?;
+            let client = table::find_client(app.store.db(), id).await?.ok_or(OidcError::InvalidClient)?;
+            // A confidential client must prove itself.
+            if client.secret_hash.is_some() {
+                return Err(OidcError::InvalidClient);
+            }
+            Ok(client)
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct IdTokenClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: i64,
+    iat: i64,
+    auth_time: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+    amr: [&'static str; 1],
+}
+
+/// `/oauth2/token`: a code for an access token and an ID token.
+pub async fn token(
+    app: &AppState,
+    basic: Option<(String, String)>,
+    p: TokenParams,
+) -> Result<serde_json::Value, OidcError> {
+    let client = client_of(app, basic, &p).await?;
+    if p.grant_type.as_deref() != Some("authorization_code") {
+        return Err(protocol("unsupported_grant_type", "only authorization_code"));
+    }
+    let code = p.code.as_deref().ok_or_else(|| protocol("invalid_request", "code is missing"))?;
+    let verifier = p.code_verifier.as_deref().ok_or_else(|| protocol("invalid_request", "code_verifier is missing"))?;
+    let code_hash = sha256_hex(code);
+    let invalid = || protocol("invalid_grant", "the code is unknown, used, expired or not this client's");
+    let stored = table::use_code(app.store.writer(), &code_hash).await?.ok_or_else(invalid)?;
+    if stored.uses > 1 {
+        // A code presented twice was stolen or replayed: what it got is revoked (RFC 6749 §4.1.2).
+        let revoked = table::revoke_for_code(app.store.writer(), &code_hash).await?;
+        tracing::warn!(client = %client.id, revoked, "an authorization code was presented again");
+        return Err(invalid());
+    }
+    let now = app.now();
+    if stored.client_id != client.id || stored.expires_at <= now {
+        return Err(invalid());
+    }
+    if p.redirect_uri.as_deref() != Some(stored.grant.redirect_uri.as_str()) {
+        return Err(protocol("invalid_grant", "redirect_uri differs from the authorization request's"));
+    }
+    if !is_pkce_value(verifier, 43)
+        || !same(pkce_challenge(verifier).as_bytes(), stored.grant.code_challenge.as_bytes())
+    {
+        return Err(protocol("invalid_grant", "code_verifier does not match the code_challenge"));
+    }
+    let settings = &app.settings.oidc;
+    let access_token = random_id() + &random_id();
+    let token = Token {
+        client_id: client.id.clone(),
+        rut: stored.rut,
+        scope: stored.grant.scope.clone(),
+        code_hash,
+        session_hash: stored.session_hash.clone(),
+        expires_at: now + settings.access_token_ttl_seconds,
+    };
+    table::insert_token(app.store.writer(), &sha256_hex(&access_token), &token).await?;
+    let sub = table::subject(app.store.writer(), stored.rut, &random_id()).await?;
+    let claims = IdTokenClaims {
+        iss: app.public_url(),
+        sub: &sub,
+        aud: &client.id,
+        exp: now + settings.id_token_ttl_seconds,
+        iat: now,
+        auth_time: stored.grant.auth_time,
+        nonce: stored.grant.nonce.as_deref(),
+        amr: ["pwd"],
+    };
+    let id_token = keys::signer(app, now).await?.sign(&claims)?;
+    Ok(serde_json::json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": settings.access_token_ttl_seconds,
+        "id_token": id_token,
+        "scope": stored.grant.scope.join(" "),
+    }))
+}
+
+/// BASE64URL(SHA-256(verifier)), RFC 7636 §4.6.
+fn pkce_challenge(verifier: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
+}
+
+/// `/oauth2/userinfo`: the claims the token's scopes allow.
+pub async fn userinfo(app: &AppState, bearer: Option<&str>) -> Result<serde_json::Value, OidcError> {
+    let bearer = bearer.ok_or(OidcError::InvalidToken)?;
+    let token =
+        table::find_token(app.store.db(), &sha256_hex(bearer), app.now()).await?.ok_or(OidcError::InvalidToken)?;
+    let sub = table::subject(app.store.writer(), token.rut, &random_id()).await?;
+    let mut claims = serde_json::json!({ "sub": sub });
+    if token.scope.iter().any(|s| s == "rut") {
+        // As ClaveÚnica's `RolUnico`: the number and its check digit apart.
+        claims["rut"] = serde_json::json!({ "numero": token.rut.body(), "dv": token.rut.check_digit().to_string() });
+    }
+    if token.scope.iter().any(|s| s == "email") {
+        let account = crate::store::accounts::find(app.store.db(), token.rut).await?;
+        if let Some(account) = account {
+            claims["email"] = account.email.as_ref().into();
+            // Typed by the citizen at registration, never confirmed by a link.
+            claims["email_verified"] = false.into();
+        }
+    }
+    Ok(claims)
+}
+
+/// `/oauth2/revoke` (RFC 7009): the same answer whether or not the token existed or was this client's.
+pub async fn revoke(app: &AppState, basic: Option<(String, String)>, p: TokenParams) -> Result<(), OidcError> {
+    let client = client_of(app, basic, &p).await?;
+    let token = p.token.as_deref().ok_or_else(|| protocol("invalid_request", "token is missing"))?;
+    table::revoke_token(app.store.writer(), &sha256_hex(token), &client.id).await?;
+    Ok(())
+}
+
+/// The query of `/oauth2/logout` (RP-initiated logout 1.0).
+#[derive(Debug, Default, Deserialize)]
+pub struct LogoutParams {
+    pub id_token_hint: Option<String>,
+    pub client_id: Option<String>,
+    pub post_logout_redirect_uri: Option<String>,
+    pub state: Option<String>,
+}
+
+/// `/oauth2/logout`: ends the session (and revokes every token issued under it), then back to the platform
+/// when it named a post-logout URI registered for it; `None`: show our own "session closed" page.
+pub async fn logout(app: &AppState, p: LogoutParams, cookie: Option<&str>) -> Result<Option<String>, OidcError> {
+    let now = app.now();
+    let hinted = match p.id_token_hint.as_deref() {
+        Some(hint) => Some(
+            keys::verify_hint(app, hint, now)
+                .await
+                .ok_or_else(|| protocol("invalid_request", "id_token_hint is not a token of this provider"))?,
+        ),
+        None => None,
+    };
+    let client_id = p.client_id.clone().or_else(|| hinted.as_ref().and_then(|c| c["aud"].as_str().map(str::to_owned)));
+    let redirect = match p.post_logout_redirect_uri.as_deref() {
+        None => None,
+        Some(uri) => {
+            let client = match client_id.as_deref() {
+                Some(id) => table::find_client(app.store.db(), id).await?,
+                None => None,
+            };
+            let client = client.ok_or_else(|| {
+                protocol("invalid_request", "post_logout_redirect_uri needs client_id or id_token_hint")
+            })?;
+            if !client.post_logout_uris.iter().any(|u| u == uri) {
+                return Err(protocol("invalid_request", "post_logout_redirect_uri is not registered for this client"));
+            }
+            let mut url =
+                url::Url::parse(uri).map_err(|_| protocol("invalid_request", "bad post_logout_redirect_uri"))?;
+            if let Some(state) = &p.state {
+                url.query_pairs_mut().append_pair("state", state);
+            }
+            Some(String::from(url))
+        }
+    };
+    if let Some(id) = cookie {
+        let hash = sha256_hex(id);
+        table::end_session(app.store.writer(), &hash).await?;
+        table::revoke_for_session(app.store.writer(), &hash).await?;
+    }
+    Ok(redirect)
+}
+
+/// A client as the operator registers it (`clave-sence clients add`); the secret is returned once.
+pub async fn register_client(
+    app_store: &crate::store::Store,
+    client: Client,
+    confidential: bool,
+    now: i64,
+) -> Result<Option<String>, OidcError> {
+    let secret = confidential.then(|| random_id() + &random_id());
+    let client = Client { secret_hash: secret.as_deref().map(sha256_hex), ..client };
+    if !table::insert_client(app_store.writer(), &client, now).await? {
+        return Err(protocol("invalid_request", format!("a client {} exists already", client.id)));
+    }
+    Ok(secret)
+}

@@ -1,0 +1,319 @@
+//! "Ingresar con Clave Sence": the OpenID Connect provider driven by a relying-party library nobody here wrote
+//! (the `openidconnect` crate): discovery, PKCE, the login page's call, the code exchange, the ID token's
+//! signature and nonce, userinfo; then the refusals the standards require.
+
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreProviderMetadata};
+use openidconnect::{
+    AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
+    PkceCodeChallenge, RedirectUrl, Scope, TokenResponse, UserInfoClaims,
+};
+use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use server::store::oidc::Client;
+
+use crate::helpers::*;
+
+const PLATFORM: &str = "https://plataforma.sence.cl/callback";
+const LOGGED_OUT: &str = "https://plataforma.sence.cl/adios";
+
+/// The `rut` claim, as ClaveÚnica's `RolUnico`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct RutClaim {
+    numero: u32,
+    dv: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SenceClaims {
+    rut: Option<RutClaim>,
+}
+impl AdditionalClaims for SenceClaims {}
+
+struct Provider {
+    app: TestApp,
+    /// A browser: keeps the session cookie, follows no redirects (each is checked).
+    browser: reqwest::Client,
+    /// The relying party's HTTP client.
+    http: openidconnect::reqwest::Client,
+}
+
+/// The app with its public URL on its own port (the issuer must be the address the platform reaches), a
+/// registered account, and a confidential client `plataforma` (secret returned) and a public one `app-movil`.
+async fn provider() -> (Provider, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let app = spawn_app_with(|s| {
+        s.http.listen = format!("127.0.0.1:{port}").parse().unwrap();
+        s.public_url = format!("http://127.0.0.1:{port}");
+    })
+    .await;
+    app.register_default().await;
+    let client = |id: &str| Client {
+        id: id.into(),
+        name: "Plataforma SENCE de ejemplo".into(),
+        secret_hash: None,
+        redirect_uris: vec![PLATFORM.into()],
+        post_logout_uris: vec![LOGGED_OUT.into()],
+        scopes: vec!["openid".into(), "rut".into(), "email".into()],
+    };
+    let secret = server::oidc::register_client(&app.store, client("plataforma"), true, 0).await.unwrap().unwrap();
+    server::oidc::register_client(&app.store, client("app-movil"), false, 0).await.unwrap();
+    let browser =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = openidconnect::reqwest::ClientBuilder::new()
+        .redirect(openidconnect::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    (Provider { app, browser, http }, secret)
+}
+
+impl Provider {
+    fn issuer(&self) -> String {
+        self.app.address.clone()
+    }
+
+    async fn rp(&self, id: &str, secret: Option<&str>) -> impl RelyingParty {
+        let metadata =
+            CoreProviderMetadata::discover_async(IssuerUrl::new(self.issuer()).unwrap(), &self.http).await.unwrap();
+        CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(id.into()),
+            secret.map(|s| ClientSecret::new(s.into())),
+        )
+        .set_redirect_uri(RedirectUrl::new(PLATFORM.into()).unwrap())
+    }
+
+    /// Follows the browser from the platform's authorization URL: to the login page (RUT + CS typed), or
+    /// straight back when a session exists. The query of the redirect back to the platform.
+    async fn browse(&self, authorize_url: &str, login: Option<(&str, &str)>) -> Vec<(String, String)> {
+        let response = self.browser.get(authorize_url).send().await.unwrap();
+        assert!(response.status().is_redirection(), "{}", response.status());
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        let back = match location.strip_prefix("/ingresar/") {
+            Some(id) => {
+                let (rut, cs) = login.expect("a login page, with credentials to type");
+                let pending: serde_json::Value = self
+                    .browser
+                    .get(format!("{}/api/authorize/{id}", self.issuer()))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                assert_eq!(pending["client_name"], "Plataforma SENCE de ejemplo");
+                let response = self
+                    .browser
+                    .post(format!("{}/api/authorize/{id}", self.issuer()))
+                    .json(&json!({ "rut": rut, "cs": cs }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), StatusCode::OK);
+                let body: serde_json::Value = response.json().await.unwrap();
+                body["redirect"].as_str().unwrap().to_owned()
+            }
+            None => location,
+        };
+        assert!(back.starts_with(PLATFORM), "{back}");
+        url::Url::parse(&back).unwrap().query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    }
+}
+
+fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// What the tests call on a configured `CoreClient` (its type names every endpoint's state).
+trait RelyingParty {
+    fn start(&self, scopes: &[&str]) -> (String, CsrfToken, Nonce, openidconnect::PkceCodeVerifier);
+    async fn exchange(
+        &self,
+        code: &str,
+        verifier: openidconnect::PkceCodeVerifier,
+        http: &openidconnect::reqwest::Client,
+    ) -> Result<openidconnect::core::CoreTokenResponse, String>;
+    fn verify(&self, response: &openidconnect::core::CoreTokenResponse, nonce: &Nonce) -> Result<String, String>;
+    async fn userinfo(
+        &self,
+        response: &openidconnect::core::CoreTokenResponse,
+        http: &openidconnect::reqwest::Client,
+    ) -> Result<UserInfoClaims<SenceClaims, CoreGenderClaim>, String>;
+}
+
+impl<HasDeviceAuthUrl, HasIntrospectionUrl, HasRevocationUrl> RelyingParty
+    for openidconnect::Client<
+        openidconnect::EmptyAdditionalClaims,
+        openidconnect::core::CoreAuthDisplay,
+        CoreGenderClaim,
+        openidconnect::core::CoreJweContentEncryptionAlgorithm,
+        openidconnect::core::CoreJsonWebKey,
+        openidconnect::core::CoreAuthPrompt,
+        openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
+        openidconnect::core::CoreTokenResponse,
+        openidconnect::core::CoreTokenIntrospectionResponse,
+        openidconnect::core::CoreRevocableToken,
+        openidconnect::core::CoreRevocationErrorResponse,
+        openidconnect::EndpointSet,
+        HasDeviceAuthUrl,
+        HasIntrospectionUrl,
+        HasRevocationUrl,
+        openidconnect::EndpointMaybeSet,
+        openidconnect::EndpointMaybeSet,
+    >
+where
+    HasDeviceAuthUrl: openidconnect::EndpointState,
+    HasIntrospectionUrl: openidconnect::EndpointState,
+    HasRevocationUrl: openidconnect::EndpointState,
+{
+    fn start(&self, scopes: &[&str]) -> (String, CsrfToken, Nonce, openidconnect::PkceCodeVerifier) {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut request = self
+            .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+            .set_pkce_challenge(challenge);
+        for scope in scopes {
+            request = request.add_scope(Scope::new((*scope).into()));
+        }
+        let (url, state, nonce) = request.url();
+        (url.to_string(), state, nonce, verifier)
+    }
+
+    async fn exchange(
+        &self,
+        code: &str,
+        verifier: openidconnect::PkceCodeVerifier,
+        http: &openidconnect::reqwest::Client,
+    ) -> Result<openidconnect::core::CoreTokenResponse, String> {
+        self.exchange_code(AuthorizationCode::new(code.into()))
+            .map_err(|e| e.to_string())?
+            .set_pkce_verifier(verifier)
+            .request_async(http)
+            .await
+            .map_err(|e| match e {
+                openidconnect::RequestTokenError::ServerResponse(r) => r.error().to_string(),
+                other => other.to_string(),
+            })
+    }
+
+    fn verify(&self, response: &openidconnect::core::CoreTokenResponse, nonce: &Nonce) -> Result<String, String> {
+        let id_token = response.id_token().ok_or("no ID token")?;
+        let claims = id_token.claims(&self.id_token_verifier(), nonce).map_err(|e| e.to_string())?;
+        Ok(claims.subject().to_string())
+    }
+
+    async fn userinfo(
+        &self,
+        response: &openidconnect::core::CoreTokenResponse,
+        http: &openidconnect::reqwest::Client,
+    ) -> Result<UserInfoClaims<SenceClaims, CoreGenderClaim>, String> {
+        self.user_info(response.access_token().clone(), None)
+            .map_err(|e| e.to_string())?
+            .request_async(http)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[tokio::test]
+async fn a_platform_logs_a_citizen_in_with_the_openidconnect_crate() {
+    let (provider, secret) = provider().await;
+    let rp = provider.rp("plataforma", Some(&secret)).await;
+    let (url, state, nonce, verifier) = rp.start(&["rut", "email"]);
+    let back = provider.browse(&url, Some((RUT, CS))).await;
+    assert_eq!(param(&back, "state"), Some(state.secret().as_str()));
+    assert_eq!(param(&back, "iss"), Some(provider.issuer().as_str()), "RFC 9207");
+    let code = param(&back, "code").unwrap();
+    let tokens = rp.exchange(code, verifier, &provider.http).await.unwrap();
+    let sub = rp.verify(&tokens, &nonce).unwrap();
+    assert!(!sub.contains("12345678"), "sub is opaque: {sub}");
+    let info = rp.userinfo(&tokens, &provider.http).await.unwrap();
+    assert_eq!(info.subject().as_str(), sub);
+    assert_eq!(info.additional_claims().rut, Some(RutClaim { numero: 12_345_678, dv: "5".into() }));
+    assert_eq!(info.email().map(|e| e.as_str()), Some("juana.perez@example.cl"));
+
+    // A second platform (here the phone app, a public client) gets in without typing: single sign-on.
+    let phone = provider.rp("app-movil", None).await;
+    let (url, _, nonce, verifier) = phone.start(&["rut"]);
+    let back = provider.browse(&url, None).await;
+    let tokens = phone.exchange(param(&back, "code").unwrap(), verifier, &provider.http).await.unwrap();
+    assert_eq!(phone.verify(&tokens, &nonce).unwrap(), sub, "the same citizen, the same sub");
+
+    // The same code again: refused, and what it got is revoked.
+    let (url, _, _, verifier) = rp.start(&["rut"]);
+    let back = provider.browse(&url, None).await;
+    let code = param(&back, "code").unwrap().to_owned();
+    let tokens = rp.exchange(&code, verifier, &provider.http).await.unwrap();
+    assert!(rp.userinfo(&tokens, &provider.http).await.is_ok());
+    let again = rp.exchange(&code, PkceCodeChallenge::new_random_sha256().1, &provider.http).await;
+    assert_eq!(again.unwrap_err(), "invalid_grant");
+    assert!(rp.userinfo(&tokens, &provider.http).await.is_err(), "tokens of a replayed code are revoked");
+}
+
+#[tokio::test]
+async fn the_provider_refuses_what_the_standards_refuse() {
+    let (provider, secret) = provider().await;
+    let rp = provider.rp("plataforma", Some(&secret)).await;
+
+    // A wrong PKCE verifier.
+    let (url, _, _, _) = rp.start(&[]);
+    let back = provider.browse(&url, Some((RUT, CS))).await;
+    let wrong = PkceCodeChallenge::new_random_sha256().1;
+    assert_eq!(rp.exchange(param(&back, "code").unwrap(), wrong, &provider.http).await.unwrap_err(), "invalid_grant");
+
+    // A wrong client secret; an unknown client.
+    let impostor = provider.rp("plataforma", Some("not-the-secret")).await;
+    let (url, _, _, verifier) = impostor.start(&[]);
+    let back = provider.browse(&url, None).await;
+    assert_eq!(
+        impostor.exchange(param(&back, "code").unwrap(), verifier, &provider.http).await.unwrap_err(),
+        "invalid_client"
+    );
+    let unknown = provider.rp("nadie", None).await;
+    let (url, _, _, _) = unknown.start(&[]);
+    let page = provider.browser.get(&url).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::BAD_REQUEST, "an unknown client is not redirected anywhere");
+
+    // A redirect URI not registered (or with something added): an error page, never a redirect there.
+    for evil in [
+        "https://evil.example/callback",
+        "https://plataforma.sence.cl/callback/../x",
+        "https://plataforma.sence.cl/callback?x=1",
+    ] {
+        let (url, _, _, _) = rp.start(&[]);
+        let url = url.replace(&urlencode(PLATFORM), &urlencode(evil));
+        let page = provider.browser.get(&url).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::BAD_REQUEST, "{evil}");
+        assert!(page.headers().get("location").is_none());
+    }
+
+    // response_type other than code; no PKCE: back to the platform with the error.
+    let (url, _, _, _) = rp.start(&[]);
+    let back = provider.browse(&url.replace("response_type=code", "response_type=token"), None).await;
+    assert_eq!(param(&back, "error"), Some("unsupported_response_type"));
+    let stripped: String = url.split('&').filter(|p| !p.starts_with("code_challenge")).collect::<Vec<_>>().join("&");
+    let back = provider.browse(&stripped, None).await;
+    assert_eq!(param(&back, "error"), Some("invalid_request"));
+
+    // An expired code.
+    let (url, _, _, verifier) = rp.start(&[]);
+    let back = provider.browse(&url, None).await;
+    provider.app.clock.advance(61);
+    assert_eq!(
+        rp.exchange(param(&back, "code").unwrap(), verifier, &provider.http).await.unwrap_err(),
+        "invalid_grant"
+    );
+
+    // Logout: an unregistered post-logout URI is refused (no open redirect); a registered one ends the session.
+    let logout = format!("{}/oauth2/logout?client_id=plataforma&post_logout_redirect_uri=", provider.issuer());
+    let page = provider.browser.get(format!("{logout}{}", urlencode("https://evil.example/"))).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+    let gone = provider.browser.get(format!("{logout}{}&state=s1", urlencode(LOGGED_OUT))).send().await.unwrap();
+    assert_eq!(gone.headers()["location"], format!("{LOGGED_OUT}?state=s1"));
+    let (url, _, _, _) = rp.start(&[]);
+    let response = provider.browser.get(&url).send().await.unwrap();
+    assert!(response.headers()["location"].to_str().unwrap().starts_with("/ingresar/"), "logged out: log in again");
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
