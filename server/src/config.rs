@@ -70,6 +70,8 @@ pub struct OidcSettings {
     pub session_max_seconds: i64,
     /// A new signing key after this long; the old one stays in the JWKS until its last ID token expired.
     pub key_rotation_seconds: i64,
+    /// How long before it signs a new key is published (platforms cache the JWKS, usually for up to a day).
+    pub key_prepublish_seconds: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -268,6 +270,7 @@ impl Default for Settings {
                 session_idle_seconds: 30 * 60,
                 session_max_seconds: 10 * 60 * 60,
                 key_rotation_seconds: 30 * 24 * 60 * 60,
+                key_prepublish_seconds: 24 * 60 * 60,
             },
             notifications: NotificationSettings {
                 seal_key: None,

@@ -17,8 +17,9 @@ CREATE TABLE oidc_keys (
     kid          TEXT PRIMARY KEY,
     private_key  TEXT NOT NULL,                  -- sealed PKCS#8
     public_jwk   TEXT NOT NULL,                  -- JSON
-    created_at   BIGINT NOT NULL,
-    signs_until  BIGINT NOT NULL,                -- newest key still signing signs
+    created_at   BIGINT NOT NULL,                -- published from then on
+    signs_from   BIGINT NOT NULL,                -- each key signs in [signs_from, signs_until)
+    signs_until  BIGINT NOT NULL,
     published_until BIGINT NOT NULL              -- kept in the JWKS until its last tokens expired
 );
 

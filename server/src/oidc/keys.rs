@@ -1,7 +1,8 @@
 //! ID-token signing keys: ES256 (P-256), made by the server and kept in the database with the private half
-//! sealed by the seal key, so every replica signs with the same keys. The newest key signs until
-//! `key_rotation_seconds` after it was made; then the next request makes a new one. A retired key stays in the
-//! JWKS until the last ID token it signed has expired, so platforms verify tokens across a rotation.
+//! sealed by the seal key, so every replica signs with the same keys. Each key signs for
+//! `key_rotation_seconds`. Its successor is made `key_prepublish_seconds` before that ends, so it is in the
+//! JWKS a platform caches before the first token it signs; a retired key stays in the JWKS until the last ID
+//! token it signed has expired. Two replicas that make a key at once only publish one key more.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -29,23 +30,31 @@ impl Signer {
     }
 }
 
-/// The key to sign with at `now`, made if none signs any more.
+/// The key to sign with at `now`: the one whose window covers it (made if none does), after making its
+/// successor when that is due.
 pub async fn signer(app: &AppState, now: i64) -> Result<Signer, OidcError> {
+    let settings = &app.settings.oidc;
     let keys = table::published_keys(app.store.db(), now).await?;
-    let stored = match keys.into_iter().find(|k| k.signs_until > now) {
+    let signing = keys.iter().find(|k| k.signs_from <= now && now < k.signs_until).cloned();
+    let stored = match signing {
         Some(key) => key,
         None => {
-            let key = generate(app, now)?;
+            let key = generate(app, now, now)?;
             table::insert_key(app.store.writer(), &key).await?;
             key
         }
     };
+    let last_end = keys.iter().map(|k| k.signs_until).max().unwrap_or(stored.signs_until).max(stored.signs_until);
+    if last_end - now <= settings.key_prepublish_seconds {
+        table::insert_key(app.store.writer(), &generate(app, now, last_end)?).await?;
+    }
     let der = app.sealer.open(&stored.sealed_private).map_err(|e| OidcError::Internal(format!("key: {e}")))?;
     let der = STANDARD.decode(der).map_err(|e| OidcError::Internal(format!("key: {e}")))?;
     Ok(Signer { kid: stored.kid, key: EncodingKey::from_ec_der(&der) })
 }
 
-fn generate(app: &AppState, now: i64) -> Result<StoredKey, OidcError> {
+/// A new key, published from `now`, signing from `signs_from`.
+fn generate(app: &AppState, now: i64, signs_from: i64) -> Result<StoredKey, OidcError> {
     let settings = &app.settings.oidc;
     let private = SigningKey::random(&mut rand::rngs::OsRng);
     let der = private.to_pkcs8_der().map_err(|e| OidcError::Internal(format!("key: {e}")))?;
@@ -56,12 +65,13 @@ fn generate(app: &AppState, now: i64) -> Result<StoredKey, OidcError> {
     jwk["kid"] = kid.clone().into();
     jwk["use"] = "sig".into();
     jwk["alg"] = "ES256".into();
-    let signs_until = now + settings.key_rotation_seconds;
+    let signs_until = signs_from + settings.key_rotation_seconds;
     Ok(StoredKey {
         kid,
         sealed_private: app.sealer.seal(&STANDARD.encode(der.as_bytes())),
         public_jwk: jwk.to_string(),
         created_at: now,
+        signs_from,
         signs_until,
         // The last ID token it signs expires by then.
         published_until: signs_until + settings.id_token_ttl_seconds,

@@ -82,15 +82,24 @@ pub struct StoredKey {
     pub sealed_private: String,
     pub public_jwk: String,
     pub created_at: i64,
+    pub signs_from: i64,
     pub signs_until: i64,
     pub published_until: i64,
 }
 
 pub async fn insert_key(db: Db<'_>, key: &StoredKey) -> Result<(), StoreError> {
     db.execute(
-        "INSERT INTO oidc_keys (kid, private_key, public_jwk, created_at, signs_until, published_until) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        params![&key.kid, &key.sealed_private, &key.public_jwk, key.created_at, key.signs_until, key.published_until],
+        "INSERT INTO oidc_keys (kid, private_key, public_jwk, created_at, signs_from, signs_until, published_until) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        params![
+            &key.kid,
+            &key.sealed_private,
+            &key.public_jwk,
+            key.created_at,
+            key.signs_from,
+            key.signs_until,
+            key.published_until
+        ],
     )
     .await?;
     Ok(())
@@ -98,20 +107,21 @@ pub async fn insert_key(db: Db<'_>, key: &StoredKey) -> Result<(), StoreError> {
 
 /// The keys still published at `now`, newest first.
 pub async fn published_keys(db: Db<'_>, now: i64) -> Result<Vec<StoredKey>, StoreError> {
-    let rows: Vec<(String, String, String, i64, i64, i64)> = db
+    let rows: Vec<(String, String, String, i64, i64, i64, i64)> = db
         .fetch_all(
-            "SELECT kid, private_key, public_jwk, created_at, signs_until, published_until FROM oidc_keys \
-             WHERE published_until > $1 ORDER BY created_at DESC, kid",
+            "SELECT kid, private_key, public_jwk, created_at, signs_from, signs_until, published_until \
+             FROM oidc_keys WHERE published_until > $1 ORDER BY signs_from DESC, kid",
             params![now],
         )
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(kid, sealed_private, public_jwk, created_at, signs_until, published_until)| StoredKey {
+        .map(|(kid, sealed_private, public_jwk, created_at, signs_from, signs_until, published_until)| StoredKey {
             kid,
             sealed_private,
             public_jwk,
             created_at,
+            signs_from,
             signs_until,
             published_until,
         })

@@ -41,10 +41,15 @@ struct Provider {
 /// The app with its public URL on its own port (the issuer must be the address the platform reaches), a
 /// registered account, and a confidential client `plataforma` (secret returned) and a public one `app-movil`.
 async fn provider() -> (Provider, String) {
+    provider_with(|_| {}).await
+}
+
+async fn provider_with(configure: impl FnOnce(&mut server::Settings)) -> (Provider, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let app = spawn_app_with(|s| {
         s.http.listen = format!("127.0.0.1:{port}").parse().unwrap();
         s.public_url = format!("http://127.0.0.1:{port}");
+        configure(s);
     })
     .await;
     app.register_default().await;
@@ -312,6 +317,71 @@ async fn the_provider_refuses_what_the_standards_refuse() {
     let (url, _, _, _) = rp.start(&[]);
     let response = provider.browser.get(&url).send().await.unwrap();
     assert!(response.headers()["location"].to_str().unwrap().starts_with("/ingresar/"), "logged out: log in again");
+}
+
+#[tokio::test]
+async fn prompt_login_and_max_age_ask_for_the_clave_again_and_prompt_none_never_asks() {
+    let (provider, secret) = provider().await;
+    let rp = provider.rp("plataforma", Some(&secret)).await;
+    let (url, _, _, _) = rp.start(&[]);
+    let back = provider.browse(&format!("{url}&prompt=none"), None).await;
+    assert_eq!(param(&back, "error"), Some("login_required"), "no session, and no page may be shown");
+    provider.browse(&url, Some((RUT, CS))).await;
+    let browser = &provider.browser;
+    let login_page = |url: String| async move {
+        let response = browser.get(&url).send().await.unwrap();
+        response.headers()["location"].to_str().unwrap().starts_with("/ingresar/")
+    };
+    assert!(!login_page(url.clone()).await, "a session: straight back");
+    assert!(login_page(format!("{url}&prompt=login")).await);
+    provider.app.clock.advance(10);
+    assert!(login_page(format!("{url}&max_age=5")).await, "logged in 10 s ago, at most 5 allowed");
+    assert!(!login_page(format!("{url}&max_age=60")).await);
+    provider.app.clock.advance(31 * 60);
+    assert!(login_page(url).await, "30 minutes idle end the session");
+}
+
+#[tokio::test]
+async fn a_token_signed_before_a_key_rotation_verifies_until_its_key_retires() {
+    let (provider, secret) = provider_with(|s| {
+        s.oidc.key_rotation_seconds = 1_000;
+        s.oidc.key_prepublish_seconds = 100;
+        s.oidc.id_token_ttl_seconds = 600;
+    })
+    .await;
+    let keys = || async {
+        let jwks: serde_json::Value =
+            reqwest::get(format!("{}/oauth2/jwks", provider.issuer())).await.unwrap().json().await.unwrap();
+        jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    let login = |browse_login: bool| {
+        let provider = &provider;
+        let secret = secret.clone();
+        async move {
+            let rp = provider.rp("plataforma", Some(&secret)).await;
+            let (url, _, nonce, verifier) = rp.start(&[]);
+            let back = provider.browse(&url, browse_login.then_some((RUT, CS))).await;
+            let tokens = rp.exchange(param(&back, "code").unwrap(), verifier, &provider.http).await.unwrap();
+            (tokens, nonce)
+        }
+    };
+    let verifies = |tokens: openidconnect::core::CoreTokenResponse, nonce: Nonce| {
+        let provider = &provider;
+        let secret = secret.clone();
+        // A platform that fetches the JWKS now.
+        async move { provider.rp("plataforma", Some(&secret)).await.verify(&tokens, &nonce) }
+    };
+    let (old, old_nonce) = login(true).await;
+    assert_eq!(keys().await.len(), 1);
+    provider.app.clock.advance(950);
+    assert_eq!(keys().await.len(), 2, "the next key is published before it signs");
+    provider.app.clock.advance(100);
+    let (new, new_nonce) = login(false).await;
+    assert!(verifies(new, new_nonce).await.is_ok(), "signed with the new key");
+    assert!(verifies(old.clone(), old_nonce.clone()).await.is_ok(), "the old key is still published");
+    provider.app.clock.advance(600);
+    assert_eq!(keys().await.len(), 1, "the old key retired once its last token expired");
+    assert!(verifies(old, old_nonce).await.is_err(), "and its tokens no longer verify");
 }
 
 fn urlencode(text: &str) -> String {
