@@ -23,6 +23,33 @@ enum Command {
     Serve,
     /// Import existing accounts from a CSV file (rut,email,mobile); safe to run twice.
     ImportLegacy { csv: PathBuf },
+    /// Platforms that log citizens in with "Ingresar con Clave Sence" (OpenID Connect).
+    #[command(subcommand)]
+    Clients(Clients),
+}
+
+#[derive(Subcommand)]
+enum Clients {
+    /// Registers a platform; a confidential one's secret is printed once (only its hash is kept).
+    Add {
+        /// The `client_id` the platform sends.
+        id: String,
+        /// Shown to citizens on the login page ("Plataforma SENCE de ejemplo").
+        #[arg(long)]
+        name: String,
+        /// Where codes may be sent back, matched exactly (repeat for several).
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// Where the browser may be sent after a logout, matched exactly (repeat for several).
+        #[arg(long = "post-logout-uri")]
+        post_logout_uris: Vec<String>,
+        /// Scopes it may ask for, besides `openid`: `rut`, `email`.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// A public client (a phone app): no secret, PKCE alone.
+        #[arg(long)]
+        public: bool,
+    },
 }
 
 #[tokio::main]
@@ -62,6 +89,42 @@ async fn run() -> anyhow::Result<()> {
             );
             for (line, reason) in &report.rejected {
                 println!("  line {line}: {reason}");
+            }
+        }
+        Command::Clients(Clients::Add { id, name, redirect_uris, post_logout_uris, scopes, public }) => {
+            for uri in redirect_uris.iter().chain(&post_logout_uris) {
+                let url = url::Url::parse(uri).map_err(|e| anyhow::anyhow!("{uri}: {e}"))?;
+                let local = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+                // OAuth 2.1: https, or a loopback address for development, or an app's own scheme.
+                if url.scheme() == "http" && !local || url.fragment().is_some() {
+                    anyhow::bail!(
+                        "{uri}: a redirect URI must be https (http only on this machine) and have no #fragment"
+                    );
+                }
+            }
+            let mut all_scopes = vec!["openid".to_owned()];
+            for scope in scopes {
+                if !server::oidc::SCOPES.contains(&scope.as_str()) {
+                    anyhow::bail!("scope {scope}: offered are {}", server::oidc::SCOPES.join(", "));
+                }
+                if !all_scopes.contains(&scope) {
+                    all_scopes.push(scope);
+                }
+            }
+            std::fs::create_dir_all(&settings.data_dir)?;
+            let store = server::store::Store::connect(&settings.database_url(), 2).await?;
+            let now = server::clock::Clock::now(&server::clock::SystemClock);
+            let client = server::store::oidc::Client {
+                id: id.clone(),
+                name,
+                secret_hash: None,
+                redirect_uris,
+                post_logout_uris,
+                scopes: all_scopes,
+            };
+            match server::oidc::register_client(&store, client, !public, now).await? {
+                Some(secret) => println!("client {id} registered. Its secret (shown only now): {secret}"),
+                None => println!("client {id} registered (public: PKCE, no secret)"),
             }
         }
     }

@@ -297,6 +297,11 @@ fn test() -> Result<()> {
     ok &=
         cargo_test(&["--workspace", "--exclude", "ui", "--exclude", "clave-sence-app", "--no-fail-fast"], &mut totals)?;
     ok &= cargo_test(&["-p", "clave-sence-app"], &mut totals)?;
+    println!("== OpenID Connect: a relying party written with Python's Authlib");
+    let mut authlib = cargo();
+    authlib.args(["test", "-p", "server", "--test", "api", "oidc::a_platform_written_with_authlib", "--", "--ignored"]);
+    authlib.env("CLAVE_AUTHLIB_PYTHON", setup::authlib()?);
+    ok &= counted(authlib, &mut totals)?;
     println!("== Schemathesis against the served OpenAPI document, every check on");
     let mut schemathesis = cargo();
     schemathesis.args(["test", "-p", "server", "--test", "schemathesis", "--", "--ignored", "--nocapture"]);

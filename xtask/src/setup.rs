@@ -38,24 +38,42 @@ const TEST_PACKAGES: &[&str] = &[
 const TAURI_DRIVER: &str = "2.1.0";
 /// Schemathesis (PyPI), pinned; installed in a virtual environment beside the builds.
 const SCHEMATHESIS: &str = "4.32.5";
+const AUTHLIB: &str = "1.9.10";
+const REQUESTS: &str = "2.34.2";
 
 /// The `st` command of Schemathesis, installed with pip into `<target>/schemathesis` when missing.
 pub fn schemathesis() -> Result<std::path::PathBuf> {
-    let venv = crate::target_dir().join("schemathesis");
-    let st = venv.join("bin").join("st");
-    let installed =
-        Command::new(&st).arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
-    if installed.is_ok_and(|v| v.contains(SCHEMATHESIS)) {
-        return Ok(st);
+    let venv = python_venv("schemathesis", &[format!("schemathesis=={SCHEMATHESIS}")], "import schemathesis")?;
+    Ok(venv.join("bin").join("st"))
+}
+
+/// A Python with Authlib (and requests), for the OpenID Connect test with a relying party nobody here wrote.
+pub fn authlib() -> Result<std::path::PathBuf> {
+    let requirements = [format!("authlib=={AUTHLIB}"), format!("requests=={REQUESTS}")];
+    let venv = python_venv("authlib", &requirements, "import authlib, requests")?;
+    Ok(venv.join("bin").join("python"))
+}
+
+/// A virtual environment under the target folder with `requirements` (pinned) from PyPI; made once.
+fn python_venv(name: &str, requirements: &[String], check: &str) -> Result<std::path::PathBuf> {
+    let venv = crate::target_dir().join(name);
+    let python = venv.join("bin").join("python");
+    let stamp = venv.join(".requirements");
+    let requirement = requirements.join(" ");
+    let ready = std::fs::read_to_string(&stamp).is_ok_and(|r| r == requirement)
+        && Command::new(&python).args(["-c", check]).output().is_ok_and(|o| o.status.success());
+    if ready {
+        return Ok(venv);
     }
-    println!("== installing Schemathesis {SCHEMATHESIS} (pip, in {})", venv.display());
+    println!("== installing {requirement} (pip, in {})", venv.display());
     status(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
     status(
         Command::new(venv.join("bin").join("pip"))
             .args(["install", "--quiet", "--disable-pip-version-check"])
-            .arg(format!("schemathesis=={SCHEMATHESIS}")),
+            .args(requirements),
     )?;
-    Ok(st)
+    std::fs::write(&stamp, requirement)?;
+    Ok(venv)
 }
 
 /// Whether a desktop session is there to show the app in.

@@ -387,3 +387,25 @@ async fn a_token_signed_before_a_key_rotation_verifies_until_its_key_retires() {
 fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
+
+/// The same login with a relying party written in Python with Authlib (`tests/authlib_rp.py`): discovery,
+/// PKCE, the ID token's ES256 signature, `iss`, `aud` and nonce, a tampered token refused, userinfo. Needs a
+/// Python with Authlib: `CLAVE_AUTHLIB_PYTHON` (`cargo xtask test` installs one and runs this).
+#[tokio::test]
+#[ignore = "needs CLAVE_AUTHLIB_PYTHON (cargo xtask test sets it)"]
+async fn a_platform_written_with_authlib_logs_a_citizen_in() {
+    let python = std::env::var("CLAVE_AUTHLIB_PYTHON").expect("CLAVE_AUTHLIB_PYTHON: a python3 with authlib");
+    let (provider, secret) = provider().await;
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("authlib_rp.py");
+    let issuer = provider.issuer();
+    let output = tokio::process::Command::new(python)
+        .arg(script)
+        .args([issuer.as_str(), "plataforma", secret.as_str(), PLATFORM, RUT, CS])
+        .output()
+        .await
+        .expect("run python");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("tampered id token rejected") && stdout.contains("userinfo ok"), "{stdout}");
+}
