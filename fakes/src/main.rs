@@ -9,7 +9,7 @@ use fakes::registro_civil::{FakeRegistroCivil, Fixtures};
 #[derive(Parser)]
 #[command(
     name = "clave-fakes",
-    about = "Local fakes of the Registro Civil, the SMS gateway and an SMTP sink, for development"
+    about = "Local fakes of the Registro Civil, the SMS gateway and an SMTP sink, and a sample SENCE platform, for development"
 )]
 struct Cli {
     /// Address of the fake Registro Civil.
@@ -21,6 +21,12 @@ struct Cli {
     /// Address of the SMTP sink.
     #[arg(long, default_value = "127.0.0.1:2525")]
     smtp: SocketAddr,
+    /// Address of the sample SENCE platform ("Plataforma SENCE de ejemplo").
+    #[arg(long, default_value = "127.0.0.1:8093")]
+    platform: SocketAddr,
+    /// Clave Sence's public URL, where the sample platform sends citizens to log in.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    issuer: String,
     /// Fixtures file (default: the bundled fixtures).
     #[arg(long)]
     fixtures: Option<PathBuf>,
@@ -44,6 +50,16 @@ async fn main() -> anyhow::Result<()> {
     let sink = fakes::smtp_sink::SmtpSink::new();
     sink.spawn(tokio::net::TcpListener::bind(cli.smtp).await?);
     println!("Servidor SMTP (falso) en smtp://{}", cli.smtp);
+    // Registered by the backend's development profile (`oidc.clients`), with this development secret.
+    let platform = fakes::sample_platform::SamplePlatform::new(fakes::sample_platform::PlatformSettings {
+        base_url: format!("http://{}", cli.platform),
+        issuer: cli.issuer.clone(),
+        client_id: fakes::sample_platform::DEV_CLIENT_ID.into(),
+        client_secret: fakes::sample_platform::DEV_CLIENT_SECRET.into(),
+        name: "Plataforma SENCE de ejemplo".into(),
+    });
+    let url = fakes::spawn(tokio::net::TcpListener::bind(cli.platform).await?, platform.router());
+    println!("Plataforma SENCE de ejemplo en {url} (ingresa con Clave Sence)");
     tokio::signal::ctrl_c().await?;
     Ok(())
 }

@@ -72,6 +72,39 @@ pub struct OidcSettings {
     pub key_rotation_seconds: i64,
     /// How long before it signs a new key is published (platforms cache the JWKS, usually for up to a day).
     pub key_prepublish_seconds: i64,
+    /// Platforms registered from this file (besides `clave-sence clients add`); at start-up each is written to
+    /// the database as given here. Development: the sample platform of `cargo xtask run`.
+    pub clients: Vec<ConfiguredClient>,
+}
+
+/// A platform as the configuration file lists it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfiguredClient {
+    pub id: String,
+    pub name: String,
+    /// SHA-256 (hex) of its secret; absent for a public client (PKCE alone).
+    pub secret_sha256: Option<String>,
+    pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub post_logout_uris: Vec<String>,
+    /// Besides `openid`: `rut`, `email`.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// The sample platform's development secret (`fakes::sample_platform` sends the same literal): known to
+/// everyone, so refused in production.
+const DEV_PLATFORM_SECRET: &str = "secreto-de-desarrollo-plataforma-ejemplo";
+
+fn sample_platform() -> ConfiguredClient {
+    ConfiguredClient {
+        id: "plataforma-ejemplo".into(),
+        name: "Plataforma SENCE de ejemplo".into(),
+        secret_sha256: Some(crate::secrets::sha256_hex(DEV_PLATFORM_SECRET)),
+        redirect_uris: vec!["http://127.0.0.1:8093/callback".into()],
+        post_logout_uris: vec!["http://127.0.0.1:8093/adios".into()],
+        scopes: vec!["rut".into(), "email".into()],
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -271,6 +304,7 @@ impl Default for Settings {
                 session_max_seconds: 10 * 60 * 60,
                 key_rotation_seconds: 30 * 24 * 60 * 60,
                 key_prepublish_seconds: 24 * 60 * 60,
+                clients: vec![sample_platform()],
             },
             notifications: NotificationSettings {
                 seal_key: None,
@@ -306,6 +340,7 @@ impl Settings {
     pub fn defaults(profile: Profile) -> Settings {
         let mut settings = Settings { profile, ..Settings::default() };
         if profile == Profile::Production {
+            settings.oidc.clients = Vec::new();
             settings.public_url = String::new();
             settings.registro_civil.url = String::new();
             settings.notifications.dev_sink = false;
@@ -385,6 +420,12 @@ impl Settings {
         }
         if url_scheme_host(&self.registro_civil.url).is_none() {
             problem("no Registro Civil service: set CLAVE__REGISTRO_CIVIL__URL");
+        }
+        let dev_secret = crate::secrets::sha256_hex(DEV_PLATFORM_SECRET);
+        if self.oidc.clients.iter().any(|c| c.secret_sha256.as_deref() == Some(dev_secret.as_str())) {
+            problem(
+                "oidc.clients lists the sample platform's development secret: remove that client or give it its own secret",
+            );
         }
         problems
     }

@@ -90,6 +90,7 @@ impl Application {
         std::fs::create_dir_all(&settings.data_dir)?;
         let store = Store::connect(&settings.database_url(), settings.database_max_connections).await?;
         let clock = deps.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        crate::oidc::configure_clients(&store, &settings.oidc.clients, clock.now()).await?;
         let verifier = match deps.verifier {
             Some(verifier) => verifier,
             None => Arc::new(HttpDocumentVerifier::new(

@@ -418,3 +418,80 @@ async fn a_wrong_clave_is_refused_with_a_spanish_message() {
     b.checkpoint("login-correcto").await;
     b.close().await;
 }
+
+/// A sample SENCE platform (the `openidconnect` crate, nothing of ours) on its own port, registered at the
+/// provider: its base URL.
+async fn platform(stack: &Stack, id: &str, name: &str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let client = server::store::oidc::Client {
+        id: id.into(),
+        name: name.into(),
+        secret_hash: None,
+        redirect_uris: vec![format!("{base}/callback")],
+        post_logout_uris: vec![format!("{base}/adios")],
+        scopes: vec!["openid".into(), "rut".into(), "email".into()],
+    };
+    let secret = server::oidc::register_client(&stack.store, client, true, 0).await.unwrap().unwrap();
+    let settings = fakes::sample_platform::PlatformSettings {
+        base_url: base.clone(),
+        issuer: stack.url.clone(),
+        client_id: id.into(),
+        client_secret: secret,
+        name: name.into(),
+    };
+    fakes::spawn(listener, fakes::sample_platform::SamplePlatform::new(settings).router());
+    base
+}
+
+/// "Ingresar con Clave Sence" (OpenID Connect): a platform sends the citizen to the login page, which names
+/// it; RUT + Clave Sence; back at the platform with a code, which it trades for tokens, verifies the ID token
+/// and reads userinfo. A second platform gets in without typing (single sign-on). Logging out at one ends the
+/// session at Clave Sence and both platforms' access.
+#[tokio::test]
+async fn platforms_log_a_citizen_in_with_clave_sence_and_out_together() {
+    let _serial = SERIAL.lock();
+    let stack = Stack::start().await;
+    stack.register(RUT, "juana.perez@example.cl", "98765432", "Mapocho#24").await;
+    let first = platform(&stack, "plataforma-a", "Plataforma SENCE de ejemplo").await;
+    let second = platform(&stack, "plataforma-b", "Otra plataforma SENCE").await;
+    let mut b = Browser::start(&stack.url, "oidc").await;
+    b.client.goto(&first).await.unwrap();
+    b.click_link("Ingresar con Clave Sence").await;
+    b.wait_text("La plataforma «Plataforma SENCE de ejemplo» le pide ingresar con su Clave Sence").await;
+    assert!(b.client.current_url().await.unwrap().path().starts_with("/ingresar/"));
+    b.wait_text("Su RUT.").await;
+    b.checkpoint("ingresar").await;
+    b.fill("Rut *", RUT).await;
+    b.fill("Clave Sence *", "Mapocho#25").await;
+    b.click_button("Ingresar").await;
+    assert!(b.banner().await.contains("El RUT o la Clave Sence no son correctos"), "{}", b.banner().await);
+    b.fill("Clave Sence *", "Mapocho#24").await;
+    b.click_button("Ingresar").await;
+    b.wait_text("Ingresó con Clave Sence").await;
+    let text = |id: &'static str| {
+        let client = b.client.clone();
+        async move { client.find(fantoccini::Locator::Id(id)).await.unwrap().text().await.unwrap() }
+    };
+    assert_eq!(text("rut").await, "12345678-5");
+    assert_eq!(text("email").await, "juana.perez@example.cl");
+    let sub = text("sub").await;
+
+    // The second platform: straight back, the same citizen, nothing typed.
+    b.client.goto(&second).await.unwrap();
+    b.click_link("Ingresar con Clave Sence").await;
+    b.wait_text("Ingresó con Clave Sence").await;
+    assert_eq!(text("sub").await, sub);
+    assert!(b.client.current_url().await.unwrap().as_str().starts_with(&second));
+
+    // Logout at the first: back to its goodbye page; the second's access ends too, and logging in asks again.
+    b.client.goto(&first).await.unwrap();
+    b.click_link("Cerrar sesión").await;
+    b.wait_text("Cerró su sesión.").await;
+    b.client.goto(&second).await.unwrap();
+    b.wait_text("Para continuar, ingrese con su Clave Sence.").await;
+    b.click_link("Ingresar con Clave Sence").await;
+    b.wait_text("le pide ingresar con su Clave Sence").await;
+    b.checkpoint("ingresar-de-nuevo").await;
+    b.close().await;
+}

@@ -47,7 +47,10 @@ impl Stack {
         smtp.spawn(smtp_listener);
 
         let mut settings = server::Settings::default();
-        settings.http.listen = "127.0.0.1:0".parse().unwrap();
+        // The public URL is the issuer platforms check ("Ingresar con Clave Sence"): the real port, known first.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        settings.http.listen = format!("127.0.0.1:{port}").parse().unwrap();
+        settings.public_url = format!("http://127.0.0.1:{port}");
         settings.http.ui_dir = root().join("ui").join("dist");
         assert!(settings.http.ui_dir.join("index.html").exists(), "build the UI first: cargo xtask ui");
         settings.data_dir = data.path().to_owned();

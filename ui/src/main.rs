@@ -18,7 +18,7 @@ mod shell;
 mod views;
 
 use dioxus::prelude::*;
-use views::{Change, FlowId, Home, Layout, NotFound, Recover, Register, Update};
+use views::{Change, FlowId, Home, Layout, NotFound, Recover, Register, SignIn, Update};
 
 /// One route per flow; each view walks its flow's steps. A flow's plain path (`/recuperar`) starts it; once
 /// the server has opened it, its id follows (`/recuperar/<id>`) and the same route resumes it there.
@@ -36,6 +36,8 @@ pub enum Route {
         Change { flow: FlowId },
         #[route("/actualizar/:..flow")]
         Update { flow: FlowId },
+        #[route("/ingresar/:id")]
+        SignIn { id: String },
     #[end_layout]
     #[route("/:..segments")]
     NotFound { segments: Vec<String> },

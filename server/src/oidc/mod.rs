@@ -454,6 +454,31 @@ pub async fn logout(app: &AppState, p: LogoutParams, cookie: Option<&str>) -> Re
     Ok(redirect)
 }
 
+/// Writes the configuration file's clients to the database (every replica does, with the same result).
+pub async fn configure_clients(
+    store: &crate::store::Store,
+    clients: &[crate::config::ConfiguredClient],
+    now: i64,
+) -> Result<(), OidcError> {
+    for c in clients {
+        let mut scopes = vec!["openid".to_owned()];
+        scopes.extend(c.scopes.iter().filter(|s| s.as_str() != "openid").cloned());
+        if let Some(unknown) = scopes.iter().find(|s| !SCOPES.contains(&s.as_str())) {
+            return Err(protocol("invalid_scope", format!("client {}: scope {unknown} is not offered", c.id)));
+        }
+        let client = Client {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            secret_hash: c.secret_sha256.as_ref().map(|h| h.to_ascii_lowercase()),
+            redirect_uris: c.redirect_uris.clone(),
+            post_logout_uris: c.post_logout_uris.clone(),
+            scopes,
+        };
+        table::upsert_client(store.writer(), &client, now).await?;
+    }
+    Ok(())
+}
+
 /// A client as the operator registers it (`clave-sence clients add`); the secret is returned once.
 pub async fn register_client(
     app_store: &crate::store::Store,

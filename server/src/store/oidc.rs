@@ -55,6 +55,31 @@ pub async fn insert_client(db: Db<'_>, client: &Client, now: i64) -> Result<bool
     Ok(inserted == 1)
 }
 
+/// Writes a client from the configuration file: created, or replaced by what the file says now.
+pub async fn upsert_client(db: Db<'_>, client: &Client, now: i64) -> Result<(), StoreError> {
+    db.execute(
+        "INSERT INTO oidc_clients (id, name, secret_hash, redirect_uris, post_logout_uris, scopes, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = $8, secret_hash = $9, \
+         redirect_uris = $10, post_logout_uris = $11, scopes = $12",
+        params![
+            &client.id,
+            &client.name,
+            client.secret_hash.clone(),
+            json(&client.redirect_uris)?,
+            json(&client.post_logout_uris)?,
+            client.scopes.join(" "),
+            now,
+            &client.name,
+            client.secret_hash.clone(),
+            json(&client.redirect_uris)?,
+            json(&client.post_logout_uris)?,
+            client.scopes.join(" ")
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 pub async fn find_client(db: Db<'_>, id: &str) -> Result<Option<Client>, StoreError> {
     let row: Option<(String, String, Option<String>, String, String, String)> = db
         .fetch_optional(

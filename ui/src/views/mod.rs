@@ -6,6 +6,7 @@ mod home;
 mod layout;
 mod recover;
 mod register;
+mod sign_in;
 mod update;
 
 pub use change::Change;
@@ -14,4 +15,5 @@ pub use home::Home;
 pub use layout::{Layout, NotFound};
 pub use recover::Recover;
 pub use register::Register;
+pub use sign_in::SignIn;
 pub use update::Update;

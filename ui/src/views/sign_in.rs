@@ -1,0 +1,95 @@
+//! "Ingresar con Clave Sence": the page a SENCE platform sends the citizen to (OpenID Connect). It names the
+//! platform and what it will receive, takes RUT + Clave Sence with the login refusals' messages, and sends the
+//! browser back to the platform. The platform never sees the Clave Sence.
+
+use dioxus::prelude::*;
+use domain::api::Credentials;
+use rust_i18n::t;
+use serde::Deserialize;
+
+use super::FlowId;
+use crate::Route;
+use crate::api::{self, Failure};
+use crate::components::{Banner, Field, RutField, Section, SubmitButton, use_form_status};
+
+/// What the server says of the platform's request.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct Pending {
+    client_name: String,
+    scope: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct Back {
+    redirect: String,
+}
+
+#[component]
+pub fn SignIn(id: String) -> Element {
+    let mut status = use_form_status();
+    let rut = use_signal(String::new);
+    let cs = use_signal(String::new);
+    let request = id.clone();
+    let pending = use_resource(move || {
+        let request = request.clone();
+        async move { api::get::<Pending>(&format!("/api/authorize/{request}")).await }
+    });
+    let submit = move |e: FormEvent| {
+        e.prevent_default();
+        let credentials = Credentials { rut: rut.peek().clone(), cs: cs.peek().clone() };
+        if !status.ready(credentials.parse()) {
+            return;
+        }
+        let id = id.clone();
+        spawn(async move {
+            if let Some(back) = status.settle(api::post::<_, Back>(&format!("/api/authorize/{id}"), &credentials).await)
+            {
+                // Back to the platform, with its code.
+                if let Some(window) = web_sys::window() {
+                    let _ = window.location().assign(&back.redirect);
+                }
+            }
+        });
+    };
+    let pending = pending.read();
+    let pending = match &*pending {
+        None => return rsx! { h1 { {tr!("sign_in.heading")} } p { aria_busy: "true", {tr!("sign_in.loading")} } },
+        Some(Err(Failure::Refused(_))) => {
+            return rsx! {
+                h1 { {tr!("sign_in.heading")} }
+                p { role: "alert", {tr!("sign_in.expired")} }
+            };
+        }
+        Some(Err(Failure::Network)) => {
+            return rsx! { h1 { {tr!("sign_in.heading")} } p { role: "alert", {tr!("common.network_error")} } };
+        }
+        Some(Ok(pending)) => pending.clone(),
+    };
+    let shares: Vec<String> = pending
+        .scope
+        .iter()
+        .filter(|s| s.as_str() != "openid")
+        .map(|s| api::text(&format!("sign_in.scope_{s}")))
+        .collect();
+    rsx! {
+        h1 { {tr!("sign_in.heading")} }
+        p { {t!("sign_in.intro", platform = pending.client_name).into_owned()} }
+        if !shares.is_empty() {
+            p { {tr!("sign_in.shares")} }
+            ul { for share in shares { li { {share} } } }
+        }
+        form { novalidate: true, onsubmit: submit,
+            Section { title: t!("sign_in.section").to_string(),
+                RutField { id: "signin-rut", value: rut, status }
+                Field { id: "signin-cs", label: t!("fields.clave_sence").to_string(), value: cs, status, field: "cs", required: true,
+                    kind: "password", autocomplete: "current-password" }
+            }
+            Banner { status }
+            SubmitButton { label: t!("home.login_submit").to_string(), status }
+        }
+        ul { class: "actions",
+            li { Link { to: Route::Recover { flow: FlowId::START }, {tr!("sign_in.forgot")} " " {tr!("home.recover_link")} } }
+            li { Link { to: Route::Register { flow: FlowId::START }, {tr!("sign_in.no_account")} " " {tr!("home.register_link")} } }
+        }
+    }
+}
