@@ -363,6 +363,24 @@ impl Credentials {
     }
 }
 
+/// The login page's form ("Ingresar con Clave Sence", OpenID Connect).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SignInForm {
+    pub rut: String,
+    pub cs: String,
+    /// At a SENCE office kiosk: no single sign-on session is kept, so the next citizen at the screen cannot
+    /// enter a platform as this one.
+    #[serde(default)]
+    pub kiosk: bool,
+}
+
+impl SignInForm {
+    pub fn parse(&self) -> Result<(Rut, PresentedClave), FieldErrors> {
+        Credentials { rut: self.rut.clone(), cs: self.cs.clone() }.parse()
+    }
+}
+
 /// Answer to a successful login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

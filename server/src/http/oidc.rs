@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Json};
 use base64::Engine as _;
-use domain::api::Credentials;
+use domain::api::SignInForm;
 
 use super::error::ApiError;
 use super::json::AppJson;
@@ -256,20 +256,21 @@ fn internal(error: OidcError) -> ApiError {
 }
 
 /// The login page's RUT + CS: the same checks, counts and refusals as `POST /api/login`; then the session
-/// cookie and where to send the browser.
+/// cookie (none at a kiosk) and where to send the browser.
 async fn login(
     State(app): State<AppState>,
     Path(id): Path<String>,
     client: ClientIp,
-    AppJson(request): AppJson<Credentials>,
+    AppJson(request): AppJson<SignInForm>,
 ) -> Result<Response, ApiError> {
     let (rut, cs) = request.parse()?;
     let Some((_, pending)) = oidc::pending(&app, &id).await.map_err(internal)? else {
         return Err(ApiError(Refusal::Denied(ErrorCode::FlowNotFound)));
     };
     authenticate(&app, rut, &cs, Provisional::Refuse, "oidc_login", client.0).await?;
-    let (session, redirect) = oidc::logged_in(&app, &id, &pending, rut).await.map_err(internal)?;
+    let (session, redirect) = oidc::logged_in(&app, &id, &pending, rut, request.kiosk).await.map_err(internal)?;
     let mut response = no_store(Json(serde_json::json!({ "redirect": redirect })).into_response());
-    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&app, &session, false));
+    // At a kiosk the session has already ended: no cookie, and any left from before is removed.
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&app, &session, request.kiosk));
     Ok(response)
 }

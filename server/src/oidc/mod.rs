@@ -230,18 +230,20 @@ pub async fn pending(app: &AppState, id: &str) -> Result<Option<(Client, AuthReq
 }
 
 /// After the citizen's RUT and CS were accepted for request `id`: a new session (its id for the cookie) and
-/// the redirect back to the platform with a code.
+/// the redirect back to the platform with a code. At a kiosk the session ends as it begins: it only ties the
+/// tokens together for logout, and no later request can use it.
 pub async fn logged_in(
     app: &AppState,
     id: &str,
     request: &AuthRequest,
     rut: Rut,
+    kiosk: bool,
 ) -> Result<(String, String), OidcError> {
     let now = app.now();
     let session_id = random_id();
     let session_hash = sha256_hex(&session_id);
-    let session =
-        Session { rut, auth_time: now, last_seen: now, expires_at: now + app.settings.oidc.session_max_seconds };
+    let expires_at = if kiosk { now } else { now + app.settings.oidc.session_max_seconds };
+    let session = Session { rut, auth_time: now, last_seen: now, expires_at };
     table::insert_session(app.store.writer(), &session_hash, &session).await?;
     let redirect = issue_code(app, request, rut, &session_hash, now).await?;
     table::delete_request(app.store.writer(), id).await?;

@@ -384,6 +384,33 @@ async fn a_token_signed_before_a_key_rotation_verifies_until_its_key_retires() {
     assert!(verifies(old, old_nonce).await.is_err(), "and its tokens no longer verify");
 }
 
+/// At a SENCE office kiosk the login page says so: the citizen gets in, and no session is left for whoever
+/// uses the screen next.
+#[tokio::test]
+async fn a_login_at_a_kiosk_leaves_no_session_behind() {
+    let (provider, secret) = provider().await;
+    let rp = provider.rp("plataforma", Some(&secret)).await;
+    let (url, _, _, verifier) = rp.start(&[]);
+    let response = provider.browser.get(&url).send().await.unwrap();
+    let id = response.headers()["location"].to_str().unwrap().trim_start_matches("/ingresar/").to_owned();
+    let response = provider
+        .browser
+        .post(format!("{}/api/authorize/{id}", provider.issuer()))
+        .json(&json!({ "rut": RUT, "cs": CS, "kiosk": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"), "no session cookie");
+    let body: serde_json::Value = response.json().await.unwrap();
+    let back = url::Url::parse(body["redirect"].as_str().unwrap()).unwrap();
+    let code = back.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    assert!(rp.exchange(&code, verifier, &provider.http).await.is_ok(), "the platform gets its tokens");
+    let (url, _, _, _) = rp.start(&[]);
+    let next = provider.browser.get(&url).send().await.unwrap();
+    assert!(next.headers()["location"].to_str().unwrap().starts_with("/ingresar/"), "the next citizen must log in");
+}
+
 fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }

@@ -3,7 +3,7 @@
 //! browser back to the platform. The platform never sees the Clave Sence.
 
 use dioxus::prelude::*;
-use domain::api::Credentials;
+use domain::api::SignInForm;
 use rust_i18n::t;
 use serde::Deserialize;
 
@@ -36,7 +36,8 @@ pub fn SignIn(id: String) -> Element {
     });
     let submit = move |e: FormEvent| {
         e.prevent_default();
-        let credentials = Credentials { rut: rut.peek().clone(), cs: cs.peek().clone() };
+        let credentials =
+            SignInForm { rut: rut.peek().clone(), cs: cs.peek().clone(), kiosk: crate::shell::kiosk().is_some() };
         if !status.ready(credentials.parse()) {
             return;
         }
