@@ -123,7 +123,7 @@ pub fn Change(flow: FlowId) -> Element {
                     if completion.email { lines.push(t!("change.email_line").to_string()); }
                     lines
                 },
-                on_accept: move |_| { navigator.push(Route::Home {}); },
+                on_accept: move |_| { navigator.push(super::sign_in::after_flow()); },
             }
         }
     }

@@ -7,7 +7,6 @@ use rust_i18n::t;
 
 use super::FlowId;
 use super::flow::use_flow_page;
-use crate::Route;
 use crate::api::{self, Failure};
 use crate::components::{
     AddressBlock, ContactBlock, Field, FinalStep, Important, QuestionSelect, RutField, Section, SuccessDialog,
@@ -118,7 +117,7 @@ pub fn Register(flow: FlowId) -> Element {
         if done() {
             SuccessDialog {
                 lines: vec![t!("register.done_line").to_string(), t!("register.done_next").to_string()],
-                on_accept: move |_| { navigator.push(Route::Home {}); },
+                on_accept: move |_| { navigator.push(super::sign_in::after_flow()); },
             }
         }
     }

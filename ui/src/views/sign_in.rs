@@ -24,12 +24,36 @@ struct Back {
     redirect: String,
 }
 
+/// Where the tab keeps the platform's pending login while the citizen registers, recovers or changes the CS.
+const RETURN: &str = "clave.signin";
+
+fn remember_return(id: &str) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+        let _ = storage.set_item(RETURN, id);
+    }
+}
+
+/// Where a finished registration or change leads: back to the platform's login page when the citizen came
+/// from one (the request is still there for `request_ttl_seconds`), or home.
+pub fn after_flow() -> Route {
+    let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
+    let id = storage.as_ref().and_then(|s| s.get_item(RETURN).ok().flatten());
+    if let Some(storage) = storage {
+        let _ = storage.remove_item(RETURN);
+    }
+    match id {
+        Some(id) if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) => Route::SignIn { id },
+        _ => Route::Home {},
+    }
+}
+
 #[component]
 pub fn SignIn(id: String) -> Element {
     let mut status = use_form_status();
     let rut = use_signal(String::new);
     let cs = use_signal(String::new);
     let request = id.clone();
+    let leaving = id.clone();
     let pending = use_resource(move || {
         let request = request.clone();
         async move { api::get::<Pending>(&format!("/api/authorize/{request}")).await }
@@ -88,9 +112,11 @@ pub fn SignIn(id: String) -> Element {
             Banner { status }
             SubmitButton { label: t!("home.login_submit").to_string(), status }
         }
-        ul { class: "actions",
+        // Each way out comes back here when its flow is done (a provisional CS: "Cambie su CS" first).
+        ul { class: "actions", onclick: move |_| remember_return(&leaving),
             li { Link { to: Route::Recover { flow: FlowId::START }, {tr!("sign_in.forgot")} " " {tr!("home.recover_link")} } }
             li { Link { to: Route::Register { flow: FlowId::START }, {tr!("sign_in.no_account")} " " {tr!("home.register_link")} } }
+            li { Link { to: Route::Change { flow: FlowId::START }, {tr!("sign_in.provisional")} " " {tr!("home.change_link")} } }
         }
     }
 }
