@@ -160,6 +160,11 @@ fn root() -> PathBuf {
 /// A Lua script for wrk that POSTs `body_template` with `%s` replaced by items (RUTs, whole bodies) taken in
 /// turn, each thread its own share, so that no item is used twice in a row.
 fn lua_posting(dir: &Path, name: &str, path: &str, ruts: &[String], body_template: &str) -> PathBuf {
+    lua_posting_as(dir, name, path, ruts, body_template, "[\"Content-Type\"] = \"application/json\"")
+}
+
+/// [`lua_posting`] with other headers (a Lua table's fields).
+fn lua_posting_as(dir: &Path, name: &str, path: &str, ruts: &[String], body_template: &str, headers: &str) -> PathBuf {
     let mut lua = String::from("local ruts = {");
     for rut in ruts {
         let _ = write!(lua, "[[{rut}]],");
@@ -170,7 +175,7 @@ fn lua_posting(dir: &Path, name: &str, path: &str, ruts: &[String], body_templat
          function setup(thread) thread:set(\"offset\", threads) threads = threads + 1 end\n\
          function request()\n  counter = counter + 1\n  local rut = ruts[((counter * 2 + offset) % #ruts) + 1]\n\
            local body = string.format('{body_template}', rut)\n\
-           return wrk.format(\"POST\", \"{path}\", {{[\"Content-Type\"] = \"application/json\"}}, body)\nend\n"
+           return wrk.format(\"POST\", \"{path}\", {{{headers}}}, body)\nend\n"
     );
     let file = dir.join(format!("{name}.lua"));
     std::fs::write(&file, lua).unwrap();
@@ -187,6 +192,55 @@ fn lua_post(dir: &Path, name: &str, path: &str, body: &str) -> PathBuf {
     )
     .unwrap();
     file
+}
+
+/// `count` authorization codes for a platform registered now, as form bodies for `/oauth2/token`, and the
+/// Lua headers that authenticate the platform (HTTP Basic).
+async fn token_bodies(store: &Store, ruts: &[String], count: usize) -> (String, Vec<String>) {
+    use base64::Engine as _;
+    use server::store::oidc::{Client, Code, Grant};
+    use sha2::Digest as _;
+    let redirect = "https://plataforma.sence.cl/callback";
+    let client = Client {
+        id: format!("bench-{}", server::secrets::random_id()),
+        name: "bench".into(),
+        secret_hash: None,
+        redirect_uris: vec![redirect.into()],
+        post_logout_uris: vec![],
+        scopes: vec!["openid".into(), "rut".into()],
+    };
+    let id = client.id.clone();
+    let secret = server::oidc::register_client(store, client, true, 0).await.unwrap().unwrap();
+    let verifier = "bench-verifier-bench-verifier-bench-verifier-0123";
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+    let mut bodies = Vec::with_capacity(count);
+    let mut tx = store.begin().await.unwrap();
+    for i in 0..count {
+        let code = format!("benchcode{i:09}");
+        let stored = Code {
+            client_id: id.clone(),
+            rut: Rut::parse(&ruts[i % ruts.len()]).unwrap(),
+            session_hash: "bench".into(),
+            grant: Grant {
+                redirect_uri: redirect.into(),
+                scope: vec!["openid".into(), "rut".into()],
+                nonce: Some("n".into()),
+                code_challenge: challenge.clone(),
+                auth_time: 0,
+            },
+            expires_at: i64::MAX / 2,
+            uses: 0,
+        };
+        server::store::oidc::insert_code(tx.db(), &server::secrets::sha256_hex(&code), &stored).await.unwrap();
+        bodies.push(format!(
+            "grant_type=authorization_code&code={code}&code_verifier={verifier}&redirect_uri=https%3A%2F%2Fplataforma.sence.cl%2Fcallback"
+        ));
+    }
+    server::store::commit(tx).await.unwrap();
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
+    let headers =
+        format!("[\"Content-Type\"] = \"application/x-www-form-urlencoded\", [\"Authorization\"] = \"Basic {basic}\"");
+    (headers, bodies)
 }
 
 struct Engine {
@@ -301,6 +355,7 @@ fn main() {
         let wrong = lua_posting(lua_dir, "wrong", "/api/login", &thousand, "{\"rut\":\"%s\",\"cs\":\"Wrong-pass1\"}");
 
         // Login, fresh server each time.
+        let mut login_rps = None;
         let logins: &[(&str, &PathBuf)] =
             if requests_only { &[] } else { &[("right CS", &right), ("wrong CS", &wrong)] };
         for &(label, script) in logins {
@@ -309,6 +364,9 @@ fn main() {
                 let result = wrk(&format!("http://127.0.0.1:{port}/api/login"), connections, secs, Some(script), &[]);
                 let rss = server.rss_mib();
                 drop(server);
+                if label == "right CS" && connections == 64 {
+                    login_rps = Some(result.rps);
+                }
                 println!(
                     "   login {label}, c={connections}: {:.1}/s (p50 {:.0} ms, p99 {:.0} ms, non-2xx {}), RSS {rss:.0} MiB",
                     result.rps, result.p50_ms, result.p99_ms, result.non_2xx
@@ -378,6 +436,27 @@ fn main() {
                 rows.push(Row::against_hello(engine.name, label, result.rps, hello_rps, "≥ 0.3"));
             }
         }
+        // The token endpoint: codes made beforehand for a registered platform, each traded once.
+        let token = runtime.block_on(token_bodies(&store, &thousand, 200_000));
+        let result = wrk(
+            &format!("{base}/"),
+            64,
+            secs,
+            Some(&lua_posting_as(lua_dir, "token", "/oauth2/token", &token.1, "%s", &token.0)),
+            &[],
+        );
+        println!(
+            "   POST /oauth2/token: {:.0} req/s (p50 {:.2} ms, non-2xx {})",
+            result.rps, result.p50_ms, result.non_2xx
+        );
+        rows.push(Row {
+            engine: engine.name,
+            what: "POST /oauth2/token (code → access and ES256 ID token) (req/s)".into(),
+            value: format!("{:.0}", result.rps),
+            bound: login_rps.map_or("login not measured".into(), |l| format!("login {l:.0}/s (right CS, 64)")),
+            ratio: None,
+            goal: "(reported)",
+        });
         let starts: Vec<String> = captchas
             .iter()
             .zip(thousand.iter().cycle())

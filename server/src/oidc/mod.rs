@@ -317,24 +317,33 @@ pub async fn token(
     let verifier = p.code_verifier.as_deref().ok_or_else(|| protocol("invalid_request", "code_verifier is missing"))?;
     let code_hash = sha256_hex(code);
     let invalid = || protocol("invalid_grant", "the code is unknown, used, expired or not this client's");
-    let stored = table::use_code(app.store.writer(), &code_hash).await?.ok_or_else(invalid)?;
-    if stored.uses > 1 {
-        // A code presented twice was stolen or replayed: what it got is revoked (RFC 6749 §4.1.2).
-        let revoked = table::revoke_for_code(app.store.writer(), &code_hash).await?;
-        tracing::warn!(client = %client.id, revoked, "an authorization code was presented again");
-        return Err(invalid());
-    }
     let now = app.now();
-    if stored.client_id != client.id || stored.expires_at <= now {
-        return Err(invalid());
-    }
-    if p.redirect_uri.as_deref() != Some(stored.grant.redirect_uri.as_str()) {
-        return Err(protocol("invalid_grant", "redirect_uri differs from the authorization request's"));
-    }
-    if !is_pkce_value(verifier, 43)
+    // Before the transaction: the first signature of a key period writes the key (on SQLite the transaction
+    // holds the one writer).
+    let signer = keys::signer(app, now).await?;
+    // The code's use, the token and the subject in one commit; every refusal after the use commits it too, so
+    // a code is spent by its first presentation, right or wrong.
+    let mut tx = app.store.begin().await?;
+    let Some(stored) = table::use_code(tx.db(), &code_hash).await? else { return Err(invalid()) };
+    let refusal = if stored.uses > 1 {
+        // A code presented twice was stolen or replayed: what it got is revoked (RFC 6749 §4.1.2).
+        let revoked = table::revoke_for_code(tx.db(), &code_hash).await?;
+        tracing::warn!(client = %client.id, revoked, "an authorization code was presented again");
+        Some(invalid())
+    } else if stored.client_id != client.id || stored.expires_at <= now {
+        Some(invalid())
+    } else if p.redirect_uri.as_deref() != Some(stored.grant.redirect_uri.as_str()) {
+        Some(protocol("invalid_grant", "redirect_uri differs from the authorization request's"))
+    } else if !is_pkce_value(verifier, 43)
         || !same(pkce_challenge(verifier).as_bytes(), stored.grant.code_challenge.as_bytes())
     {
-        return Err(protocol("invalid_grant", "code_verifier does not match the code_challenge"));
+        Some(protocol("invalid_grant", "code_verifier does not match the code_challenge"))
+    } else {
+        None
+    };
+    if let Some(refusal) = refusal {
+        crate::store::commit(tx).await?;
+        return Err(refusal);
     }
     let settings = &app.settings.oidc;
     let access_token = random_id() + &random_id();
@@ -346,8 +355,9 @@ pub async fn token(
         session_hash: stored.session_hash.clone(),
         expires_at: now + settings.access_token_ttl_seconds,
     };
-    table::insert_token(app.store.writer(), &sha256_hex(&access_token), &token).await?;
-    let sub = table::subject(app.store.writer(), stored.rut, &random_id()).await?;
+    table::insert_token(tx.db(), &sha256_hex(&access_token), &token).await?;
+    let sub = table::subject(tx.db(), stored.rut, &random_id()).await?;
+    crate::store::commit(tx).await?;
     let claims = IdTokenClaims {
         iss: app.public_url(),
         sub: &sub,
@@ -358,7 +368,7 @@ pub async fn token(
         nonce: stored.grant.nonce.as_deref(),
         amr: ["pwd"],
     };
-    let id_token = keys::signer(app, now).await?.sign(&claims)?;
+    let id_token = signer.sign(&claims)?;
     Ok(serde_json::json!({
         "access_token": access_token,
         "token_type": "Bearer",
