@@ -68,6 +68,7 @@ error_codes! {
     RegistroCivilUnavailable => "registro_civil_unavailable",
     // Login and credentials.
     InvalidCredentials => "invalid_credentials",
+    PlatformUnauthorized => "platform_unauthorized",
     AccountLocked => "account_locked",
     AccountNeedsRecovery => "account_needs_recovery",
     TooManyAttempts => "too_many_attempts",

@@ -266,6 +266,7 @@ fn start_server(engine: &Engine, data: &Path) -> (Process, u16) {
         // No lockouts: every wrong guess costs its hash, which is what is measured.
         .env("CLAVE__SECURITY__FREE_FAILURES", "1000000000")
         .env("CLAVE__SECURITY__ADDRESS_FREE_FAILURES", "1000000000")
+        .env("CLAVE__SECURITY__PLATFORM_FREE_FAILURES", "1000000000")
         .env("CLAVE__SECURITY__MAX_CONSECUTIVE_FAILURES", "1000000000")
         .env("CLAVE__NOTIFICATIONS__DEV_SINK", "false")
         .env("CLAVE__NOTIFICATIONS__WORKER__COUNT", "0")
@@ -350,9 +351,20 @@ fn main() {
         runtime.block_on(server::store::accounts::insert_synthetic(&store, FIRST_BODY, 1_000, &cs_hash, 0)).unwrap();
         let thousand = ruts(1_000);
         let lua_dir = scratch.path();
-        let right =
-            lua_posting(lua_dir, "right", "/api/login", &thousand, &format!("{{\"rut\":\"%s\",\"cs\":\"{CS}\"}}"));
-        let wrong = lua_posting(lua_dir, "wrong", "/api/login", &thousand, "{\"rut\":\"%s\",\"cs\":\"Wrong-pass1\"}");
+        // `POST /api/login` answers registered platforms: the development profile's sample platform.
+        let platform = {
+            use base64::Engine as _;
+            let pair = format!("{}:{}", server::config::DEV_PLATFORM_ID, server::config::DEV_PLATFORM_SECRET);
+            format!(
+                "[\"Content-Type\"] = \"application/json\", [\"Authorization\"] = \"Basic {}\"",
+                base64::engine::general_purpose::STANDARD.encode(pair)
+            )
+        };
+        let login = |name: &str, ruts: &[String], template: &str| {
+            lua_posting_as(lua_dir, name, "/api/login", ruts, template, &platform)
+        };
+        let right = login("right", &thousand, &format!("{{\"rut\":\"%s\",\"cs\":\"{CS}\"}}"));
+        let wrong = login("wrong", &thousand, "{\"rut\":\"%s\",\"cs\":\"Wrong-pass1\"}");
 
         // Login, fresh server each time.
         let mut login_rps = None;
@@ -518,13 +530,7 @@ fn main() {
         println!("   inserted {added} accounts in {:.0} s", started.elapsed().as_secs_f64());
         let million = ruts(1_000_000);
         let spread: Vec<String> = million.iter().step_by(997).cloned().collect();
-        let right_million = lua_posting(
-            lua_dir,
-            "right-million",
-            "/api/login",
-            &spread,
-            &format!("{{\"rut\":\"%s\",\"cs\":\"{CS}\"}}"),
-        );
+        let right_million = login("right-million", &spread, &format!("{{\"rut\":\"%s\",\"cs\":\"{CS}\"}}"));
         let (server, port) = start_server(engine, &data);
         let p99_large = wrk(&format!("http://127.0.0.1:{port}/api/login"), 8, secs, Some(&right_million), &[]).p99_ms;
         drop(server);

@@ -150,6 +150,38 @@ pub async fn authenticate(
     })
 }
 
+/// `POST /api/login`: RUT + CS typed into a platform's own form and forwarded. Only a registered platform may
+/// ask (its client id and secret), so the endpoint is no open oracle for passwords, and its failures count
+/// per platform too: a form used for credential stuffing gets waits of its own, beside the citizen's.
+pub async fn platform_login(
+    app: &AppState,
+    platform: Option<(String, String)>,
+    rut: Rut,
+    cs: &PresentedClave,
+    client: IpAddr,
+) -> Result<Authenticated, Refusal> {
+    let Some((id, secret)) = platform else { return Err(Refusal::Denied(ErrorCode::PlatformUnauthorized)) };
+    if crate::oidc::confidential_client(app, &id, &secret).await?.is_none() {
+        return Err(Refusal::Denied(ErrorCode::PlatformUnauthorized));
+    }
+    let subject = format!("platform:{id}");
+    let now = app.now();
+    if let Some(retry_after) = throttle::locked_for(app.store.db(), &subject, Kind::LoginPlatform, now).await? {
+        outcome(app, rut, "login", "locked").await?;
+        return Err(Refusal::Throttled { code: ErrorCode::RateLimited, retry_after });
+    }
+    let result = authenticate(app, rut, cs, Provisional::Refuse, "login", client).await;
+    if let Err(Refusal::Denied(ErrorCode::InvalidCredentials)) = &result {
+        if let Reservation::Granted { lock_if_wrong: Some(_) } | Reservation::Locked { .. } =
+            throttle::reserve(&app.store, &app.policies.platform, &subject, Kind::LoginPlatform, now).await?
+        {
+            metrics::counter!(metric::LOCKOUTS, "kind" => "login_platform").increment(1);
+            tracing::warn!(platform = %id, "failed logins forwarded by this platform passed its allowance");
+        }
+    }
+    result
+}
+
 /// What an address counts as: itself (IPv4), or its /64 (IPv6).
 pub fn address_subject(client: IpAddr) -> String {
     match client {

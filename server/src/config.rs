@@ -92,13 +92,14 @@ pub struct ConfiguredClient {
     pub scopes: Vec<String>,
 }
 
-/// The sample platform's development secret (`fakes::sample_platform` sends the same literal): known to
-/// everyone, so refused in production.
-const DEV_PLATFORM_SECRET: &str = "secreto-de-desarrollo-plataforma-ejemplo";
+/// The sample platform's client id and development secret (`fakes::sample_platform` sends the same literals;
+/// tests and benchmarks authenticate `POST /api/login` with them): known to everyone, so refused in production.
+pub const DEV_PLATFORM_ID: &str = "plataforma-ejemplo";
+pub const DEV_PLATFORM_SECRET: &str = "secreto-de-desarrollo-plataforma-ejemplo";
 
 fn sample_platform() -> ConfiguredClient {
     ConfiguredClient {
-        id: "plataforma-ejemplo".into(),
+        id: DEV_PLATFORM_ID.into(),
         name: "Plataforma SENCE de ejemplo".into(),
         secret_sha256: Some(crate::secrets::sha256_hex(DEV_PLATFORM_SECRET)),
         redirect_uris: vec!["http://127.0.0.1:8093/callback".into()],
@@ -250,6 +251,10 @@ pub struct SecuritySettings {
     pub address_free_failures: i64,
     /// Failures of one address older than this are forgotten.
     pub address_failure_reset_seconds: i64,
+    /// Failed logins one platform forwards (`POST /api/login`) across every citizen within
+    /// `address_failure_reset_seconds`, before waits begin for that platform: it speaks for many citizens, so
+    /// the allowance is larger than one address's.
+    pub platform_free_failures: i64,
 }
 
 fn production() -> Profile {
@@ -294,6 +299,7 @@ impl Default for Settings {
                 max_consecutive_failures: 100,
                 address_free_failures: 50,
                 address_failure_reset_seconds: 60 * 60,
+                platform_free_failures: 1_000,
             },
             oidc: OidcSettings {
                 request_ttl_seconds: 30 * 60,

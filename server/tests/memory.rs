@@ -38,6 +38,7 @@ async fn four_hundred_failed_logins_leave_memory_where_it_started() {
     // One login first, so that everything allocated once (pools, the hashing threads' memory) is there.
     client
         .post(format!("{url}/api/login"))
+        .basic_auth(server::config::DEV_PLATFORM_ID, Some(server::config::DEV_PLATFORM_SECRET))
         .json(&json!({ "rut": "11.111.111-1", "cs": "nope-nope" }))
         .send()
         .await
@@ -61,11 +62,14 @@ async fn four_hundred_failed_logins_leave_memory_where_it_started() {
     let ruts: Vec<String> = (20_000_000..20_000_400).filter_map(Rut::from_body).map(Rut::canonical).collect();
     let mut refused = 0;
     for chunk in ruts.chunks(8) {
-        let answers =
-            futures::future::join_all(chunk.iter().map(|rut| {
-                client.post(format!("{url}/api/login")).json(&json!({ "rut": rut, "cs": "nope-nope" })).send()
-            }))
-            .await;
+        let answers = futures::future::join_all(chunk.iter().map(|rut| {
+            client
+                .post(format!("{url}/api/login"))
+                .basic_auth(server::config::DEV_PLATFORM_ID, Some(server::config::DEV_PLATFORM_SECRET))
+                .json(&json!({ "rut": rut, "cs": "nope-nope" }))
+                .send()
+        }))
+        .await;
         refused += answers.iter().filter(|a| a.as_ref().is_ok_and(|r| r.status() == 401)).count();
     }
     tokio::time::sleep(Duration::from_secs(2)).await;

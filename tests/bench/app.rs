@@ -1,5 +1,5 @@
 //! App measurements for the closing note, next to a Tauri hello-world built the same way: release binary
-//! size, cold start to the first usable form (through tauri-driver, same overhead for both), and resident
+//! size, cold start to the first usable screen (through tauri-driver, same overhead for both), and resident
 //! memory (the app process and its WebKit children) after one registration. Run by `cargo xtask bench`
 //! inside a virtual display; prints, asserts nothing.
 
@@ -63,10 +63,10 @@ async fn main() {
     let hello_rss = tree_rss(pid_of(&hello));
     b.close().await;
 
-    // The app: cold start to the RUT field, then one registration.
+    // The app: cold start to the home page's links, then one registration.
     let start = Instant::now();
     let mut b = Browser::desktop(&app, &[("CLAVE_BACKEND_URL", &stack.url)], "bench-app").await;
-    b.field("Rut *").await;
+    b.wait_text("Regístrese aquí.").await;
     let app_start = start.elapsed();
     b.click_link("Regístrese aquí.").await;
     b.fill_registration("12.345.678-5", "Mapocho#24").await;
@@ -77,7 +77,7 @@ async fn main() {
     b.shot("after-registration").await;
     b.close().await;
 
-    println!("| | release binary | cold start to first usable form* | resident memory (process + WebKit children) |");
+    println!("| | release binary | cold start to first usable screen* | resident memory (process + WebKit children) |");
     println!("|---|---|---|---|");
     println!(
         "| Clave Sence app | {:.1} MiB | {} ms | {} MiB after one registration |",

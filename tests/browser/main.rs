@@ -22,9 +22,9 @@ async fn a_citizen_registers_after_correcting_each_mistake() {
     let stack = Stack::start().await;
     let mut b = Browser::start(&stack.url, "register").await;
     b.goto("/").await;
-    b.field("Rut *").await;
+    b.wait_text("Ingresar a las plataformas del Sence").await;
     let ready: f64 = b.client.execute("return window.__claveReady || -1", vec![]).await.unwrap().as_f64().unwrap();
-    println!("first usable form {ready:.0} ms after navigation start");
+    println!("first usable screen {ready:.0} ms after navigation start");
     b.checkpoint("inicio").await;
     b.click_link("Regístrese aquí.").await;
     b.wait_text("Registrar Persona Natural").await;
@@ -230,7 +230,7 @@ async fn a_recovery_resumes_from_its_url_after_a_reload() {
 
     // The start's entry was replaced: Back goes home, Forward resumes the flow.
     b.client.back().await.unwrap();
-    b.wait_text("Verificar mi Clave Sence").await;
+    b.wait_text("Ingresar a las plataformas del Sence").await;
     assert_eq!(path(&b).await, "/");
     b.client.forward().await.unwrap();
     b.wait_text("MI PAÍS FAVORITO").await;
@@ -379,7 +379,7 @@ async fn a_kiosk_hands_over_the_flow_key_and_forgets_it_when_idle() {
         assert!(Instant::now() < deadline, "no wipe");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    b.wait_text("Verificar mi Clave Sence").await;
+    b.wait_text("Ingresar a las plataformas del Sence").await;
     let script = "return Object.keys(sessionStorage).filter(k => k.startsWith('clave.flow.')).length";
     assert_eq!(b.client.execute(script, vec![]).await.unwrap(), 0, "flow keys left after the wipe");
 
@@ -391,14 +391,17 @@ async fn a_kiosk_hands_over_the_flow_key_and_forgets_it_when_idle() {
     b.close().await;
 }
 
-/// The home page's check of RUT + CS shows the refusal in Spanish.
+/// The login page a platform sends the citizen to shows the refusal in Spanish; a network failure keeps what
+/// was typed; Enter in the last field submits.
 #[tokio::test]
 async fn a_wrong_clave_is_refused_with_a_spanish_message() {
     let _serial = SERIAL.lock();
     let stack = Stack::start().await;
     stack.register(RUT, "juana.perez@example.cl", "98765432", "Mapocho#24").await;
+    let site = platform(&stack, "plataforma-login", "Plataforma SENCE de ejemplo").await;
     let mut b = Browser::start(&stack.url, "login").await;
-    b.goto("/").await;
+    b.client.goto(&site).await.unwrap();
+    b.click_link("Ingresar con Clave Sence").await;
     b.fill("Rut *", RUT).await;
     b.fill("Clave Sence *", "Mapocho#25").await;
     b.click_button("Ingresar").await;
@@ -412,10 +415,9 @@ async fn a_wrong_clave_is_refused_with_a_spanish_message() {
     assert_eq!(b.value("Rut *").await, RUT);
     b.checkpoint("login-sin-red").await;
     b.client.execute("window.CLAVE_API_BASE = ''", vec![]).await.unwrap();
-    // By keyboard: Enter in the last field submits.
+    // By keyboard: Enter in the last field submits, and the platform has the citizen.
     b.field("Clave Sence *").await.send_keys("\u{E007}").await.unwrap();
-    b.wait_text("Su RUT y su Clave Sence son correctos").await;
-    b.checkpoint("login-correcto").await;
+    b.wait_text("Ingresó con Clave Sence").await;
     b.close().await;
 }
 

@@ -72,7 +72,7 @@ async fn the_desktop_app_registers_recovers_and_changes_keeping_only_the_rut() {
     let mut b =
         Browser::desktop(&app(), &[("CLAVE_BACKEND_URL", &stack.url), ("CLAVE_NOTIFY_LOG", &log)], "desktop").await;
 
-    b.field("Rut *").await;
+    b.wait_text("Ingresar a las plataformas del Sence").await;
     b.shot("inicio").await;
     b.click_link("Regístrese aquí.").await;
     b.wait_text("Registrar Persona Natural").await;

@@ -26,7 +26,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
         AccountNotFound | FlowNotFound | NotFound => StatusCode::NOT_FOUND,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         FlowExpired => StatusCode::GONE,
-        InvalidCredentials => StatusCode::UNAUTHORIZED,
+        InvalidCredentials | PlatformUnauthorized => StatusCode::UNAUTHORIZED,
         ProvisionalMustChange | ProvisionalExpired | AccountNeedsRecovery => StatusCode::FORBIDDEN,
         AccountLocked | TooManyAttempts | RateLimited | ServerBusy => StatusCode::TOO_MANY_REQUESTS,
         RegistroCivilUnavailable => StatusCode::SERVICE_UNAVAILABLE,

@@ -156,7 +156,8 @@ async fn authorize(
     }
 }
 
-fn basic(headers: &HeaderMap) -> Option<(String, String)> {
+/// A client's HTTP Basic credentials (`client_secret_basic`; also `POST /api/login`'s platforms).
+pub(super) fn basic(headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Basic ")?;
     let decoded = base64::engine::general_purpose::STANDARD.decode(value.trim()).ok()?;
     let text = String::from_utf8(decoded).ok()?;

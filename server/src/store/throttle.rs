@@ -32,10 +32,13 @@ pub enum Kind {
     /// Recoveries started from one address (an IPv6 /64) for RUTs without an account: someone walking through
     /// RUTs to learn which have a Clave Sence.
     RecoveryAddress,
+    /// Failed logins forwarded by one platform (`POST /api/login`) across every RUT and address: a platform's
+    /// form used to stuff credentials.
+    LoginPlatform,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Login,
         Kind::Answer,
         Kind::Serial,
@@ -43,6 +46,7 @@ impl Kind {
         Kind::LoginTotal,
         Kind::LoginAddress,
         Kind::RecoveryAddress,
+        Kind::LoginPlatform,
     ];
 
     const fn as_str(self) -> &'static str {
@@ -54,6 +58,7 @@ impl Kind {
             Kind::LoginTotal => "login_total",
             Kind::LoginAddress => "login_address",
             Kind::RecoveryAddress => "recovery_address",
+            Kind::LoginPlatform => "login_platform",
         }
     }
 }
@@ -86,6 +91,8 @@ pub struct Policies {
     pub total: Policy,
     /// Per address across RUTs: growing waits.
     pub address: Policy,
+    /// Per platform across RUTs and addresses (`POST /api/login`): growing waits.
+    pub platform: Policy,
 }
 
 /// A wait that lasts until a recovery clears it.
@@ -103,6 +110,11 @@ impl From<&SecuritySettings> for Policies {
             },
             address: Policy {
                 free_failures: s.address_free_failures,
+                reset: s.address_failure_reset_seconds,
+                ..guess.clone()
+            },
+            platform: Policy {
+                free_failures: s.platform_free_failures,
                 reset: s.address_failure_reset_seconds,
                 ..guess.clone()
             },

@@ -156,6 +156,11 @@ pub fn metric_value(text: &str, line: &str) -> f64 {
         .sum()
 }
 
+/// `request` from the development profile's sample platform (HTTP Basic), as `POST /api/login` requires.
+pub fn as_platform(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    request.basic_auth(server::config::DEV_PLATFORM_ID, Some(server::config::DEV_PLATFORM_SECRET))
+}
+
 impl TestApp {
     /// The key recorded for the flow a path names (`/api/<kind>/<id>…`), as the UI would send it.
     fn key_for(&self, path: &str) -> Option<String> {
@@ -168,6 +173,8 @@ impl TestApp {
             Some(key) => request.header("x-flow-key", key),
             None => request,
         };
+        // `POST /api/login` answers registered platforms only: the development profile's sample platform.
+        let request = if path == "/api/login" { as_platform(request) } else { request };
         let response = request.send().await.expect("request");
         let status = response.status();
         let body = response.json::<Value>().await.unwrap_or(Value::Null);

@@ -46,6 +46,7 @@ async fn malformed_json_gets_a_stable_4xx() {
     let response = app
         .client
         .post(format!("{}/api/login", app.address))
+        .basic_auth(server::config::DEV_PLATFORM_ID, Some(server::config::DEV_PLATFORM_SECRET))
         .header("content-type", "application/json")
         .body("{rut:")
         .send()
@@ -58,7 +59,14 @@ async fn malformed_json_gets_a_stable_4xx() {
     let id = body["id"].as_str().unwrap();
     let (status, body) = app.post(&format!("/api/registration/{id}/form"), &json!({ "no_mobile": "yes" })).await;
     assert_eq!((status, body), (StatusCode::BAD_REQUEST, json!({ "code": "invalid_request" })));
-    let response = app.client.post(format!("{}/api/login", app.address)).body("rut=1").send().await.unwrap();
+    let response = app
+        .client
+        .post(format!("{}/api/login", app.address))
+        .basic_auth(server::config::DEV_PLATFORM_ID, Some(server::config::DEV_PLATFORM_SECRET))
+        .body("rut=1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 
@@ -252,8 +260,14 @@ async fn every_refusal_of_every_route_is_json() {
 async fn an_oversized_body_closes_the_connection() {
     let app = spawn_app().await;
     let huge = "x".repeat(64 * 1024);
-    let response =
-        app.client.post(format!("{}/api/login", app.address)).json(&json!({ "cs": huge })).send().await.unwrap();
+    let response = app
+        .client
+        .post(format!("{}/api/login", app.address))
+        .basic_auth(server::config::DEV_PLATFORM_ID, Some(server::config::DEV_PLATFORM_SECRET))
+        .json(&json!({ "cs": huge }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(response.headers()["connection"], "close");
 }

@@ -30,6 +30,7 @@ async fn repeated_failures_lock_with_growing_waits() {
     let response = app
         .client
         .post(format!("{}/api/login", app.address))
+        .basic_auth(server::config::DEV_PLATFORM_ID, Some(server::config::DEV_PLATFORM_SECRET))
         .json(&json!({ "rut": RUT, "cs": CS }))
         .send()
         .await
@@ -132,8 +133,13 @@ fn client_from(from: [u8; 4]) -> reqwest::Client {
 }
 
 async fn login_from(app: &TestApp, client: &reqwest::Client, rut: &str, cs: &str) -> (StatusCode, serde_json::Value) {
-    let response =
-        client.post(format!("{}/api/login", app.address)).json(&json!({ "rut": rut, "cs": cs })).send().await.unwrap();
+    let response = client
+        .post(format!("{}/api/login", app.address))
+        .basic_auth(server::config::DEV_PLATFORM_ID, Some(server::config::DEV_PLATFORM_SECRET))
+        .json(&json!({ "rut": rut, "cs": cs }))
+        .send()
+        .await
+        .unwrap();
     (response.status(), response.json().await.unwrap())
 }
 
@@ -192,4 +198,40 @@ async fn citizens_signing_in_from_one_office_do_not_add_up_to_a_lock() {
     for _ in 0..10 {
         assert_eq!(app.login(RUT, CS).await.0, StatusCode::OK);
     }
+}
+
+/// `POST /api/login` is no open oracle: only a registered platform, with its secret, may ask.
+#[tokio::test]
+async fn only_a_registered_platform_may_check_a_clave() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    let url = format!("{}/api/login", app.address);
+    let body = json!({ "rut": RUT, "cs": CS });
+    for request in [
+        app.client.post(&url),
+        app.client.post(&url).basic_auth(server::config::DEV_PLATFORM_ID, Some("not-the-secret")),
+        app.client.post(&url).basic_auth("nadie", Some(server::config::DEV_PLATFORM_SECRET)),
+    ] {
+        let response = request.json(&body).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.json::<serde_json::Value>().await.unwrap(), json!({ "code": "platform_unauthorized" }));
+    }
+    assert_eq!(app.login(RUT, CS).await.0, StatusCode::OK, "the sample platform, with its secret");
+}
+
+/// Failures a platform forwards count for that platform too: past its allowance it waits, whoever the
+/// citizens and addresses (credential stuffing through a platform's form).
+#[tokio::test]
+async fn a_platform_that_forwards_too_many_failures_waits() {
+    let app = spawn_app_with(|s| s.security.platform_free_failures = 3).await;
+    app.register_default().await;
+    let ruts = ["11.111.111-1", "22.222.222-2", "33.333.333-3"];
+    for rut in ruts {
+        assert_eq!(app.login(rut, "Wrong-pass1").await.1["code"], "invalid_credentials");
+    }
+    let (status, body) = app.login(RUT, CS).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["code"], "rate_limited");
+    app.clock.advance(61);
+    assert_eq!(app.login(RUT, CS).await.0, StatusCode::OK, "after the wait");
 }

@@ -1,13 +1,9 @@
-//! Home: the "Persona Natural" box of the guide (§2(3), §3(3)), "Acerca de la Clave Sence" (§1), and a check of
-//! RUT + Clave Sence with the refusal messages other SENCE platforms show.
+//! Home: the "Persona Natural" box of the guide (§2(3), §3(3)), "Acerca de la Clave Sence" (§1), and how to
+//! log in to SENCE's platforms with the Clave Sence.
 
 use dioxus::prelude::*;
-use domain::api::{Credentials, LoginOk};
-use rust_i18n::t;
 
 use crate::Route;
-use crate::api;
-use crate::components::{Banner, Field, RutField, Section, SubmitButton, use_form_status};
 
 use super::FlowId;
 
@@ -27,7 +23,7 @@ pub fn Home() -> Element {
                     li { Link { to: Route::Update { flow: FlowId::START }, {tr!("home.update_link")} } }
                 }
             }
-            LoginCheck {}
+            SignInHelp {}
         }
         section { class: "box", aria_labelledby: "about-title",
             h2 { id: "about-title", {tr!("home.about_heading")} }
@@ -47,42 +43,16 @@ pub fn Home() -> Element {
     }
 }
 
-/// RUT + Clave Sence → "Ingresar": says whether they would open a session, or why not.
+/// How citizens log in to SENCE's platforms: from the platform, through Clave Sence's own page
+/// ("Ingresar con Clave Sence"), where the refusals are explained. Typing a Clave Sence anywhere else is
+/// what a phishing page asks for, so this page has no login form of its own.
 #[component]
-fn LoginCheck() -> Element {
-    let mut status = use_form_status();
-    let rut = use_signal(String::new);
-    let cs = use_signal(String::new);
-    let mut ok = use_signal(|| false);
-    let submit = move |e: FormEvent| {
-        e.prevent_default();
-        let credentials = Credentials { rut: rut.peek().clone(), cs: cs.peek().clone() };
-        if !status.ready(credentials.parse()) {
-            return;
-        }
-        ok.set(false);
-        spawn(async move {
-            if status.settle(api::post::<_, LoginOk>("/api/login", &credentials).await).is_some() {
-                ok.set(true);
-            }
-        });
-    };
+fn SignInHelp() -> Element {
     rsx! {
         section { class: "box", aria_labelledby: "login-title",
             h2 { id: "login-title", {tr!("home.login_heading")} }
             p { {tr!("home.login_intro")} }
-            form { novalidate: true, onsubmit: submit,
-                Section { title: t!("update.section_validate").to_string(),
-                    RutField { id: "login-rut", value: rut, status }
-                    Field { id: "login-cs", label: t!("fields.clave_sence").to_string(), value: cs, status, field: "cs", required: true,
-                        kind: "password", autocomplete: "current-password" }
-                }
-                Banner { status }
-                div { aria_live: "polite",
-                    if ok() { p { class: "ok", {tr!("home.login_ok")} } }
-                }
-                SubmitButton { label: t!("home.login_submit").to_string(), status }
-            }
+            p { {tr!("home.login_safety")} }
         }
     }
 }
