@@ -265,6 +265,30 @@ async fn the_provider_refuses_what_the_standards_refuse() {
     let wrong = PkceCodeChallenge::new_random_sha256().1;
     assert_eq!(rp.exchange(param(&back, "code").unwrap(), wrong, &provider.http).await.unwrap_err(), "invalid_grant");
 
+    // At the token endpoint: no verifier; a redirect_uri other than the authorization request's.
+    let (url, _, _, _) = rp.start(&[]);
+    let back = provider.browse(&url, None).await;
+    let token = |form: Vec<(&'static str, String)>| {
+        let request = provider.browser.post(format!("{}/oauth2/token", provider.issuer()));
+        request.basic_auth("plataforma", Some(&secret)).form(&form).send()
+    };
+    let code = param(&back, "code").unwrap().to_owned();
+    let base = vec![("grant_type", "authorization_code".to_owned()), ("code", code)];
+    let missing = token([base.clone(), vec![("redirect_uri", PLATFORM.to_owned())]].concat()).await.unwrap();
+    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(missing.json::<serde_json::Value>().await.unwrap()["error"], "invalid_request");
+    let (url, _, _, verifier) = rp.start(&[]);
+    let back = provider.browse(&url, None).await;
+    let other = token(vec![
+        ("grant_type", "authorization_code".to_owned()),
+        ("code", param(&back, "code").unwrap().to_owned()),
+        ("redirect_uri", format!("{PLATFORM}/extra")),
+        ("code_verifier", verifier.secret().clone()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(other.json::<serde_json::Value>().await.unwrap()["error"], "invalid_grant");
+
     // A wrong client secret; an unknown client.
     let impostor = provider.rp("plataforma", Some("not-the-secret")).await;
     let (url, _, _, verifier) = impostor.start(&[]);
