@@ -169,31 +169,30 @@ async fn still_valid(platform: &SamplePlatform, citizen: &Citizen) -> bool {
     info.is_ok()
 }
 
+/// An `openidconnect` client made from a provider's discovery document (its type names which endpoints the
+/// document gave).
+pub type DiscoveredClient = openidconnect::Client<
+    openidconnect::EmptyAdditionalClaims,
+    openidconnect::core::CoreAuthDisplay,
+    CoreGenderClaim,
+    openidconnect::core::CoreJweContentEncryptionAlgorithm,
+    openidconnect::core::CoreJsonWebKey,
+    openidconnect::core::CoreAuthPrompt,
+    openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
+    openidconnect::core::CoreTokenResponse,
+    openidconnect::core::CoreTokenIntrospectionResponse,
+    openidconnect::core::CoreRevocableToken,
+    openidconnect::core::CoreRevocationErrorResponse,
+    openidconnect::EndpointSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointMaybeSet,
+    openidconnect::EndpointMaybeSet,
+>;
+
 /// The provider's client, from its discovery document (fetched each time: this is a demonstration).
-async fn client(
-    platform: &SamplePlatform,
-) -> Result<
-    openidconnect::Client<
-        openidconnect::EmptyAdditionalClaims,
-        openidconnect::core::CoreAuthDisplay,
-        CoreGenderClaim,
-        openidconnect::core::CoreJweContentEncryptionAlgorithm,
-        openidconnect::core::CoreJsonWebKey,
-        openidconnect::core::CoreAuthPrompt,
-        openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
-        openidconnect::core::CoreTokenResponse,
-        openidconnect::core::CoreTokenIntrospectionResponse,
-        openidconnect::core::CoreRevocableToken,
-        openidconnect::core::CoreRevocationErrorResponse,
-        openidconnect::EndpointSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointMaybeSet,
-        openidconnect::EndpointMaybeSet,
-    >,
-    String,
-> {
+async fn client(platform: &SamplePlatform) -> Result<DiscoveredClient, String> {
     let settings = &platform.settings;
     let issuer = IssuerUrl::new(settings.issuer.clone()).map_err(|e| e.to_string())?;
     let metadata = CoreProviderMetadata::discover_async(issuer, &platform.http).await.map_err(|e| e.to_string())?;

@@ -492,7 +492,7 @@ pub async fn configure_clients(
             post_logout_uris: c.post_logout_uris.clone(),
             scopes,
         };
-        table::upsert_client(store.writer(), &client, now).await?;
+        table::insert_client(store.writer(), &client, now, true).await?;
     }
     Ok(())
 }
@@ -506,7 +506,7 @@ pub async fn register_client(
 ) -> Result<Option<String>, OidcError> {
     let secret = confidential.then(|| random_id() + &random_id());
     let client = Client { secret_hash: secret.as_deref().map(sha256_hex), ..client };
-    if !table::insert_client(app_store.writer(), &client, now).await? {
+    if !table::insert_client(app_store.writer(), &client, now, false).await? {
         return Err(protocol("invalid_request", format!("a client {} exists already", client.id)));
     }
     Ok(secret)

@@ -36,11 +36,21 @@ pub struct Client {
     pub scopes: Vec<String>,
 }
 
-pub async fn insert_client(db: Db<'_>, client: &Client, now: i64) -> Result<bool, StoreError> {
-    let inserted = db
+/// Writes a platform: `replace` (the configuration file's clients) overwrites one of the same id, otherwise
+/// (`clave-sence clients add`) an existing id is left alone and `false` returned.
+pub async fn insert_client(db: Db<'_>, client: &Client, now: i64, replace: bool) -> Result<bool, StoreError> {
+    let on_conflict = if replace {
+        "DO UPDATE SET name = excluded.name, secret_hash = excluded.secret_hash, \
+         redirect_uris = excluded.redirect_uris, post_logout_uris = excluded.post_logout_uris, scopes = excluded.scopes"
+    } else {
+        "DO NOTHING"
+    };
+    let written = db
         .execute(
-            "INSERT INTO oidc_clients (id, name, secret_hash, redirect_uris, post_logout_uris, scopes, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+            &format!(
+                "INSERT INTO oidc_clients (id, name, secret_hash, redirect_uris, post_logout_uris, scopes, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) {on_conflict}"
+            ),
             params![
                 &client.id,
                 &client.name,
@@ -52,32 +62,7 @@ pub async fn insert_client(db: Db<'_>, client: &Client, now: i64) -> Result<bool
             ],
         )
         .await?;
-    Ok(inserted == 1)
-}
-
-/// Writes a client from the configuration file: created, or replaced by what the file says now.
-pub async fn upsert_client(db: Db<'_>, client: &Client, now: i64) -> Result<(), StoreError> {
-    db.execute(
-        "INSERT INTO oidc_clients (id, name, secret_hash, redirect_uris, post_logout_uris, scopes, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = $8, secret_hash = $9, \
-         redirect_uris = $10, post_logout_uris = $11, scopes = $12",
-        params![
-            &client.id,
-            &client.name,
-            client.secret_hash.clone(),
-            json(&client.redirect_uris)?,
-            json(&client.post_logout_uris)?,
-            client.scopes.join(" "),
-            now,
-            &client.name,
-            client.secret_hash.clone(),
-            json(&client.redirect_uris)?,
-            json(&client.post_logout_uris)?,
-            client.scopes.join(" ")
-        ],
-    )
-    .await?;
-    Ok(())
+    Ok(written == 1)
 }
 
 pub async fn find_client(db: Db<'_>, id: &str) -> Result<Option<Client>, StoreError> {

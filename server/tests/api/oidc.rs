@@ -146,31 +146,7 @@ trait RelyingParty {
     ) -> Result<UserInfoClaims<SenceClaims, CoreGenderClaim>, String>;
 }
 
-impl<HasDeviceAuthUrl, HasIntrospectionUrl, HasRevocationUrl> RelyingParty
-    for openidconnect::Client<
-        openidconnect::EmptyAdditionalClaims,
-        openidconnect::core::CoreAuthDisplay,
-        CoreGenderClaim,
-        openidconnect::core::CoreJweContentEncryptionAlgorithm,
-        openidconnect::core::CoreJsonWebKey,
-        openidconnect::core::CoreAuthPrompt,
-        openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
-        openidconnect::core::CoreTokenResponse,
-        openidconnect::core::CoreTokenIntrospectionResponse,
-        openidconnect::core::CoreRevocableToken,
-        openidconnect::core::CoreRevocationErrorResponse,
-        openidconnect::EndpointSet,
-        HasDeviceAuthUrl,
-        HasIntrospectionUrl,
-        HasRevocationUrl,
-        openidconnect::EndpointMaybeSet,
-        openidconnect::EndpointMaybeSet,
-    >
-where
-    HasDeviceAuthUrl: openidconnect::EndpointState,
-    HasIntrospectionUrl: openidconnect::EndpointState,
-    HasRevocationUrl: openidconnect::EndpointState,
-{
+impl RelyingParty for fakes::sample_platform::DiscoveredClient {
     fn start(&self, scopes: &[&str]) -> (String, CsrfToken, Nonce, openidconnect::PkceCodeVerifier) {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = self
