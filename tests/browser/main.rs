@@ -497,3 +497,62 @@ async fn platforms_log_a_citizen_in_with_clave_sence_and_out_together() {
     b.checkpoint("ingresar-de-nuevo").await;
     b.close().await;
 }
+
+/// A citizen who recovered the Clave Sence logs in to a platform with the provisional one: straight into
+/// "Cambie su CS", and once it is changed, back to the login page and on to the platform.
+#[tokio::test]
+async fn a_provisional_clave_leads_to_the_change_and_back_to_the_platform() {
+    let _serial = SERIAL.lock();
+    let stack = Stack::start().await;
+    stack.register(RUT, "juana.perez@example.cl", "98765432", "Mapocho#24").await;
+    // A recovery with the secret answer, through the API.
+    let http = reqwest::Client::new();
+    let step = |path: String, key: Option<String>, body: serde_json::Value| {
+        let mut request = http.post(format!("{}{path}", stack.url)).json(&body);
+        if let Some(key) = key {
+            request = request.header("x-flow-key", key);
+        }
+        async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    let captcha = |id: serde_json::Value| serde_json::json!({ "id": id, "text": CAPTCHA });
+    let c = stack.post("/api/captchas", serde_json::json!({})).await;
+    let flow =
+        step("/api/recovery".into(), None, serde_json::json!({ "rut": RUT, "captcha": captcha(c["id"].clone()) }))
+            .await;
+    let (id, key) = (flow["id"].as_str().unwrap().to_owned(), flow["key"].as_str().unwrap().to_owned());
+    step(format!("/api/recovery/{id}/answer"), Some(key.clone()), serde_json::json!({ "answer": "Perú" })).await;
+    let c = stack.post("/api/captchas", serde_json::json!({})).await;
+    let done = step(
+        format!("/api/recovery/{id}/captcha"),
+        Some(key),
+        serde_json::json!({ "captcha": captcha(c["id"].clone()) }),
+    )
+    .await;
+    assert_eq!(done["step"], "done", "{done}");
+    let provisional = stack.provisional_from_dev_sink("juana.perez@example.cl").await;
+
+    let site = platform(&stack, "plataforma-provisoria", "Plataforma SENCE de ejemplo").await;
+    let mut b = Browser::start(&stack.url, "oidc-provisional").await;
+    b.client.goto(&site).await.unwrap();
+    b.click_link("Ingresar con Clave Sence").await;
+    b.fill("Rut *", RUT).await;
+    b.fill("Clave Sence *", &provisional).await;
+    b.click_button("Ingresar").await;
+    b.wait_text("Cambiar CS (Clave Sence) Persona Natural").await;
+    b.fill("Rut *", RUT).await;
+    b.fill("CS Actual *", &provisional).await;
+    b.click_button("Validar").await;
+    b.fill("CS Nueva *", "Alameda-77").await;
+    b.fill("Repetir CS Nueva *", "Alameda-77").await;
+    b.fill("Captcha *", CAPTCHA).await;
+    b.click_button("Cambiar Clave").await;
+    b.wait_text("Generación de nueva clave Sence satisfactoria.").await;
+    b.click_button("Aceptar").await;
+    b.wait_text("le pide ingresar con su Clave Sence").await;
+    b.checkpoint("de-vuelta-al-ingreso").await;
+    b.fill("Rut *", RUT).await;
+    b.fill("Clave Sence *", "Alameda-77").await;
+    b.click_button("Ingresar").await;
+    b.wait_text("Ingresó con Clave Sence").await;
+    b.close().await;
+}

@@ -139,6 +139,7 @@ trait RelyingParty {
         http: &openidconnect::reqwest::Client,
     ) -> Result<openidconnect::core::CoreTokenResponse, String>;
     fn verify(&self, response: &openidconnect::core::CoreTokenResponse, nonce: &Nonce) -> Result<String, String>;
+    fn verify_id_token(&self, id_token: &str, nonce: &Nonce) -> Result<String, String>;
     async fn userinfo(
         &self,
         response: &openidconnect::core::CoreTokenResponse,
@@ -177,7 +178,11 @@ impl RelyingParty for fakes::sample_platform::DiscoveredClient {
     }
 
     fn verify(&self, response: &openidconnect::core::CoreTokenResponse, nonce: &Nonce) -> Result<String, String> {
-        let id_token = response.id_token().ok_or("no ID token")?;
+        self.verify_id_token(&response.id_token().ok_or("no ID token")?.to_string(), nonce)
+    }
+
+    fn verify_id_token(&self, id_token: &str, nonce: &Nonce) -> Result<String, String> {
+        let id_token: openidconnect::core::CoreIdToken = id_token.parse().map_err(|e| format!("{e:?}"))?;
         let claims = id_token.claims(&self.id_token_verifier(), nonce).map_err(|e| e.to_string())?;
         Ok(claims.subject().to_string())
     }
@@ -207,6 +212,16 @@ async fn a_platform_logs_a_citizen_in_with_the_openidconnect_crate() {
     let tokens = rp.exchange(code, verifier, &provider.http).await.unwrap();
     let sub = rp.verify(&tokens, &nonce).unwrap();
     assert!(!sub.contains("12345678"), "sub is opaque: {sub}");
+    // The same ID token with one claim changed: the library refuses its signature.
+    let text = tokens.id_token().unwrap().to_string();
+    let (head, rest) = text.split_once('.').unwrap();
+    let (body, signature) = rest.split_once('.').unwrap();
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let claims = String::from_utf8(b64.decode(body).unwrap()).unwrap().replace(&sub, "otro-ciudadano");
+    let forged = format!("{head}.{}.{signature}", b64.encode(claims));
+    assert!(rp.verify_id_token(&forged, &nonce).is_err(), "a tampered ID token is refused");
+    assert_eq!(rp.verify_id_token(&text, &nonce).unwrap(), sub);
     let info = rp.userinfo(&tokens, &provider.http).await.unwrap();
     assert_eq!(info.subject().as_str(), sub);
     assert_eq!(info.additional_claims().rut, Some(RutClaim { numero: 12_345_678, dv: "5".into() }));

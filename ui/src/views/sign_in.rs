@@ -3,6 +3,7 @@
 //! browser back to the platform. The platform never sees the Clave Sence.
 
 use dioxus::prelude::*;
+use domain::ErrorCode;
 use domain::api::SignInForm;
 use rust_i18n::t;
 use serde::Deserialize;
@@ -54,6 +55,7 @@ pub fn SignIn(id: String) -> Element {
     let cs = use_signal(String::new);
     let request = id.clone();
     let leaving = id.clone();
+    let navigator = use_navigator();
     let pending = use_resource(move || {
         let request = request.clone();
         async move { api::get::<Pending>(&format!("/api/authorize/{request}")).await }
@@ -67,8 +69,14 @@ pub fn SignIn(id: String) -> Element {
         }
         let id = id.clone();
         spawn(async move {
-            if let Some(back) = status.settle(api::post::<_, Back>(&format!("/api/authorize/{id}"), &credentials).await)
-            {
+            let answer = api::post::<_, Back>(&format!("/api/authorize/{id}"), &credentials).await;
+            // A provisional CS: straight into "Cambie su CS", and back here when it is changed.
+            if matches!(&answer, Err(Failure::Refused(body)) if body.code == ErrorCode::ProvisionalMustChange) {
+                remember_return(&id);
+                navigator.push(Route::Change { flow: FlowId::START });
+                return;
+            }
+            if let Some(back) = status.settle(answer) {
                 // Back to the platform, with its code.
                 if let Some(window) = web_sys::window() {
                     let _ = window.location().assign(&back.redirect);
