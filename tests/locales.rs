@@ -62,7 +62,9 @@ fn used_literally() -> BTreeSet<String> {
 fn dynamic() -> BTreeSet<String> {
     let errors = ErrorCode::ALL.iter().map(|c| format!("errors.{}", c.as_str()));
     let questions = SecretQuestion::ALL.iter().map(|q| format!("questions.{}", q.code()));
-    errors.chain(questions).collect()
+    // What the login page says a platform will receive, one text per scope offered besides `openid`.
+    let scopes = server::oidc::SCOPES.iter().filter(|s| **s != "openid").map(|s| format!("sign_in.scope_{s}"));
+    errors.chain(questions).chain(scopes).collect()
 }
 
 #[test]
