@@ -61,8 +61,8 @@ struct Citizen {
 
 #[derive(Default)]
 struct Memory {
-    /// state → (nonce, PKCE verifier), while the citizen is at the provider.
-    pending: HashMap<String, (String, String)>,
+    /// state → (nonce, PKCE verifier, the browser's login cookie), while the citizen is at the provider.
+    pending: HashMap<String, (String, String, String)>,
     /// This platform's own session cookie → the citizen.
     sessions: HashMap<String, Citizen>,
 }
@@ -117,7 +117,16 @@ fn escape(text: &str) -> String {
 }
 
 fn session_of(platform: &SamplePlatform, headers: &HeaderMap) -> Option<String> {
-    let cookie = cookie_name(platform);
+    cookie_of(headers, &cookie_name(platform))
+}
+
+/// The cookie that ties a login begun here to the browser that began it (login CSRF: a callback URL sent to
+/// someone else must not log them in as whoever began it).
+fn login_cookie_name(platform: &SamplePlatform) -> String {
+    format!("plataforma_ingreso_{}", platform.settings.client_id)
+}
+
+fn cookie_of(headers: &HeaderMap, cookie: &str) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
         let (name, value) = c.trim().split_once('=')?;
         (name == cookie).then(|| value.to_owned())
@@ -217,8 +226,15 @@ async fn sign_in(State(platform): State<SamplePlatform>) -> Response {
         .add_scope(Scope::new("email".into()))
         .set_pkce_challenge(challenge)
         .url();
-    platform.memory().pending.insert(state.secret().clone(), (nonce.secret().clone(), verifier.secret().clone()));
-    Redirect::to(url.as_str()).into_response()
+    let binding = random();
+    let pending = (nonce.secret().clone(), verifier.secret().clone(), binding.clone());
+    platform.memory().pending.insert(state.secret().clone(), pending);
+    let mut response = Redirect::to(url.as_str()).into_response();
+    let cookie = format!("{}={binding}; Path=/; HttpOnly; SameSite=Lax", login_cookie_name(&platform));
+    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 #[derive(Debug, Deserialize)]
@@ -229,18 +245,30 @@ struct Callback {
     error: Option<String>,
 }
 
-async fn callback(State(platform): State<SamplePlatform>, Query(answer): Query<Callback>) -> Response {
-    if let Some(error) = answer.error {
-        return page("No se pudo ingresar", &format!("<p>Clave Sence respondió: {}</p>", escape(&error)));
-    }
-    let pending = answer.state.as_deref().and_then(|s| platform.memory().pending.remove(s));
-    let (Some((nonce, verifier)), Some(code)) = (pending, answer.code) else {
-        return page("No se pudo ingresar", "<p>La respuesta no corresponde a un ingreso iniciado aquí.</p>");
-    };
-    // RFC 9207: the answer must come from the provider we sent the citizen to.
+async fn callback(
+    State(platform): State<SamplePlatform>,
+    headers: HeaderMap,
+    Query(answer): Query<Callback>,
+) -> Response {
+    // RFC 9207: every answer, an error too, must come from the provider we sent the citizen to.
     if answer.iss.as_deref() != Some(platform.settings.issuer.as_str()) {
         return page("No se pudo ingresar", "<p>La respuesta no viene de Clave Sence.</p>");
     }
+    let pending = answer.state.as_deref().and_then(|s| platform.memory().pending.remove(s));
+    let browser = cookie_of(&headers, &login_cookie_name(&platform));
+    let pending = pending.filter(|(_, _, binding)| browser.as_deref() == Some(binding.as_str()));
+    let Some((nonce, verifier, _)) = pending else {
+        return page(
+            "No se pudo ingresar",
+            "<p>La respuesta no corresponde a un ingreso iniciado en este navegador.</p>",
+        );
+    };
+    if let Some(error) = answer.error {
+        return page("No se pudo ingresar", &format!("<p>Clave Sence respondió: {}</p>", escape(&error)));
+    }
+    let Some(code) = answer.code else {
+        return page("No se pudo ingresar", "<p>La respuesta no trae un código.</p>");
+    };
     match finish(&platform, code, nonce, verifier).await {
         Ok(citizen) => {
             let session = random();

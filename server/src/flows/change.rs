@@ -94,6 +94,7 @@ pub async fn new_cs(app: &AppState, id: &str, key: &FlowKey, form: &NewClaveForm
     still_authenticated(&credential, &account, via_provisional)?;
     let mut tx = app.store.begin().await?;
     accounts::set_clave(tx.db(), rut, &cs_hash, now).await?;
+    store::oidc::end_sessions_of(&mut tx, rut).await?;
     let display_rut = rut.to_string();
     let vars = Vars(vec![("rut", &display_rut), ("url", app.public_url())]);
     outbox::enqueue(

@@ -303,8 +303,10 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
     if let Some(replacement) = &replacement {
         notify_replaced(app, &mut tx, &account, &display_rut, replacement, app.now_ms()).await?;
     }
-    // A recovery proves the citizen again: lift the lockouts on this RUT, from every address.
+    // A recovery proves the citizen again: lift the lockouts on this RUT, from every address; and whoever took
+    // the account keeps no session or token.
     forget_logins(&mut tx, rut).await?;
+    store::oidc::end_sessions_of(&mut tx, rut).await?;
     for kind in [Kind::Answer, Kind::Serial] {
         throttle::clear(tx.db(), &rut.canonical(), kind).await?;
     }

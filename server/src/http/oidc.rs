@@ -222,21 +222,19 @@ async fn logout(
     headers: HeaderMap,
     query: Result<Query<LogoutParams>, QueryRejection>,
 ) -> Response {
-    let Ok(Query(params)) = query else {
-        return page(
-            StatusCode::BAD_REQUEST,
-            "Solicitud inválida",
-            "La solicitud de cierre de sesión no se puede leer.",
-        );
-    };
+    // An unreadable request still ends the session (it only loses the way back to the platform), and so does
+    // one the platform got wrong: the page says so.
+    let params = query.map(|Query(p)| p).unwrap_or_default();
     let mut response = match oidc::logout(&app, params, cookie(&headers).as_deref()).await {
         Ok(Some(url)) => Redirect::to(&url).into_response(),
         Ok(None) => {
             page(StatusCode::OK, "Sesión cerrada", "Cerró su sesión de Clave Sence. Ya puede cerrar esta ventana.")
         }
-        Err(OidcError::Protocol(_, why)) => {
-            return page(StatusCode::BAD_REQUEST, "No se puede cerrar la sesión así", &why);
-        }
+        Err(OidcError::Protocol(_, why)) => page(
+            StatusCode::BAD_REQUEST,
+            "Sesión cerrada",
+            &format!("Cerró su sesión de Clave Sence, pero no podemos volver a la plataforma ({why})."),
+        ),
         Err(error) => return error.into_response(),
     };
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&app, "", true));
@@ -262,6 +260,7 @@ async fn login(
     State(app): State<AppState>,
     Path(id): Path<String>,
     client: ClientIp,
+    headers: HeaderMap,
     AppJson(request): AppJson<SignInForm>,
 ) -> Result<Response, ApiError> {
     let (rut, cs) = request.parse()?;
@@ -269,7 +268,9 @@ async fn login(
         return Err(ApiError(Refusal::Denied(ErrorCode::FlowNotFound)));
     };
     authenticate(&app, rut, &cs, Provisional::Refuse, "oidc_login", client.0).await?;
-    let (session, redirect) = oidc::logged_in(&app, &id, &pending, rut, request.kiosk).await.map_err(internal)?;
+    let previous = cookie(&headers);
+    let (session, redirect) =
+        oidc::logged_in(&app, &id, &pending, rut, request.kiosk, previous.as_deref()).await.map_err(internal)?;
     let mut response = no_store(Json(serde_json::json!({ "redirect": redirect })).into_response());
     // At a kiosk the session has already ended: no cookie, and any left from before is removed.
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&app, &session, request.kiosk));

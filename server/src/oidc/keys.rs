@@ -73,8 +73,9 @@ fn generate(app: &AppState, now: i64, signs_from: i64) -> Result<StoredKey, Oidc
         created_at: now,
         signs_from,
         signs_until,
-        // The last ID token it signs expires by then.
-        published_until: signs_until + settings.id_token_ttl_seconds,
+        // Its last ID token has expired by then, and so has any session that began with it (logout's
+        // `id_token_hint` may be that token).
+        published_until: signs_until + settings.id_token_ttl_seconds.max(settings.session_max_seconds),
     })
 }
 

@@ -165,7 +165,9 @@ pub async fn authorize(app: &AppState, p: AuthorizeParams, session: Option<&str>
         force_login,
     };
     let now = app.now();
-    if !force_login {
+    // Single sign-on for confidential clients only: a public client (a phone app) proves no identity, and an
+    // app that claims its redirect scheme must not get a code without the citizen seeing a page (RFC 8252 §8.6).
+    if !force_login && client.secret_hash.is_some() {
         if let Some((session_hash, session)) = live_session(app, session, now).await? {
             if max_age.is_none_or(|age| now - session.auth_time <= age) {
                 let redirect = issue_code(app, &request, session.rut, &session_hash, session.auth_time).await?;
@@ -238,7 +240,13 @@ pub async fn logged_in(
     request: &AuthRequest,
     rut: Rut,
     kiosk: bool,
+    previous: Option<&str>,
 ) -> Result<(String, String), OidcError> {
+    // A new login in the same browser replaces its session: the old one must not stay usable, unreachable by
+    // logout.
+    if let Some(previous) = previous {
+        end_session(app, &sha256_hex(previous)).await?;
+    }
     let now = app.now();
     let session_id = random_id();
     let session_hash = sha256_hex(&session_id);
@@ -396,7 +404,11 @@ pub async fn userinfo(app: &AppState, bearer: Option<&str>) -> Result<serde_json
     let bearer = bearer.ok_or(OidcError::InvalidToken)?;
     let token =
         table::find_token(app.store.db(), &sha256_hex(bearer), app.now()).await?.ok_or(OidcError::InvalidToken)?;
-    let sub = table::subject(app.store.writer(), token.rut, &random_id()).await?;
+    // Made when the token was issued: a read, not a write, per userinfo.
+    let sub = match table::find_subject(app.store.db(), token.rut).await? {
+        Some(sub) => sub,
+        None => table::subject(app.store.writer(), token.rut, &random_id()).await?,
+    };
     let mut claims = serde_json::json!({ "sub": sub });
     if token.scope.iter().any(|s| s == "rut") {
         // As ClaveÚnica's `RolUnico`: the number and its check digit apart.
@@ -433,6 +445,10 @@ pub struct LogoutParams {
 /// `/oauth2/logout`: ends the session (and revokes every token issued under it), then back to the platform
 /// when it named a post-logout URI registered for it; `None`: show our own "session closed" page.
 pub async fn logout(app: &AppState, p: LogoutParams, cookie: Option<&str>) -> Result<Option<String>, OidcError> {
+    // The session ends whatever else the request gets wrong: a citizen who asked to leave is never left in.
+    if let Some(id) = cookie {
+        end_session(app, &sha256_hex(id)).await?;
+    }
     let now = app.now();
     let hinted = match p.id_token_hint.as_deref() {
         Some(hint) => Some(
@@ -442,34 +458,35 @@ pub async fn logout(app: &AppState, p: LogoutParams, cookie: Option<&str>) -> Re
         ),
         None => None,
     };
-    let client_id = p.client_id.clone().or_else(|| hinted.as_ref().and_then(|c| c["aud"].as_str().map(str::to_owned)));
-    let redirect = match p.post_logout_redirect_uri.as_deref() {
-        None => None,
-        Some(uri) => {
-            let client = match client_id.as_deref() {
-                Some(id) => table::find_client(app.store.db(), id).await?,
-                None => None,
-            };
-            let client = client.ok_or_else(|| {
-                protocol("invalid_request", "post_logout_redirect_uri needs client_id or id_token_hint")
-            })?;
-            if !client.post_logout_uris.iter().any(|u| u == uri) {
-                return Err(protocol("invalid_request", "post_logout_redirect_uri is not registered for this client"));
-            }
-            let mut url =
-                url::Url::parse(uri).map_err(|_| protocol("invalid_request", "bad post_logout_redirect_uri"))?;
-            if let Some(state) = &p.state {
-                url.query_pairs_mut().append_pair("state", state);
-            }
-            Some(String::from(url))
+    let hinted_client = hinted.as_ref().and_then(|c| c["aud"].as_str().map(str::to_owned));
+    if let (Some(given), Some(hinted)) = (&p.client_id, &hinted_client) {
+        if given != hinted {
+            return Err(protocol("invalid_request", "client_id is not the id_token_hint's audience"));
         }
-    };
-    if let Some(id) = cookie {
-        let hash = sha256_hex(id);
-        table::end_session(app.store.writer(), &hash).await?;
-        table::revoke_for_session(app.store.writer(), &hash).await?;
     }
-    Ok(redirect)
+    let Some(uri) = p.post_logout_redirect_uri.as_deref() else { return Ok(None) };
+    let client = match p.client_id.clone().or(hinted_client) {
+        Some(id) => table::find_client(app.store.db(), &id).await?,
+        None => None,
+    };
+    let client = client
+        .ok_or_else(|| protocol("invalid_request", "post_logout_redirect_uri needs client_id or id_token_hint"))?;
+    if !client.post_logout_uris.iter().any(|u| u == uri) {
+        return Err(protocol("invalid_request", "post_logout_redirect_uri is not registered for this client"));
+    }
+    let mut url = url::Url::parse(uri).map_err(|_| protocol("invalid_request", "bad post_logout_redirect_uri"))?;
+    if let Some(state) = &p.state {
+        url.query_pairs_mut().append_pair("state", state);
+    }
+    Ok(Some(String::from(url)))
+}
+
+/// Ends a session: the row, the codes not yet traded, and every token issued under it.
+async fn end_session(app: &AppState, hash: &str) -> Result<(), OidcError> {
+    table::end_session(app.store.writer(), hash).await?;
+    table::delete_codes_of_session(app.store.writer(), hash).await?;
+    table::revoke_for_session(app.store.writer(), hash).await?;
+    Ok(())
 }
 
 /// Writes the configuration file's clients to the database (every replica does, with the same result).

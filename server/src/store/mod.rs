@@ -222,7 +222,8 @@ impl Store {
             messages: outbox::purge_delivered(self.writer(), now * 1000 - MESSAGE_RETENTION_MS).await?,
             oidc: {
                 let mut tx = self.begin().await?;
-                let gone = oidc::purge(&mut tx, now).await?;
+                // Codes outlive their 60 s by a day: longer than any access token they could have got.
+                let gone = oidc::purge(&mut tx, now, now - 86_400).await?;
                 tx.commit().await?;
                 gone
             },

@@ -138,6 +138,13 @@ pub async fn published_keys(db: Db<'_>, now: i64) -> Result<Vec<StoredKey>, Stor
         .collect())
 }
 
+/// The account's `sub`, if a platform has had one.
+pub async fn find_subject(db: Db<'_>, rut_: Rut) -> Result<Option<String>, StoreError> {
+    let row: Option<(String,)> =
+        db.fetch_optional("SELECT sub FROM oidc_subjects WHERE rut = $1", params![rut_.canonical()]).await?;
+    Ok(row.map(|(sub,)| sub))
+}
+
 /// The account's `sub`, made (random) on its first use by any platform.
 pub async fn subject(db: Db<'_>, rut_: Rut, candidate: &str) -> Result<String, StoreError> {
     let (sub,): (String,) = db
@@ -227,6 +234,20 @@ pub async fn end_session(db: Db<'_>, id_hash: &str) -> Result<Option<Rut>, Store
     let row: Option<(String,)> =
         db.fetch_optional("DELETE FROM oidc_sessions WHERE id_hash = $1 RETURNING rut", params![id_hash]).await?;
     row.map(|(text,)| rut(&text)).transpose()
+}
+
+/// Ends every session of a citizen and revokes every token issued to them (the CS changed or was recovered:
+/// whoever knew the old one keeps nothing it opened).
+pub async fn end_sessions_of(tx: &mut super::Tx, rut_: Rut) -> Result<(), StoreError> {
+    tx.db().execute("DELETE FROM oidc_sessions WHERE rut = $1", params![rut_.canonical()]).await?;
+    tx.db().execute("DELETE FROM oidc_codes WHERE rut = $1", params![rut_.canonical()]).await?;
+    tx.db().execute("UPDATE oidc_tokens SET revoked = 1 WHERE rut = $1", params![rut_.canonical()]).await?;
+    Ok(())
+}
+
+/// Forgets the codes issued under a session not yet traded (logout).
+pub async fn delete_codes_of_session(db: Db<'_>, session_hash: &str) -> Result<u64, StoreError> {
+    db.execute("DELETE FROM oidc_codes WHERE session_hash = $1", params![session_hash]).await
 }
 
 /// What a code grants, fixed when it was issued.
@@ -360,11 +381,14 @@ pub async fn revoke_for_session(db: Db<'_>, session_hash: &str) -> Result<u64, S
     db.execute("UPDATE oidc_tokens SET revoked = 1 WHERE session_hash = $1", params![session_hash]).await
 }
 
-/// Deletes requests, sessions, codes and tokens that ended before `before`; how many rows went.
-pub async fn purge(tx: &mut super::Tx, before: i64) -> Result<u64, StoreError> {
+/// Deletes requests, sessions and tokens that ended before `before`, and codes that ended before
+/// `codes_before` (kept as long as the tokens they got, so that a late replay still revokes them); how many
+/// rows went.
+pub async fn purge(tx: &mut super::Tx, before: i64, codes_before: i64) -> Result<u64, StoreError> {
     let mut gone = 0;
-    for table in ["oidc_requests", "oidc_sessions", "oidc_codes", "oidc_tokens"] {
+    for table in ["oidc_requests", "oidc_sessions", "oidc_tokens"] {
         gone += tx.db().execute(&format!("DELETE FROM {table} WHERE expires_at < $1"), params![before]).await?;
     }
+    gone += tx.db().execute("DELETE FROM oidc_codes WHERE expires_at < $1", params![codes_before]).await?;
     Ok(gone)
 }

@@ -36,10 +36,13 @@ struct Provider {
     browser: reqwest::Client,
     /// The relying party's HTTP client.
     http: openidconnect::reqwest::Client,
+    /// The secret of a second confidential client, `otra-plataforma`.
+    other_secret: String,
 }
 
 /// The app with its public URL on its own port (the issuer must be the address the platform reaches), a
-/// registered account, and a confidential client `plataforma` (secret returned) and a public one `app-movil`.
+/// registered account, and confidential clients `plataforma` (secret returned) and `otra-plataforma`, and a
+/// public one `app-movil`.
 async fn provider() -> (Provider, String) {
     provider_with(|_| {}).await
 }
@@ -63,13 +66,15 @@ async fn provider_with(configure: impl FnOnce(&mut server::Settings)) -> (Provid
     };
     let secret = server::oidc::register_client(&app.store, client("plataforma"), true, 0).await.unwrap().unwrap();
     server::oidc::register_client(&app.store, client("app-movil"), false, 0).await.unwrap();
+    let other_secret =
+        server::oidc::register_client(&app.store, client("otra-plataforma"), true, 0).await.unwrap().unwrap();
     let browser =
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let http = openidconnect::reqwest::ClientBuilder::new()
         .redirect(openidconnect::reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    (Provider { app, browser, http }, secret)
+    (Provider { app, browser, http, other_secret }, secret)
 }
 
 impl Provider {
@@ -227,12 +232,20 @@ async fn a_platform_logs_a_citizen_in_with_the_openidconnect_crate() {
     assert_eq!(info.additional_claims().rut, Some(RutClaim { numero: 12_345_678, dv: "5".into() }));
     assert_eq!(info.email().map(|e| e.as_str()), Some("juana.perez@example.cl"));
 
-    // A second platform (here the phone app, a public client) gets in without typing: single sign-on.
+    // A second platform gets in without typing: single sign-on.
+    let other = provider.rp("otra-plataforma", Some(&provider.other_secret)).await;
+    let (url, _, nonce, verifier) = other.start(&["rut"]);
+    let back = provider.browse(&url, None).await;
+    let tokens = other.exchange(param(&back, "code").unwrap(), verifier, &provider.http).await.unwrap();
+    assert_eq!(other.verify(&tokens, &nonce).unwrap(), sub, "the same citizen, the same sub");
+
+    // A public client (a phone app) proves no identity: the citizen sees the page even with a session
+    // (RFC 8252 §8.6), then the app trades its code with PKCE alone.
     let phone = provider.rp("app-movil", None).await;
     let (url, _, nonce, verifier) = phone.start(&["rut"]);
-    let back = provider.browse(&url, None).await;
+    let back = provider.browse(&url, Some((RUT, CS))).await;
     let tokens = phone.exchange(param(&back, "code").unwrap(), verifier, &provider.http).await.unwrap();
-    assert_eq!(phone.verify(&tokens, &nonce).unwrap(), sub, "the same citizen, the same sub");
+    assert_eq!(phone.verify(&tokens, &nonce).unwrap(), sub);
 
     // The same code again: refused, and what it got is revoked.
     let (url, _, _, verifier) = rp.start(&["rut"]);
@@ -362,6 +375,8 @@ async fn a_token_signed_before_a_key_rotation_verifies_until_its_key_retires() {
         s.oidc.key_rotation_seconds = 1_000;
         s.oidc.key_prepublish_seconds = 100;
         s.oidc.id_token_ttl_seconds = 600;
+        // A retired key stays published as long as a session that began with it may send it as a logout hint.
+        s.oidc.session_max_seconds = 600;
     })
     .await;
     let keys = || async {
@@ -369,13 +384,14 @@ async fn a_token_signed_before_a_key_rotation_verifies_until_its_key_retires() {
             reqwest::get(format!("{}/oauth2/jwks", provider.issuer())).await.unwrap().json().await.unwrap();
         jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
     };
-    let login = |browse_login: bool| {
+    // Each login types the CS: by the second, the first's session has ended (600 s at most).
+    let login = || {
         let provider = &provider;
         let secret = secret.clone();
         async move {
             let rp = provider.rp("plataforma", Some(&secret)).await;
             let (url, _, nonce, verifier) = rp.start(&[]);
-            let back = provider.browse(&url, browse_login.then_some((RUT, CS))).await;
+            let back = provider.browse(&url, Some((RUT, CS))).await;
             let tokens = rp.exchange(param(&back, "code").unwrap(), verifier, &provider.http).await.unwrap();
             (tokens, nonce)
         }
@@ -386,16 +402,16 @@ async fn a_token_signed_before_a_key_rotation_verifies_until_its_key_retires() {
         // A platform that fetches the JWKS now.
         async move { provider.rp("plataforma", Some(&secret)).await.verify(&tokens, &nonce) }
     };
-    let (old, old_nonce) = login(true).await;
+    let (old, old_nonce) = login().await;
     assert_eq!(keys().await.len(), 1);
     provider.app.clock.advance(950);
     assert_eq!(keys().await.len(), 2, "the next key is published before it signs");
     provider.app.clock.advance(100);
-    let (new, new_nonce) = login(false).await;
+    let (new, new_nonce) = login().await;
     assert!(verifies(new, new_nonce).await.is_ok(), "signed with the new key");
     assert!(verifies(old.clone(), old_nonce.clone()).await.is_ok(), "the old key is still published");
     provider.app.clock.advance(600);
-    assert_eq!(keys().await.len(), 1, "the old key retired once its last token expired");
+    assert_eq!(keys().await.len(), 1, "the old key retired once its last token and session ended");
     assert!(verifies(old, old_nonce).await.is_err(), "and its tokens no longer verify");
 }
 
@@ -424,6 +440,44 @@ async fn a_login_at_a_kiosk_leaves_no_session_behind() {
     let (url, _, _, _) = rp.start(&[]);
     let next = provider.browser.get(&url).send().await.unwrap();
     assert!(next.headers()["location"].to_str().unwrap().starts_with("/ingresar/"), "the next citizen must log in");
+}
+
+/// A changed Clave Sence ends every session and token of the citizen: whoever knew the old one keeps nothing.
+/// A logout the platform gets wrong (a hint that is no token of ours) still ends the session.
+#[tokio::test]
+async fn a_changed_clave_and_any_logout_end_the_sessions() {
+    let (provider, secret) = provider().await;
+    let rp = provider.rp("plataforma", Some(&secret)).await;
+    let login_page = |url: String| {
+        let browser = provider.browser.clone();
+        async move {
+            browser.get(&url).send().await.unwrap().headers()["location"].to_str().unwrap().starts_with("/ingresar/")
+        }
+    };
+    let (url, _, _, verifier) = rp.start(&[]);
+    let back = provider.browse(&url, Some((RUT, CS))).await;
+    let tokens = rp.exchange(param(&back, "code").unwrap(), verifier, &provider.http).await.unwrap();
+    assert!(!login_page(url.clone()).await, "a session");
+    let (status, flow) = provider.app.open("change", &json!({ "rut": RUT, "cs": CS })).await;
+    assert_eq!(status, StatusCode::CREATED, "{flow}");
+    let captcha = provider.app.captcha().await;
+    let new = json!({ "cs": "Alameda-77", "cs_repeat": "Alameda-77", "captcha": captcha });
+    let (status, done) = provider.app.step("change", &flow, "new-cs", &new).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert!(login_page(url.clone()).await, "the change ended the session");
+    assert!(rp.userinfo(&tokens, &provider.http).await.is_err(), "and revoked its tokens");
+
+    provider.browse(&url, Some((RUT, "Alameda-77"))).await;
+    assert!(!login_page(url.clone()).await);
+    let wrong = provider
+        .browser
+        .get(format!("{}/oauth2/logout?id_token_hint=not-a-token", provider.issuer()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
+    assert!(wrong.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert!(login_page(url).await, "the session ended anyway");
 }
 
 fn urlencode(text: &str) -> String {

@@ -120,6 +120,11 @@ fn Handoff() -> Element {
 
 /// The path the QR code holds for `route`: a flow's key follows its id in the fragment.
 fn handoff_path(route: &Route) -> String {
+    // A platform's login belongs to the browser the platform sent there (its `state` is tied to it): a phone
+    // starts at the home page instead.
+    if let Route::SignIn { .. } = route {
+        return "/".to_owned();
+    }
     let path = route.to_string();
     let id = match route {
         Route::Register { flow } | Route::Recover { flow } | Route::Change { flow } | Route::Update { flow } => {

@@ -56,6 +56,7 @@ pub fn SignIn(id: String) -> Element {
     let request = id.clone();
     let leaving = id.clone();
     let navigator = use_navigator();
+    let mut expired = use_signal(|| false);
     let pending = use_resource(move || {
         let request = request.clone();
         async move { api::get::<Pending>(&format!("/api/authorize/{request}")).await }
@@ -76,6 +77,11 @@ pub fn SignIn(id: String) -> Element {
                 navigator.push(Route::Change { flow: FlowId::START });
                 return;
             }
+            // Expired or used meanwhile: only the platform can start a new one.
+            if matches!(&answer, Err(Failure::Refused(body)) if body.code == ErrorCode::FlowNotFound) {
+                expired.set(true);
+                return;
+            }
             if let Some(back) = status.settle(answer) {
                 // Back to the platform, with its code.
                 if let Some(window) = web_sys::window() {
@@ -84,6 +90,12 @@ pub fn SignIn(id: String) -> Element {
             }
         });
     };
+    if expired() {
+        return rsx! {
+            h1 { {tr!("sign_in.heading")} }
+            p { role: "alert", {tr!("sign_in.expired")} }
+        };
+    }
     let pending = pending.read();
     let pending = match &*pending {
         None => return rsx! { h1 { {tr!("sign_in.heading")} } p { aria_busy: "true", {tr!("sign_in.loading")} } },
