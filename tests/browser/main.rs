@@ -540,13 +540,7 @@ async fn a_provisional_clave_leads_to_the_change_and_back_to_the_platform() {
     b.click_button("Ingresar").await;
     b.wait_text("Cambiar CS (Clave Sence) Persona Natural").await;
     b.fill("Rut *", RUT).await;
-    b.fill("CS Actual *", &provisional).await;
-    b.click_button("Validar").await;
-    b.fill("CS Nueva *", "Alameda-77").await;
-    b.fill("Repetir CS Nueva *", "Alameda-77").await;
-    b.fill("Captcha *", CAPTCHA).await;
-    b.click_button("Cambiar Clave").await;
-    b.wait_text("Generación de nueva clave Sence satisfactoria.").await;
+    b.change_clave(&provisional, "Alameda-77").await;
     b.click_button("Aceptar").await;
     b.wait_text("le pide ingresar con su Clave Sence").await;
     b.checkpoint("de-vuelta-al-ingreso").await;

@@ -114,13 +114,7 @@ async fn the_desktop_app_registers_recovers_and_changes_keeping_only_the_rut() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    b.fill("CS Actual *", &provisional).await;
-    b.click_button("Validar").await;
-    b.fill("CS Nueva *", "Alameda-77").await;
-    b.fill("Repetir CS Nueva *", "Alameda-77").await;
-    b.fill("Captcha *", CAPTCHA).await;
-    b.click_button("Cambiar Clave").await;
-    b.wait_text("Generación de nueva clave Sence satisfactoria.").await;
+    b.change_clave(&provisional, "Alameda-77").await;
     b.shot("cambiar-exito").await;
     b.close().await;
 

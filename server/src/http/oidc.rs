@@ -172,14 +172,20 @@ fn no_store(mut response: Response) -> Response {
     response
 }
 
+/// The form of `/oauth2/token` and `/oauth2/revoke`, or RFC 6749's `invalid_request`.
+fn form_params(form: Result<Form<TokenParams>, FormRejection>) -> Result<TokenParams, OidcError> {
+    form.map(|Form(params)| params)
+        .map_err(|_| OidcError::Protocol("invalid_request", "the body must be a form with each parameter once".into()))
+}
+
 async fn token(
     State(app): State<AppState>,
     headers: HeaderMap,
     form: Result<Form<TokenParams>, FormRejection>,
 ) -> Response {
-    let Ok(Form(params)) = form else {
-        return OidcError::Protocol("invalid_request", "the body must be a form with each parameter once".into())
-            .into_response();
+    let params = match form_params(form) {
+        Ok(params) => params,
+        Err(refused) => return refused.into_response(),
     };
     match oidc::token(&app, basic(&headers), params).await {
         Ok(body) => no_store(Json(body).into_response()),
@@ -208,8 +214,9 @@ async fn revoke(
     headers: HeaderMap,
     form: Result<Form<TokenParams>, FormRejection>,
 ) -> Response {
-    let Ok(Form(params)) = form else {
-        return OidcError::Protocol("invalid_request", "the body must be a form".into()).into_response();
+    let params = match form_params(form) {
+        Ok(params) => params,
+        Err(refused) => return refused.into_response(),
     };
     match oidc::revoke(&app, basic(&headers), params).await {
         Ok(()) => StatusCode::OK.into_response(),

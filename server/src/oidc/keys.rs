@@ -30,24 +30,31 @@ impl Signer {
     }
 }
 
-/// The key to sign with at `now`: the one whose window covers it (made if none does), after making its
-/// successor when that is due.
-pub async fn signer(app: &AppState, now: i64) -> Result<Signer, OidcError> {
-    let settings = &app.settings.oidc;
-    let keys = table::published_keys(app.store.db(), now).await?;
-    let signing = keys.iter().find(|k| k.signs_from <= now && now < k.signs_until).cloned();
-    let stored = match signing {
-        Some(key) => key,
+/// The keys published at `now`, newest first, and the one that signs now: made if none does, with its
+/// successor made when that is due.
+async fn published(app: &AppState, now: i64) -> Result<(Vec<StoredKey>, StoredKey), OidcError> {
+    let mut keys = table::published_keys(app.store.db(), now).await?;
+    let signing = match keys.iter().find(|k| k.signs_from <= now && now < k.signs_until) {
+        Some(key) => key.clone(),
         None => {
             let key = generate(app, now, now)?;
             table::insert_key(app.store.writer(), &key).await?;
+            keys.insert(0, key.clone());
             key
         }
     };
-    let last_end = keys.iter().map(|k| k.signs_until).max().unwrap_or(stored.signs_until).max(stored.signs_until);
-    if last_end - now <= settings.key_prepublish_seconds {
-        table::insert_key(app.store.writer(), &generate(app, now, last_end)?).await?;
+    let last_end = keys.iter().map(|k| k.signs_until).max().unwrap_or(signing.signs_until);
+    if last_end - now <= app.settings.oidc.key_prepublish_seconds {
+        let next = generate(app, now, last_end)?;
+        table::insert_key(app.store.writer(), &next).await?;
+        keys.insert(0, next);
     }
+    Ok((keys, signing))
+}
+
+/// The key to sign with at `now`.
+pub async fn signer(app: &AppState, now: i64) -> Result<Signer, OidcError> {
+    let (_, stored) = published(app, now).await?;
     let der = app.sealer.open(&stored.sealed_private).map_err(|e| OidcError::Internal(format!("key: {e}")))?;
     let der = STANDARD.decode(der).map_err(|e| OidcError::Internal(format!("key: {e}")))?;
     Ok(Signer { kid: stored.kid, key: EncodingKey::from_ec_der(&der) })
@@ -82,8 +89,7 @@ fn generate(app: &AppState, now: i64, signs_from: i64) -> Result<StoredKey, Oidc
 /// The JWKS: every key still published, the one that signs now included (made if there is none yet, so that
 /// a platform that fetched the JWKS before the first login still knows the key of its first ID token).
 pub async fn jwks(app: &AppState, now: i64) -> Result<serde_json::Value, OidcError> {
-    signer(app, now).await?;
-    let keys = table::published_keys(app.store.db(), now).await?;
+    let (keys, _) = published(app, now).await?;
     let keys: Vec<serde_json::Value> = keys
         .iter()
         .map(|k| serde_json::from_str(&k.public_jwk))

@@ -278,14 +278,7 @@ async fn client_of(app: &AppState, basic: Option<(String, String)>, p: &TokenPar
         return Err(OidcError::InvalidClient);
     }
     match basic {
-        Some((id, secret)) => {
-            let client = table::find_client(app.store.db(), &id).await?.ok_or(OidcError::InvalidClient)?;
-            let expected = client.secret_hash.as_deref().ok_or(OidcError::InvalidClient)?;
-            if !same(sha256_hex(&secret).as_bytes(), expected.as_bytes()) {
-                return Err(OidcError::InvalidClient);
-            }
-            Ok(client)
-        }
+        Some((id, secret)) => confidential_client(app, &id, &secret).await?.ok_or(OidcError::InvalidClient),
         None => {
             let id = p.client_id.as_deref().ok_or(OidcError::InvalidClient)?;
             let client = table::find_client(app.store.db(), id).await?.ok_or(OidcError::InvalidClient)?;
