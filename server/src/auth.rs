@@ -19,6 +19,7 @@ use std::net::IpAddr;
 use domain::clave::PresentedClave;
 use domain::{ErrorCode, Rut};
 
+use crate::platforms::{self, Gate};
 use crate::refusal::Refusal;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
@@ -161,20 +162,24 @@ pub async fn platform_login(
     client: IpAddr,
 ) -> Result<Authenticated, Refusal> {
     let Some((id, secret)) = platform else { return Err(Refusal::Denied(ErrorCode::PlatformUnauthorized)) };
-    if crate::oidc::confidential_client(app, &id, &secret).await?.is_none() {
-        return Err(Refusal::Denied(ErrorCode::PlatformUnauthorized));
-    }
-    let subject = format!("platform:{id}");
-    let now = app.now();
-    if let Some(retry_after) = throttle::locked_for(app.store.db(), &subject, Kind::LoginPlatform, now).await? {
-        outcome(app, rut, "login", "locked").await?;
-        return Err(Refusal::Throttled { code: ErrorCode::RateLimited, retry_after });
+    match app.platforms.gate(app, &id, &secret).await? {
+        Gate::Unknown => return Err(Refusal::Denied(ErrorCode::PlatformUnauthorized)),
+        Gate::Locked { retry_after } => {
+            outcome(app, rut, "login", "locked").await?;
+            return Err(Refusal::Throttled { code: ErrorCode::RateLimited, retry_after });
+        }
+        Gate::Open => {}
     }
     let result = authenticate(app, rut, cs, Provisional::Refuse, "login", client).await;
     if let Err(Refusal::Denied(ErrorCode::InvalidCredentials)) = &result {
-        if let Reservation::Granted { lock_if_wrong: Some(_) } | Reservation::Locked { .. } =
-            throttle::reserve(&app.store, &app.policies.platform, &subject, Kind::LoginPlatform, now).await?
-        {
+        let now = app.now();
+        let subject = platforms::subject(&id);
+        let wait = match throttle::reserve(&app.store, &app.policies.platform, &subject, Kind::LoginPlatform, now).await? {
+            Reservation::Granted { lock_if_wrong } => lock_if_wrong,
+            Reservation::Locked { retry_after } => Some(retry_after),
+        };
+        if let Some(wait) = wait {
+            app.platforms.locked(&id, now + wait);
             metrics::counter!(metric::LOCKOUTS, "kind" => "login_platform").increment(1);
             tracing::warn!(platform = %id, "failed logins forwarded by this platform passed its allowance");
         }

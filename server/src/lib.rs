@@ -12,6 +12,7 @@
 //! | `http` | one router per flow, `/health`, `/ready`, `/metrics`, OpenAPI, per-address limit, the UI's files |
 //! | `flows` | registration, recovery, change, update: one state type per kind |
 //! | `auth` | RUT + CS, and every guess counted before it is checked |
+//! | `platforms` | which platforms may forward logins, read once a second |
 //! | `refusal` | why a step said no, in domain terms |
 //! | `store` | accounts, flows, captchas, throttles, outbox, audit, on SQLite or PostgreSQL |
 //! | `captcha` | the image captcha |
@@ -29,6 +30,7 @@ pub mod http;
 pub mod legacy;
 pub mod oidc;
 pub mod outbox;
+pub mod platforms;
 pub mod refusal;
 pub mod registro_civil;
 pub mod secrets;

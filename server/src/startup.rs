@@ -118,6 +118,7 @@ impl Application {
             settings: settings.clone(),
             outbox_wake: Arc::new(Notify::new()),
             sealer,
+            platforms: Default::default(),
         });
         let limits = Limits::new(&settings.http, trusted.clone());
         let limiter = IpLimiter::new(settings.http.requests_per_minute_per_ip, settings.http.replicas, trusted, clock);

@@ -29,6 +29,8 @@ pub struct Inner {
     /// Wakes an outbox worker of this process when a flow queued messages (low latency without tight
     /// polling); workers of other replicas find them on their next poll.
     pub outbox_wake: Arc<Notify>,
+    /// The platforms that forward logins, as last read.
+    pub platforms: crate::platforms::Platforms,
 }
 
 impl AppState {

@@ -291,8 +291,8 @@ async fn client_of(app: &AppState, basic: Option<(String, String)>, p: &TokenPar
     }
 }
 
-/// The confidential client `id` if `secret` is its secret (`POST /api/login`'s HTTP Basic).
-pub async fn confidential_client(app: &AppState, id: &str, secret: &str) -> Result<Option<Client>, StoreError> {
+/// The confidential client `id` if `secret` is its secret (HTTP Basic).
+async fn confidential_client(app: &AppState, id: &str, secret: &str) -> Result<Option<Client>, StoreError> {
     let client = table::find_client(app.store.db(), id).await?;
     Ok(client.filter(|c| c.secret_hash.as_deref().is_some_and(|h| same(sha256_hex(secret).as_bytes(), h.as_bytes()))))
 }
