@@ -177,6 +177,10 @@ pub struct FlowView {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct RegisterForm {
     pub rut: String,
+    /// The ID card's serial number ("Número de documento"), checked with the Registro Civil: RUTs are public,
+    /// the card is in its owner's hands.
+    #[serde(default)]
+    pub serial: String,
     /// Question code (see `SecretQuestion`).
     pub question: String,
     pub answer: String,
@@ -230,6 +234,7 @@ impl Contacts {
 /// A registration that passed every field rule (the captcha is the server's to check).
 pub struct NewAccount {
     pub rut: Rut,
+    pub serial: SerialNumber,
     pub question: SecretQuestion,
     pub answer: SecretAnswer,
     pub address: Address,
@@ -241,6 +246,7 @@ impl RegisterForm {
     pub fn parse(&self) -> Result<NewAccount, FieldErrors> {
         let mut errors = FieldErrors::new();
         let rut = errors.check("rut", Rut::parse(&self.rut));
+        let serial = errors.check("serial", SerialNumber::parse(&self.serial));
         let question = errors.check("question", SecretQuestion::parse(&self.question));
         let answer = errors.check("answer", SecretAnswer::parse(&self.answer));
         let address = Address::parse(&self.address, &mut errors);
@@ -265,6 +271,7 @@ impl RegisterForm {
         errors.into_result(|| {
             Some(NewAccount {
                 rut: rut?,
+                serial: serial?,
                 question: question?,
                 answer: answer?,
                 address: address?,
@@ -452,6 +459,87 @@ impl UpdateForm {
     }
 }
 
+/// "No fui yo": what the notice's link will report, shown before the click.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DisavowView {
+    /// The notice: `cs_changed`, `data_updated`, `contact_replaced` or `provisional_issued`.
+    pub event: String,
+    /// When it happened (unix seconds).
+    pub at: i64,
+}
+
+/// "Mi Clave Sence": what SENCE keeps about the citizen, in plain fields. Contacts come masked unless asked
+/// for in full (`?ver=1`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MyData {
+    pub rut: String,
+    /// Secret question code (its text is in `locales/`), if one is on file; the answer is kept only as a hash.
+    pub question: Option<String>,
+    pub street: Option<String>,
+    pub number: Option<String>,
+    pub block: Option<String>,
+    pub apartment: Option<String>,
+    /// Official CUT codes.
+    pub region: Option<String>,
+    pub comuna: Option<String>,
+    pub email: String,
+    pub home_phone: Option<String>,
+    pub work_phone: Option<String>,
+    /// `None`: "Sin celular".
+    pub mobile: Option<String>,
+    /// Whether `email` and the phones are shown in full.
+    pub revealed: bool,
+    /// `registration` or `legacy` (imported from the earlier system).
+    pub origin: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// A provisional CS from a recovery waits to be changed.
+    pub provisional_pending: bool,
+    /// Frozen by "No fui yo" since then.
+    pub frozen_at: Option<i64>,
+    /// Open single sign-on sessions (this one included).
+    pub sessions: i64,
+    /// What the citizen asked SENCE staff.
+    pub requests: Vec<MyRequest>,
+}
+
+/// A request to SENCE staff, as the citizen sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MyRequest {
+    /// `no_fui_yo`, `block` or `delete`.
+    pub kind: String,
+    pub created_at: i64,
+    pub handled_at: Option<i64>,
+}
+
+/// One line of "Mi actividad".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ActivityItem {
+    pub at: i64,
+    /// What was done: `login`, `oidc_login`, `change`, `recovery`, `update`, `no_fui_yo`, …
+    pub event: String,
+    /// How it ended: `ok`, `invalid_credentials`, `locked`, `frozen`, …
+    pub outcome: String,
+    /// The address masked to its network.
+    pub place: Option<String>,
+    /// Browser and system, coarsely.
+    pub device: Option<String>,
+    /// The platform, for logins.
+    pub platform: Option<String>,
+}
+
+/// A request to block or delete the account ("Mi Clave Sence").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AccountRequestForm {
+    /// `block` or `delete`.
+    pub kind: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,6 +547,7 @@ mod tests {
     pub(crate) fn register_form() -> RegisterForm {
         RegisterForm {
             rut: "12.345.678-5".into(),
+            serial: "A123456789".into(),
             question: "favorite_country".into(),
             answer: "Perú".into(),
             address: AddressForm {

@@ -74,6 +74,11 @@ error_codes! {
     TooManyAttempts => "too_many_attempts",
     ProvisionalMustChange => "provisional_must_change",
     ProvisionalExpired => "provisional_expired",
+    AccountFrozen => "account_frozen",
+    // "Mi Clave Sence" and "No fui yo".
+    NotSignedIn => "not_signed_in",
+    LinkInvalid => "link_invalid",
+    LinkUsed => "link_used",
     // Transport.
     InvalidRequest => "invalid_request",
     PayloadTooLarge => "payload_too_large",

@@ -31,6 +31,12 @@ impl Fixtures {
         Ok(serde_json::from_str(include_str!("../fixtures/registro_civil.json"))?)
     }
 
+    /// The serial number of `rut`'s card (`12.345.678-5` or `12345678-5`), as a test types it.
+    pub fn serial_of(&self, rut: &str) -> Option<String> {
+        let canonical = rut.replace('.', "").to_uppercase();
+        self.documents.iter().find(|d| d.run.eq_ignore_ascii_case(&canonical)).map(|d| d.numero_serie.clone())
+    }
+
     pub fn load(path: &std::path::Path) -> anyhow::Result<Fixtures> {
         Ok(serde_json::from_str(&std::fs::read_to_string(path)?)?)
     }

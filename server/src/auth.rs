@@ -107,6 +107,14 @@ pub async fn authenticate(
         throttle::clear(app.store.writer(), &pair, Kind::Login).await?;
         throttle::clear(app.store.writer(), &subject, Kind::LoginTotal).await
     };
+    // "No fui yo" froze it: told only to whoever knows a CS of it, as nothing else about the account is.
+    if let (true, Some(account)) = (cs_ok || provisional_ok, &account)
+        && account.frozen_at.is_some()
+    {
+        forget().await?;
+        outcome(app, rut, event, "frozen").await?;
+        return Err(Refusal::Denied(ErrorCode::AccountFrozen));
+    }
     if let (true, Some(account)) = (cs_ok, &account) {
         forget().await?;
         outcome(app, rut, event, "ok").await?;
@@ -162,22 +170,24 @@ pub async fn platform_login(
     client: IpAddr,
 ) -> Result<Authenticated, Refusal> {
     let Some((id, secret)) = platform else { return Err(Refusal::Denied(ErrorCode::PlatformUnauthorized)) };
-    match app.platforms.gate(app, &id, &secret).await? {
-        Gate::Unknown => return Err(Refusal::Denied(ErrorCode::PlatformUnauthorized)),
-        Gate::Locked { retry_after } => {
-            outcome(app, rut, "login", "locked").await?;
-            return Err(Refusal::Throttled { code: ErrorCode::RateLimited, retry_after });
-        }
-        Gate::Open => {}
+    let gate = app.platforms.gate(app, &id, &secret).await?;
+    if gate == Gate::Unknown {
+        return Err(Refusal::Denied(ErrorCode::PlatformUnauthorized));
+    }
+    audit::set_platform(&id);
+    if let Gate::Locked { retry_after } = gate {
+        outcome(app, rut, "login", "locked").await?;
+        return Err(Refusal::Throttled { code: ErrorCode::RateLimited, retry_after });
     }
     let result = authenticate(app, rut, cs, Provisional::Refuse, "login", client).await;
     if let Err(Refusal::Denied(ErrorCode::InvalidCredentials)) = &result {
         let now = app.now();
         let subject = platforms::subject(&id);
-        let wait = match throttle::reserve(&app.store, &app.policies.platform, &subject, Kind::LoginPlatform, now).await? {
-            Reservation::Granted { lock_if_wrong } => lock_if_wrong,
-            Reservation::Locked { retry_after } => Some(retry_after),
-        };
+        let wait =
+            match throttle::reserve(&app.store, &app.policies.platform, &subject, Kind::LoginPlatform, now).await? {
+                Reservation::Granted { lock_if_wrong } => lock_if_wrong,
+                Reservation::Locked { retry_after } => Some(retry_after),
+            };
         if let Some(wait) = wait {
             app.platforms.locked(&id, now + wait);
             metrics::counter!(metric::LOCKOUTS, "kind" => "login_platform").increment(1);

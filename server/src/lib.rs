@@ -12,6 +12,8 @@
 //! | `http` | one router per flow, `/health`, `/ready`, `/metrics`, OpenAPI, per-address limit, the UI's files |
 //! | `flows` | registration, recovery, change, update: one state type per kind |
 //! | `auth` | RUT + CS, and every guess counted before it is checked |
+//! | `disavow` | "No fui yo": the notices' links that freeze an account |
+//! | `my_account` | "Mi Clave Sence": my data, my activity, the export, my sessions |
 //! | `platforms` | which platforms may forward logins, read once a second |
 //! | `refusal` | why a step said no, in domain terms |
 //! | `store` | accounts, flows, captchas, throttles, outbox, audit, on SQLite or PostgreSQL |
@@ -25,9 +27,11 @@ pub mod auth;
 pub mod captcha;
 pub mod clock;
 pub mod config;
+pub mod disavow;
 pub mod flows;
 pub mod http;
 pub mod legacy;
+pub mod my_account;
 pub mod oidc;
 pub mod outbox;
 pub mod platforms;

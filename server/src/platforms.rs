@@ -26,7 +26,9 @@ pub enum Gate {
     /// No such confidential client, or the wrong secret.
     Unknown,
     /// Its failures passed the allowance: wait this many seconds.
-    Locked { retry_after: i64 },
+    Locked {
+        retry_after: i64,
+    },
     Open,
 }
 
@@ -49,8 +51,14 @@ pub fn subject(id: &str) -> String {
 }
 
 impl Platforms {
+    /// The map; a panic elsewhere while it was held leaves nothing half-written in it (each write is one
+    /// insert or one field), so a poisoned lock is still good.
+    fn seen(&self) -> std::sync::MutexGuard<'_, HashMap<String, Seen>> {
+        self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     pub async fn gate(&self, app: &AppState, id: &str, secret: &str) -> Result<Gate, StoreError> {
-        let seen = self.seen.lock().expect("platforms").get(id).filter(|s| s.read_at.elapsed() < FRESH_FOR).cloned();
+        let seen = self.seen().get(id).filter(|s| s.read_at.elapsed() < FRESH_FOR).cloned();
         let seen = match seen {
             Some(seen) => seen,
             None => {
@@ -61,7 +69,7 @@ impl Platforms {
                 let now = app.now();
                 let wait = throttle::locked_for(app.store.db(), &subject(id), Kind::LoginPlatform, now).await?;
                 let seen = Seen { secret_hash, locked_until: wait.map_or(0, |w| now + w), read_at: Instant::now() };
-                self.seen.lock().expect("platforms").insert(id.to_owned(), seen.clone());
+                self.seen().insert(id.to_owned(), seen.clone());
                 seen
             }
         };
@@ -74,7 +82,7 @@ impl Platforms {
 
     /// This replica locked `id` until `until`.
     pub fn locked(&self, id: &str, until: i64) {
-        if let Some(seen) = self.seen.lock().expect("platforms").get_mut(id) {
+        if let Some(seen) = self.seen().get_mut(id) {
             seen.locked_until = seen.locked_until.max(until);
         }
     }

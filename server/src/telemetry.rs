@@ -40,6 +40,8 @@ pub mod metric {
     pub const OUTBOX_ATTEMPTS: &str = "clave_outbox_attempts_total";
     /// Gauge, label `status`: messages in the outbox table.
     pub const OUTBOX_MESSAGES: &str = "clave_outbox_messages";
+    /// Counter: accounts frozen by "No fui yo".
+    pub const DISAVOWALS: &str = "clave_disavowals_total";
 }
 
 /// The process's Prometheus recorder, installed on first use (tests start several apps in one process: they

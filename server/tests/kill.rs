@@ -18,6 +18,7 @@ struct Env {
     data: tempfile::TempDir,
     sms_url: String,
     smtp_port: u16,
+    registro_civil: String,
 }
 
 impl Env {
@@ -30,6 +31,7 @@ impl Env {
             .env("CLAVE__CAPTCHA__TEST_ANSWER", "TEST5")
             .env("CLAVE__NOTIFICATIONS__DEV_SINK", "false")
             .env("CLAVE__NOTIFICATIONS__SMS__URL", &self.sms_url)
+            .env("CLAVE__REGISTRO_CIVIL__URL", &self.registro_civil)
             .env("CLAVE__NOTIFICATIONS__SMTP__PORT", self.smtp_port.to_string())
             .env("CLAVE__NOTIFICATIONS__WORKER__LEASE_MS", "1500")
             .env("CLAVE__NOTIFICATIONS__WORKER__POLL_MS", "100")
@@ -87,7 +89,10 @@ async fn twenty_sigkills_between_the_change_and_its_delivery_lose_nothing() {
     let smtp_port = smtp_listener.local_addr().unwrap().port();
     smtp.spawn(smtp_listener);
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let env = Env { port, data: tempfile::tempdir().unwrap(), sms_url, smtp_port };
+    let fixtures = fakes::registro_civil::Fixtures::bundled().unwrap();
+    let registro_civil = fakes::registro_civil::FakeRegistroCivil::new(fixtures).router();
+    let registro_civil = fakes::spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(), registro_civil);
+    let env = Env { port, data: tempfile::tempdir().unwrap(), sms_url, smtp_port, registro_civil };
     let client = reqwest::Client::new();
 
     let mut server = env.start();
@@ -95,7 +100,7 @@ async fn twenty_sigkills_between_the_change_and_its_delivery_lose_nothing() {
     let flow = env.post(&client, "/api/registration", json!({})).await;
     let captcha = env.captcha(&client).await;
     let form = json!({
-        "rut": "12.345.678-5", "question": "favorite_country", "answer": "Perú",
+        "rut": "12.345.678-5", "serial": "A123456789", "question": "favorite_country", "answer": "Perú",
         "address": { "street": "Huérfanos", "number": "1273", "region": "13", "comuna": "13101" },
         "email": "juana@example.cl", "mobile": "98765432", "cs": "Clave-0001", "cs_repeat": "Clave-0001", "captcha": captcha,
     });

@@ -1,4 +1,5 @@
-//! Captures every log line (TRACE, all crates) of a full registration, recovery and change, and finds in it
+//! Captures every log line (TRACE, all crates) of a full registration, recovery and change, "Mi Clave Sence"
+//! (data in full, activity, export) and "No fui yo", and finds in it
 //! no CS, no secret answer, no provisional CS and no whole RUT. A test binary of its own, so that its
 //! thread-local subscriber sees all the server's work (single-threaded runtime: server and client share it).
 
@@ -64,14 +65,35 @@ async fn a_full_recovery_logs_no_secret_and_no_whole_rut() {
     assert_eq!(status, reqwest::StatusCode::OK);
     app.login(RUT, "Alameda-77").await;
 
+    // "Mi Clave Sence": sign in, see everything in full, export, end the sessions.
+    let browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let url = |path: &str| format!("{}{path}", app.address);
+    let signed =
+        browser.post(url("/api/account/session")).json(&json!({ "rut": RUT, "cs": "Alameda-77" })).send().await;
+    assert_eq!(signed.unwrap().status(), reqwest::StatusCode::NO_CONTENT);
+    for path in ["/api/account?ver=1", "/api/account/activity", "/api/account/export"] {
+        let response = browser.get(url(path)).send().await.unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::OK, "{path}");
+    }
+    browser.post(url("/api/account/sessions/end")).send().await.unwrap();
+    // "No fui yo" from the change's notice, then a login refused as frozen.
+    let notice = app.outbox().await.into_iter().find(|m| m.event == "cs_changed").unwrap();
+    let token = &notice.body[notice.body.find("/n/").unwrap() + 3..][..32];
+    app.get(&format!("/api/disavowals/{token}")).await;
+    assert_eq!(app.post(&format!("/api/disavowals/{token}"), &json!({})).await.0, reqwest::StatusCode::NO_CONTENT);
+    assert_eq!(app.login(RUT, "Alameda-77").await.1["code"], "account_frozen");
+
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     // The capture works: the server's own events are in it.
     assert!(logs.contains("provisional CS issued"), "nothing captured:\n{logs}");
+    assert!(logs.contains("account frozen"), "the report is in the capture");
     assert!(logs.contains("12*****8-5"), "RUTs are logged masked");
     for secret in [CS, "Mapocho", ANSWER, "Perú", "peru", "respuesta equivocada", key.as_str(), "Alameda-77", SERIAL] {
         assert!(!logs.contains(secret), "{secret:?} leaked into the logs");
     }
-    for personal in ["12345678", "12.345.678", "nueva.casilla@example.cl", "955554444", "98765432"] {
+    for personal in
+        ["12345678", "12.345.678", "nueva.casilla@example.cl", "juana.perez", "955554444", "98765432", "221234567"]
+    {
         assert!(!logs.contains(personal), "{personal:?} leaked into the logs");
     }
 }

@@ -37,6 +37,7 @@ async fn a_citizen_registers_after_correcting_each_mistake() {
     assert!(b.error_of("Rut *").await.contains("dígito verificador"), "{}", b.error_of("Rut *").await);
     b.checkpoint("registro-rut-erroneo").await;
     b.fill_and_leave("Rut *", RUT).await;
+    b.fill("Número de serie cédula de identidad *", "A123456789").await;
 
     b.select("Pregunta Secreta *", "MI PAÍS FAVORITO").await;
     b.fill("Respuesta Secreta *", "Perú").await;

@@ -76,8 +76,9 @@ impl Stack {
     pub async fn register(&self, rut: &str, email: &str, mobile: &str, cs: &str) {
         let flow = self.post("/api/registration", json!({})).await;
         let captcha = self.post("/api/captchas", json!({})).await;
+        let serial = fakes::registro_civil::Fixtures::bundled().unwrap().serial_of(rut).expect("a RUT of the fixtures");
         let form = json!({
-            "rut": rut, "question": "favorite_country", "answer": "Perú",
+            "rut": rut, "serial": serial, "question": "favorite_country", "answer": "Perú",
             "address": { "street": "Huérfanos", "number": "1273", "region": "13", "comuna": "13101" },
             "email": email, "mobile": mobile, "cs": cs, "cs_repeat": cs,
             "captcha": { "id": captcha["id"], "text": CAPTCHA },
@@ -331,6 +332,8 @@ impl Browser {
     /// is left to `rut` typed and left (so it formats itself).
     pub async fn fill_registration(&self, rut: &str, cs: &str) {
         self.fill_and_leave("Rut *", rut).await;
+        let serial = fakes::registro_civil::Fixtures::bundled().unwrap().serial_of(rut).expect("a RUT of the fixtures");
+        self.fill("Número de serie cédula de identidad *", &serial).await;
         self.select("Pregunta Secreta *", "MI PAÍS FAVORITO").await;
         self.fill("Respuesta Secreta *", "Perú").await;
         self.fill("Dirección Particular *", "Huérfanos").await;

@@ -5,6 +5,7 @@
 //! steps can be neither skipped nor replayed. Nothing lives in process memory: a citizen whose replica dies
 //! continues on another, and `GET /api/<flow>/{id}` redraws the current step after a reload.
 
+pub mod card;
 pub mod change;
 pub mod recovery;
 pub mod registration;

@@ -19,13 +19,12 @@ use crate::auth::{address_subject, forget_logins, guess, pair_subject};
 use crate::captcha::Captchas;
 use crate::outbox::{self, Channel, Event, Vars};
 use crate::refusal::Refusal;
-use crate::registro_civil::DocumentStatus;
 use crate::secrets::provisional_clave;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account, ProvisionalKey};
+use crate::store::links::Undo;
 use crate::store::throttle::{self, Kind, Reservation};
 use crate::store::{self, Tx, audit};
-use crate::telemetry::metric;
 
 /// How a recovery proved the citizen: secret answer (§3.3) or ID card serial (§3.1, §3.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,7 +173,9 @@ pub async fn start(app: &AppState, request: &RecoveryStart, client: std::net::Ip
         store::commit(tx).await?;
         return Err(Refusal::Denied(ErrorCode::AccountNotFound));
     };
-    let (state, question) = match account.secret {
+    // A frozen account ("No fui yo") is opened again only with the card: whoever reported may have seen the
+    // answer to the secret question typed.
+    let (state, question) = match account.secret.filter(|_| account.frozen_at.is_none()) {
         Some(secret) => {
             (Recovery::Answer { rut, question: Some(secret.question) }, Some(secret.question.code().to_owned()))
         }
@@ -215,26 +216,7 @@ pub async fn serial(app: &AppState, id: &str, key: &FlowKey, request: &RecoveryS
     let mut flow = load::<Recovery>(app, id, key).await?;
     let Recovery::Serial { rut } = flow.state else { return Err(wrong_step()) };
     let serial = request.parse()?;
-    guess(app, rut, Kind::Serial, || async {
-        let started = std::time::Instant::now();
-        let status = app.verifier.verify(rut, &serial).await;
-        let outcome = match &status {
-            Ok(status) => status.as_str(),
-            Err(_) => "unavailable",
-        };
-        metrics::histogram!(metric::REGISTRO_CIVIL, "outcome" => outcome).record(started.elapsed().as_secs_f64());
-        audit::record(app.store.writer(), app.now(), Some(rut), "recovery_serial", outcome).await?;
-        match status {
-            Ok(DocumentStatus::Vigente) => Ok(None),
-            Ok(DocumentStatus::NoCoincide) => Ok(Some(("serial", ErrorCode::SerialMismatch))),
-            Ok(DocumentStatus::NoVigente) => Ok(Some(("serial", ErrorCode::DocumentNotVigente))),
-            Err(error) => {
-                tracing::warn!(%error, "Registro Civil check failed");
-                Err(Refusal::Denied(ErrorCode::RegistroCivilUnavailable))
-            }
-        }
-    })
-    .await?;
+    super::card::check(app, rut, &serial, "recovery_serial").await?;
     let email_masked = accounts::find(app.store.db(), rut).await?.map(|a| a.email.masked());
     advance(app.store.writer(), &mut flow, Recovery::Contact { rut, email_masked }).await?;
     view(app, &flow).await
@@ -272,11 +254,15 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
     };
     let display_rut = rut.to_string();
     let hours = (app.settings.security.provisional_ttl_seconds / 3600).max(1).to_string();
+    // "No fui yo" puts back the contacts this recovery replaces.
+    let undo = replacement.as_ref().map(|_| Undo { email: account.email.clone(), mobile: account.mobile });
+    let report = crate::disavow::link(app, &mut tx, rut, Event::ProvisionalIssued, undo.clone()).await?;
     let vars = Vars(vec![
         ("clave", clave.expose_secret()),
         ("rut", &display_rut),
         ("hours", &hours),
         ("url", app.public_url()),
+        ("no_fui_yo", &report),
     ]);
     if let Some(mobile) = mobile {
         outbox::enqueue(
@@ -301,12 +287,16 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
     )
     .await?;
     if let Some(replacement) = &replacement {
-        notify_replaced(app, &mut tx, &account, &display_rut, replacement, app.now_ms()).await?;
+        let report = crate::disavow::link(app, &mut tx, rut, Event::ContactReplaced, undo).await?;
+        notify_replaced(app, &mut tx, &account, &display_rut, replacement, &report).await?;
     }
     // A recovery proves the citizen again: lift the lockouts on this RUT, from every address; and whoever took
     // the account keeps no session or token.
     forget_logins(&mut tx, rut).await?;
     store::oidc::end_sessions_of(&mut tx, rut).await?;
+    if account.frozen_at.is_some() && matches!(flow.state, Recovery::Captcha { proof: Proof::Serial, .. }) {
+        accounts::unfreeze(tx.db(), rut).await?;
+    }
     for kind in [Kind::Answer, Kind::Serial] {
         throttle::clear(tx.db(), &rut.canonical(), kind).await?;
     }
@@ -328,11 +318,17 @@ async fn notify_replaced(
     account: &Account,
     display_rut: &str,
     replacement: &Replacement,
-    now_ms: i64,
+    report: &str,
 ) -> Result<(), Refusal> {
+    let now_ms = app.now_ms();
     let email_masked = replacement.email.masked();
     let mobile_masked = replacement.mobile.masked();
-    let vars = Vars(vec![("rut", display_rut), ("new_email", &email_masked), ("new_mobile", &mobile_masked)]);
+    let vars = Vars(vec![
+        ("rut", display_rut),
+        ("new_email", &email_masked),
+        ("new_mobile", &mobile_masked),
+        ("no_fui_yo", report),
+    ]);
     if !account.email.as_ref().eq_ignore_ascii_case(replacement.email.as_ref()) {
         outbox::enqueue(
             tx.db(),

@@ -1,4 +1,5 @@
-//! Registration (§2): one form with every field, the captcha, and "Crear Cuenta".
+//! Registration (§2): one form with every field, the captcha, and "Crear Cuenta". The form also asks the ID
+//! card's serial number, checked with the Registro Civil as in §3.1: whoever types a RUT first must hold its card.
 
 use domain::api::{Completion, FlowKind, FlowStep, FlowView, RegisterForm};
 use domain::{ErrorCode, Rut};
@@ -59,6 +60,9 @@ pub async fn submit(app: &AppState, id: &str, key: &FlowKey, form: &RegisterForm
     let new = form.parse()?;
     let now = app.now();
     app.captchas.check(&form.captcha, now).await?.map_err(|code| Refusal::field("captcha", code))?;
+    // The card before anything about the RUT: RUTs are public, and whether one has an account is told only to
+    // whoever holds its card.
+    super::card::check(app, new.rut, &new.serial, "registration_serial").await?;
     // Cheap early answer; the primary key still decides under concurrency.
     if accounts::exists(app.store.db(), new.rut).await? {
         return Err(Refusal::Denied(ErrorCode::RutAlreadyRegistered));
@@ -75,6 +79,7 @@ pub async fn submit(app: &AppState, id: &str, key: &FlowKey, form: &RegisterForm
         work_phone: new.contacts.work_phone,
         mobile: new.contacts.mobile,
         provisional: None,
+        frozen_at: None,
     };
     let mut tx = app.store.begin().await?;
     if accounts::insert(tx.db(), &account, Origin::Registration, now).await? == Inserted::RutTaken {

@@ -15,6 +15,7 @@ use crate::outbox::{self, Channel, Event, Vars};
 use crate::refusal::Refusal;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account, SecretOnFile};
+use crate::store::links::Undo;
 use crate::store::throttle::Kind;
 use crate::store::{self, audit};
 
@@ -153,7 +154,12 @@ pub async fn data(app: &AppState, id: &str, key: &FlowKey, form: &UpdateForm) ->
         accounts::set_secret(tx.db(), rut, &secret, now).await?;
     }
     let display_rut = rut.to_string();
-    let vars = Vars(vec![("rut", &display_rut), ("url", app.public_url())]);
+    // "No fui yo" puts the contacts back if this update replaced them.
+    let contacts_changed =
+        !before.email.as_ref().eq_ignore_ascii_case(after.email.as_ref()) || before.mobile != after.mobile;
+    let undo = contacts_changed.then(|| Undo { email: before.email.clone(), mobile: before.mobile });
+    let report = crate::disavow::link(app, &mut tx, rut, Event::DataUpdated, undo).await?;
+    let vars = Vars(vec![("rut", &display_rut), ("url", app.public_url()), ("no_fui_yo", &report)]);
     outbox::enqueue(
         tx.db(),
         &app.sealer,

@@ -23,11 +23,11 @@ fn status_of(code: ErrorCode) -> StatusCode {
     use ErrorCode::*;
     match code {
         RutAlreadyRegistered | FlowWrongStep => StatusCode::CONFLICT,
-        AccountNotFound | FlowNotFound | NotFound => StatusCode::NOT_FOUND,
+        AccountNotFound | FlowNotFound | NotFound | LinkInvalid => StatusCode::NOT_FOUND,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-        FlowExpired => StatusCode::GONE,
-        InvalidCredentials | PlatformUnauthorized => StatusCode::UNAUTHORIZED,
-        ProvisionalMustChange | ProvisionalExpired | AccountNeedsRecovery => StatusCode::FORBIDDEN,
+        FlowExpired | LinkUsed => StatusCode::GONE,
+        InvalidCredentials | PlatformUnauthorized | NotSignedIn => StatusCode::UNAUTHORIZED,
+        ProvisionalMustChange | ProvisionalExpired | AccountNeedsRecovery | AccountFrozen => StatusCode::FORBIDDEN,
         AccountLocked | TooManyAttempts | RateLimited | ServerBusy => StatusCode::TOO_MANY_REQUESTS,
         RegistroCivilUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

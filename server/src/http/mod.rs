@@ -5,6 +5,7 @@ pub mod error;
 pub mod json;
 pub mod rate_limit;
 
+mod account;
 mod captcha;
 mod change;
 pub mod headers;
@@ -13,6 +14,7 @@ mod login;
 mod metrics;
 mod oidc;
 mod openapi;
+mod origin;
 mod recovery;
 mod registration;
 pub mod serve;
@@ -81,11 +83,13 @@ pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter, extra: Option
         .merge(change::router())
         .merge(update::router())
         .merge(login::router())
+        .merge(account::router())
         .split_for_parts();
     let doc = openapi::complete(doc);
     let api = api
         .fallback(|| async { ApiError(Refusal::Denied(ErrorCode::NotFound)) })
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(origin::record))
         .layer(axum::middleware::from_fn_with_state(limiter.clone(), rate_limit::limit))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(cors(&state.settings.http.cors_origins))
@@ -94,7 +98,7 @@ pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter, extra: Option
     if let Some(extra) = extra {
         limited = limited.merge(extra);
     }
-    let oidc = oidc::router().with_state(metrics_state.clone());
+    let oidc = oidc::router().with_state(metrics_state.clone()).layer(axum::middleware::from_fn(origin::record));
     Router::new()
         .merge(oidc.layer(axum::middleware::from_fn_with_state(limiter.clone(), rate_limit::limit)))
         .route("/health", get(|| async { "ok" }))

@@ -81,7 +81,7 @@ fn page(status: StatusCode, title: &str, text: &str) -> Response {
     (status, Html(html)).into_response()
 }
 
-fn cookie(headers: &HeaderMap) -> Option<String> {
+pub(super) fn cookie(headers: &HeaderMap) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
         let (name, value) = pair.trim().split_once('=')?;
         (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_owned())
@@ -90,7 +90,7 @@ fn cookie(headers: &HeaderMap) -> Option<String> {
 
 /// `Set-Cookie` for the session: HttpOnly, SameSite=Lax (the platform's redirect to `/oauth2/authorize` is a
 /// top-level navigation), Secure when served over https; no Max-Age: a browser closed (a kiosk wiped) ends it.
-fn session_cookie(app: &AppState, value: &str, remove: bool) -> HeaderValue {
+pub(super) fn session_cookie(app: &AppState, value: &str, remove: bool) -> HeaderValue {
     let secure = if app.public_url().starts_with("https://") { "; Secure" } else { "" };
     let value = if remove {
         format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
@@ -274,6 +274,7 @@ async fn login(
     let Some((_, pending)) = oidc::pending(&app, &id).await.map_err(internal)? else {
         return Err(ApiError(Refusal::Denied(ErrorCode::FlowNotFound)));
     };
+    crate::store::audit::set_platform(&pending.client_id);
     authenticate(&app, rut, &cs, Provisional::Refuse, "oidc_login", client.0).await?;
     let previous = cookie(&headers);
     let (session, redirect) =

@@ -81,7 +81,7 @@ mod tests {
 
     #[test]
     fn every_placeholder_of_every_template_is_known() {
-        let known = ["clave", "rut", "hours", "url", "new_email", "new_mobile"];
+        let known = ["clave", "rut", "hours", "url", "new_email", "new_mobile", "no_fui_yo"];
         for event in [Event::ProvisionalIssued, Event::CsChanged, Event::DataUpdated, Event::ContactReplaced] {
             for file in ["sms.body", "email.subject", "email.body"] {
                 for locale in ["es", "en"] {
@@ -94,6 +94,20 @@ mod tests {
                         assert!(!text.contains(['á', 'í', 'ó', 'ú']), "GSM-7: {}", event.as_str());
                     }
                 }
+            }
+        }
+    }
+
+    /// A notice's SMS with its "No fui yo" link (the longest public address we expect) stays one GSM-7 segment.
+    #[test]
+    fn sms_with_their_link_fit_one_segment() {
+        let link = "https://claveunica-sence.sence.gob.cl/n/0123456789abcdef0123456789abcdef";
+        let vars = [("no_fui_yo", link), ("clave", "J53722W1")];
+        for event in [Event::ProvisionalIssued, Event::CsChanged, Event::ContactReplaced] {
+            for locale in ["es", "en"] {
+                let sms = render(event, "sms", "body", locale, &vars).unwrap_or_default();
+                assert!(sms.chars().count() <= 160, "{} {locale}: {} characters", event.as_str(), sms.chars().count());
+                assert!(!sms.contains("{{"), "{sms}");
             }
         }
     }

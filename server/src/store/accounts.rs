@@ -35,6 +35,8 @@ pub struct Account {
     /// `None`: "Sin celular".
     pub mobile: Option<Mobile>,
     pub provisional: Option<ProvisionalKey>,
+    /// When "No fui yo" froze it: login and changes are refused until a recovery with the card's serial.
+    pub frozen_at: Option<i64>,
 }
 
 /// Where an account came from.
@@ -78,6 +80,7 @@ type Row = (
     Option<String>,
     Option<String>,
     Option<i64>,
+    Option<i64>,
 );
 
 fn corrupt(what: &str) -> StoreError {
@@ -106,6 +109,7 @@ impl Account {
             mobile,
             provisional_hash,
             provisional_expires_at,
+            frozen_at,
         ) = row;
         let secret = match (question, answer_hash) {
             (Some(question), Some(answer_hash)) => Some(SecretOnFile {
@@ -138,6 +142,7 @@ impl Account {
             work_phone: optional(work_phone, Phone::parse, "work_phone")?,
             mobile: optional(mobile, Mobile::parse, "mobile")?,
             provisional,
+            frozen_at,
         })
     }
 }
@@ -163,7 +168,7 @@ fn address_and_contacts(account: &Account) -> [Value; 9] {
 macro_rules! select {
     () => {
         "SELECT rut, cs_hash, question, answer_hash, street, street_number, block, apartment, comuna, email, \
-         home_phone, work_phone, mobile, provisional_hash, provisional_expires_at FROM accounts"
+         home_phone, work_phone, mobile, provisional_hash, provisional_expires_at, frozen_at FROM accounts"
     };
 }
 
@@ -337,5 +342,42 @@ pub async fn insert_synthetic(
         tx.commit().await?;
         body = batch_end;
     }
+    // Settled as a database that grew over years would be: statistics current and, on PostgreSQL, no
+    // autovacuum of the bulk load left to compete with what is measured next.
+    let settle = match store.engine() {
+        super::Engine::Postgres => "VACUUM (ANALYZE) accounts",
+        super::Engine::Sqlite => "ANALYZE accounts",
+    };
+    store.writer().execute(settle, &[]).await?;
     Ok(inserted)
+}
+
+/// "No fui yo": freezes the account, cancels any provisional CS and puts back `undo`'s contacts.
+pub async fn freeze(db: Db<'_>, rut: Rut, undo: Option<&super::links::Undo>, now: i64) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE accounts SET frozen_at = COALESCE(frozen_at, $1), provisional_hash = NULL, \
+         provisional_expires_at = NULL, email = COALESCE($2, email), \
+         mobile = CASE WHEN $3 = 1 THEN $4 ELSE mobile END, updated_at = $1 WHERE rut = $5",
+        params![
+            now,
+            undo.map(|u| u.email.to_string()),
+            i64::from(undo.is_some()),
+            undo.and_then(|u| u.mobile).map(Mobile::e164),
+            rut.canonical()
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A recovery with the card's serial lifts a freeze.
+pub async fn unfreeze(db: Db<'_>, rut: Rut) -> Result<(), StoreError> {
+    db.execute("UPDATE accounts SET frozen_at = NULL WHERE rut = $1", params![rut.canonical()]).await?;
+    Ok(())
+}
+
+/// Where an account came from and when it was created and last changed (the citizen's own view).
+pub async fn dates(db: Db<'_>, rut: Rut) -> Result<Option<(String, i64, i64)>, StoreError> {
+    db.fetch_optional("SELECT origin, created_at, updated_at FROM accounts WHERE rut = $1", params![rut.canonical()])
+        .await
 }

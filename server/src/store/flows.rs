@@ -101,6 +101,11 @@ pub async fn advance<S: Serialize>(db: Db<'_>, flow: &StoredFlow<S>, summary: Su
 }
 
 /// Deletes flows that expired before `before` (their state may hold contact data).
+/// Ends every unfinished flow of `rut` ("No fui yo": whoever opened them is not the owner).
+pub async fn end_of(db: Db<'_>, rut: Rut) -> Result<u64, StoreError> {
+    db.execute("DELETE FROM flows WHERE rut = $1 AND step <> 'done'", params![rut.canonical()]).await
+}
+
 pub async fn purge(db: Db<'_>, before: i64) -> Result<u64, StoreError> {
     db.execute("DELETE FROM flows WHERE expires_at < $1", params![before]).await
 }

@@ -13,8 +13,10 @@ pub mod captchas;
 pub(crate) mod flow_reads;
 pub mod flows;
 mod group_commit;
+pub mod links;
 pub mod oidc;
 pub mod outbox;
+pub mod requests;
 pub mod sql;
 pub mod throttle;
 
@@ -202,7 +204,14 @@ pub struct Purged {
     pub messages: u64,
     /// Ended authorization requests, sessions, codes and access tokens.
     pub oidc: u64,
+    /// "No fui yo" links past their 10 days.
+    pub links: u64,
+    /// Audit events older than [`AUDIT_RETENTION_SECONDS`].
+    pub audit: u64,
 }
+
+/// How long audit events are kept (Decreto 9/2023 asks at least 12 months; "Mi actividad" shows them).
+pub const AUDIT_RETENTION_SECONDS: i64 = 365 * 86_400;
 
 /// How long after expiry a flow is kept, so that a late request still hears `flow_expired`.
 pub const FLOW_GRACE_SECONDS: i64 = 86_400;
@@ -212,7 +221,8 @@ pub const MESSAGE_RETENTION_MS: i64 = 3_600_000;
 impl Store {
     /// Deletes what has expired and what is no longer needed (data minimisation; the janitor runs it every
     /// 10 minutes): flows a day past expiry, expired captchas, stale failure counts, and the recipients and
-    /// texts of messages delivered or given up an hour ago. Accounts and audit records are not touched. On
+    /// texts of messages delivered or given up an hour ago, links past expiry, audit events older than 12 months.
+    /// Accounts are not touched. On
     /// SQLite the WAL is then emptied, so that deleted text survives in no frame of it.
     pub async fn purge_expired(&self, now: i64, failure_reset_seconds: i64) -> Result<Purged, StoreError> {
         let purged = Purged {
@@ -227,6 +237,8 @@ impl Store {
                 tx.commit().await?;
                 gone
             },
+            links: links::purge(self.writer(), now).await?,
+            audit: audit::purge(self.writer(), now - AUDIT_RETENTION_SECONDS).await?,
         };
         if let Store::Sqlite(lite) = self {
             lite.writer.checkpoint().await?;

@@ -392,3 +392,14 @@ pub async fn purge(tx: &mut super::Tx, before: i64, codes_before: i64) -> Result
     gone += tx.db().execute("DELETE FROM oidc_codes WHERE expires_at < $1", params![codes_before]).await?;
     Ok(gone)
 }
+
+/// How many sessions of `rut` are open at `now`.
+pub async fn count_sessions(db: Db<'_>, rut_: Rut, now: i64) -> Result<i64, StoreError> {
+    let (count,): (i64,) = db
+        .fetch_one(
+            "SELECT COUNT(*) FROM oidc_sessions WHERE rut = $1 AND expires_at > $2",
+            params![rut_.canonical(), now],
+        )
+        .await?;
+    Ok(count)
+}

@@ -1,1 +1,1 @@
-Sr(A) usuario(a), en una recuperacion de su clave Sence se cambio su celular y e-mail. Si no fue usted, llame al 800 80 10 30. Atte. SENCE
+SENCE: se cambio su celular y e-mail al recuperar su clave Sence. Si no fue usted, abra {{no_fui_yo}}

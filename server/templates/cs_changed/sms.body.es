@@ -1,1 +1,1 @@
-Sr(A) usuario(a), su clave Sence fue cambiada. Si no fue usted, llame al 800 80 10 30. Atte. SENCE
+Sr(A) usuario(a), su clave Sence fue cambiada. Si no fue usted, abra {{no_fui_yo}} Atte. SENCE

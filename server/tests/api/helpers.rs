@@ -113,6 +113,7 @@ pub async fn fresh_database() -> Option<String> {
 pub fn register_form(captcha_id: &str) -> RegisterForm {
     RegisterForm {
         rut: RUT.into(),
+        serial: SERIAL.into(),
         question: "MI PAÍS FAVORITO".into(),
         answer: ANSWER.into(),
         address: AddressForm {

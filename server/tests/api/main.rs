@@ -10,6 +10,7 @@ mod connections;
 mod hygiene;
 mod legacy;
 mod login;
+mod my_account;
 mod notifications;
 mod oidc;
 mod purge;

@@ -25,6 +25,15 @@ async fn recover_and_read_sms(app: &TestApp) -> String {
     sms.text.strip_prefix("Sr(A) usuario(a), su clave Sence es: ").unwrap()[..8].to_owned()
 }
 
+/// The "No fui yo" link in a message: the public address, `/n/` and a 32-character token.
+fn link(text: &str) -> String {
+    let prefix = "http://127.0.0.1:8080/n/";
+    let start = text.find(prefix).unwrap_or_else(|| panic!("no link in {text}"));
+    let end = start + prefix.len() + 32;
+    assert!(text[start + prefix.len()..end].bytes().all(|b| b.is_ascii_hexdigit()), "{text}");
+    text[start..end].to_owned()
+}
+
 #[tokio::test]
 async fn every_template_arrives_with_its_exact_spanish_subject_and_body() {
     let app = spawn_delivering().await;
@@ -43,6 +52,7 @@ async fn every_template_arrives_with_its_exact_spanish_subject_and_body() {
     assert_eq!(mails[0].to, ["juana.perez@example.cl"]);
     assert_eq!(mails[0].from, "no-responder@sence.cl");
     assert_eq!(mails[0].subject(), "Su Clave Sence provisoria");
+    let report = link(&mails[0].body());
     assert_eq!(
         mails[0].body(),
         format!(
@@ -53,7 +63,8 @@ async fn every_template_arrives_with_its_exact_spanish_subject_and_body() {
              1. Ingrese a {url} y pulse \"Cambie su CS aquí\", en el cuadro Persona Natural.\n\
              2. Escriba su RUT y, en \"CS Actual\", la clave provisoria {key}. Pulse \"Validar\".\n\
              3. Escriba su nueva Clave Sence (entre 8 y 10 caracteres) en \"CS Nueva\" y en \"Repetir CS Nueva\", complete el Captcha y pulse \"Cambiar Clave\".\n\n\
-             Si usted no pidió recuperar su clave, ignore este mensaje: su Clave Sence anterior sigue siendo válida.\n\n\
+             Si usted no pidió recuperar su clave, su Clave Sence anterior sigue siendo válida. Si cree que otra persona está usando su cuenta, abra este enlace y pulse «No fui yo»: la cuenta quedará congelada y la clave provisoria dejará de servir (el enlace vale 10 días):\n\
+             {report}\n\n\
              Si tiene alguna consulta llámenos gratis al 800 80 10 30, de lunes a viernes de 9.00 a 18.00 horas.\n\n\
              Atte.\nSENCE"
         )
@@ -70,9 +81,11 @@ async fn every_template_arrives_with_its_exact_spanish_subject_and_body() {
         .await;
     assert_eq!(status, StatusCode::OK);
     app.drain().await;
+    let sms = app.sms.delivered()[1].text.clone();
+    let report = link(&sms);
     assert_eq!(
-        app.sms.delivered()[1].text,
-        "Sr(A) usuario(a), su clave Sence fue cambiada. Si no fue usted, llame al 800 80 10 30. Atte. SENCE"
+        sms,
+        format!("Sr(A) usuario(a), su clave Sence fue cambiada. Si no fue usted, abra {report} Atte. SENCE")
     );
     let mail = &app.smtp.mails()[1];
     assert_eq!(mail.subject(), "Su Clave Sence fue cambiada");
@@ -81,7 +94,9 @@ async fn every_template_arrives_with_its_exact_spanish_subject_and_body() {
         format!(
             "Estimado(a) usuario(a):\n\n\
              Le informamos que la Clave Sence (CS) del RUT 12.345.678-5 fue cambiada correctamente. Desde ahora, use su nueva Clave Sence para iniciar sesión en las plataformas del Sence.\n\n\
-             Si usted no hizo este cambio, recupere su clave de inmediato en {url} (\"Recuperar CS aquí\") y llámenos gratis al 800 80 10 30, de lunes a viernes de 9.00 a 18.00 horas.\n\n\
+             Si usted no hizo este cambio, abra este enlace y pulse «No fui yo»: su cuenta quedará congelada y nadie podrá usarla hasta que usted la recupere con el número de serie de su cédula (el enlace vale 10 días):\n\
+             {report}\n\n\
+             También puede llamarnos gratis al 800 80 10 30, de lunes a viernes de 9.00 a 18.00 horas.\n\n\
              Atte.\nSENCE"
         )
     );
@@ -99,12 +114,15 @@ async fn every_template_arrives_with_its_exact_spanish_subject_and_body() {
     assert_eq!(app.sms.delivered().len(), 2, "no SMS for an update");
     let mail = &app.smtp.mails()[2];
     assert_eq!(mail.subject(), "Sus datos personales fueron actualizados");
+    let report = link(&mail.body());
     assert_eq!(
         mail.body(),
         format!(
             "Estimado(a) usuario(a):\n\n\
              Le informamos que los datos personales asociados a la Clave Sence del RUT 12.345.678-5 (pregunta secreta, domicilio y datos de contacto) fueron actualizados correctamente.\n\n\
-             Si usted no hizo este cambio, cambie su Clave Sence en {url} (\"Cambie su CS aquí\") y llámenos gratis al 800 80 10 30, de lunes a viernes de 9.00 a 18.00 horas.\n\n\
+             Si usted no hizo este cambio, abra este enlace y pulse «No fui yo»: su cuenta quedará congelada, sus datos de contacto anteriores volverán a su lugar y nadie podrá usarla hasta que usted la recupere con el número de serie de su cédula (el enlace vale 10 días):\n\
+             {report}\n\n\
+             También puede llamarnos gratis al 800 80 10 30, de lunes a viernes de 9.00 a 18.00 horas.\n\n\
              Atte.\nSENCE"
         )
     );
@@ -126,9 +144,10 @@ async fn every_template_arrives_with_its_exact_spanish_subject_and_body() {
     app.drain().await;
     let warning_sms =
         app.sms.delivered().into_iter().find(|s| s.to == "+56998765432" && s.text.contains("celular")).unwrap();
+    let report = link(&warning_sms.text);
     assert_eq!(
         warning_sms.text,
-        "Sr(A) usuario(a), en una recuperacion de su clave Sence se cambio su celular y e-mail. Si no fue usted, llame al 800 80 10 30. Atte. SENCE"
+        format!("SENCE: se cambio su celular y e-mail al recuperar su clave Sence. Si no fue usted, abra {report}")
     );
     let warning = app
         .smtp
@@ -137,12 +156,17 @@ async fn every_template_arrives_with_its_exact_spanish_subject_and_body() {
         .find(|m| m.subject() == "Se cambiaron sus datos de contacto de la Clave Sence")
         .unwrap();
     assert_eq!(warning.to, ["juana.perez@example.cl"]);
+    assert_eq!(link(&warning.body()), report, "the e-mail and the SMS carry one link");
     assert_eq!(
         warning.body(),
-        "Estimado(a) usuario(a):\n\n\
-         Al recuperar la Clave Sence (CS) del RUT 12.345.678-5, validando el número de serie de la cédula de identidad, se reemplazaron los datos de contacto registrados: el correo electrónico ahora es ot****@ex****.cl y el celular +56 9 **** **34. Este es el último mensaje que recibirá en esta dirección.\n\n\
-         Si usted no hizo esta recuperación, llámenos de inmediato gratis al 800 80 10 30, de lunes a viernes de 9.00 a 18.00 horas.\n\n\
-         Atte.\nSENCE"
+        format!(
+            "Estimado(a) usuario(a):\n\n\
+             Al recuperar la Clave Sence (CS) del RUT 12.345.678-5, validando el número de serie de la cédula de identidad, se reemplazaron los datos de contacto registrados: el correo electrónico ahora es ot****@ex****.cl y el celular +56 9 **** **34.\n\n\
+             Si usted no hizo esta recuperación, abra este enlace y pulse «No fui yo»: su cuenta quedará congelada, este correo y su celular volverán a estar registrados y la clave provisoria dejará de servir (el enlace vale 10 días):\n\
+             {report}\n\n\
+             También puede llamarnos gratis al 800 80 10 30, de lunes a viernes de 9.00 a 18.00 horas.\n\n\
+             Atte.\nSENCE"
+        )
     );
     // Every e-mail carries its outbox id as Message-ID (the idempotency key).
     let ids: Vec<String> = app.outbox().await.into_iter().filter(|m| m.channel == "email").map(|m| m.id).collect();

@@ -56,4 +56,16 @@ async fn the_purge_removes_what_has_expired_and_nothing_else() {
     assert_eq!(app.store.purge_expired(later, 43_200).await.unwrap(), server::store::Purged::default());
     assert_eq!(app.account_count().await, 1);
     assert_eq!(app.login(RUT, CS).await.0, reqwest::StatusCode::OK);
+
+    // Eleven days on, the "No fui yo" link of the recovery's notice has gone (it lasts 10); the activity stays.
+    let purged = app.store.purge_expired(now + 11 * 86_400, 43_200).await.unwrap();
+    assert_eq!((purged.links, purged.audit), (1, 0), "{purged:?}");
+    // A year and a day on, the activity has gone too (kept 12 months); the account stays.
+    let rut = domain::Rut::parse(RUT).unwrap();
+    let recorded = server::store::audit::of(app.store.db(), rut).await.unwrap().len() as u64;
+    assert!(recorded >= 4, "registration, recovery, login…");
+    let purged = app.store.purge_expired(now + 366 * 86_400, 43_200).await.unwrap();
+    assert!(purged.audit >= recorded, "{purged:?}");
+    assert!(server::store::audit::of(app.store.db(), rut).await.unwrap().is_empty());
+    assert_eq!(app.account_count().await, 1);
 }

@@ -182,3 +182,61 @@ async fn every_bad_field_is_reported_in_one_answer() {
         json!({ "rut": "rut_check_digit", "email": "email_invalid", "address.street": "required" })
     );
 }
+
+/// RUTs are public: registering one asks for its ID card's serial number, checked with the Registro Civil, and
+/// whether the RUT already has a Clave Sence is told only to whoever holds the card.
+#[tokio::test]
+async fn registration_is_refused_without_the_vigente_card_of_the_rut() {
+    let app = spawn_app().await;
+    let cases = [
+        ("12.345.678-5", "", "required"),
+        ("12.345.678-5", "A12", "serial_invalid"),
+        ("12.345.678-5", "A987654321", "serial_mismatch"),
+        // The fixtures' expired card.
+        ("22.222.222-2", "500600700", "document_not_vigente"),
+    ];
+    for (rut, serial, code) in cases {
+        let captcha = app.captcha().await;
+        let mut form = register_form(captcha["id"].as_str().unwrap());
+        (form.rut, form.serial) = (rut.into(), serial.into());
+        let (status, body) = app.register(&form).await;
+        assert_eq!((status, &body["fields"]["serial"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!(code)), "{body}");
+    }
+    assert_eq!(app.account_count().await, 0);
+
+    // A registered RUT, with a stranger's serial: told the serial is wrong, not that the RUT has an account.
+    app.register_default().await;
+    let captcha = app.captcha().await;
+    let mut form = register_form(captcha["id"].as_str().unwrap());
+    form.serial = "100200300".into();
+    let (_, body) = app.register(&form).await;
+    assert_eq!(body["fields"]["serial"], "serial_mismatch", "{body}");
+    let captcha = app.captcha().await;
+    let (status, body) = app.register(&register_form(captcha["id"].as_str().unwrap())).await;
+    assert_eq!((status, &body["code"]), (StatusCode::CONFLICT, &json!("rut_already_registered")));
+
+    // Guesses of the serial count like any other: past the free failures, the RUT waits.
+    let rut = "11.111.111-1";
+    let mut last = json!(null);
+    for _ in 0..6 {
+        let captcha = app.captcha().await;
+        let mut form = register_form(captcha["id"].as_str().unwrap());
+        (form.rut, form.serial) = (rut.into(), "999888777".into());
+        last = app.register(&form).await.1;
+    }
+    assert_eq!(last["code"], "too_many_attempts", "{last}");
+    let audit = server::store::audit::of(app.store.db(), domain::Rut::parse(rut).unwrap()).await.unwrap();
+    assert!(audit.contains(&("registration_serial".into(), "no_coincide".into())), "{audit:?}");
+}
+
+/// The Registro Civil down: the registration waits for it, and the citizen's guess is not spent.
+#[tokio::test]
+async fn registration_says_so_when_the_registro_civil_does_not_answer() {
+    let app = spawn_app().await;
+    app.registro_civil.set_down(true);
+    let captcha = app.captcha().await;
+    let (status, body) = app.register(&register_form(captcha["id"].as_str().unwrap())).await;
+    assert_eq!(body["code"], "registro_civil_unavailable", "{status}: {body}");
+    app.registro_civil.set_down(false);
+    app.register_default().await;
+}

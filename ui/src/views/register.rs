@@ -19,6 +19,7 @@ pub fn Register(flow: FlowId) -> Element {
     let url = flow;
     let mut status = use_form_status();
     let rut = use_signal(String::new);
+    let serial = use_signal(String::new);
     let question = use_signal(String::new);
     let answer = use_signal(String::new);
     let address = use_address();
@@ -44,6 +45,7 @@ pub fn Register(flow: FlowId) -> Element {
         e.prevent_default();
         let form = RegisterForm {
             rut: rut.peek().clone(),
+            serial: serial.peek().clone(),
             question: question.peek().clone(),
             answer: answer.peek().clone(),
             address: address.form(),
@@ -97,6 +99,8 @@ pub fn Register(flow: FlowId) -> Element {
         form { novalidate: true, onsubmit: submit,
             Section { title: t!("register.section_registration").to_string(),
                 RutField { value: rut, status }
+                Field { id: "serial", label: t!("fields.serial").to_string(), value: serial, status, field: "serial", required: true,
+                    hint: t!("fields.serial_hint").to_string(), autocomplete: "off" }
                 QuestionSelect { value: question, status }
                 Field { id: "answer", label: t!("fields.answer").to_string(), value: answer, status, field: "answer", required: true, autocomplete: "off" }
             }
