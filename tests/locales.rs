@@ -64,7 +64,15 @@ fn dynamic() -> BTreeSet<String> {
     let questions = SecretQuestion::ALL.iter().map(|q| format!("questions.{}", q.code()));
     // What the login page says a platform will receive, one text per scope offered besides `openid`.
     let scopes = server::oidc::SCOPES.iter().filter(|s| **s != "openid").map(|s| format!("sign_in.scope_{s}"));
-    errors.chain(questions).chain(scopes).collect()
+    // "Mi Clave Sence" and "No fui yo": the words of the activity page and of the notices.
+    let words =
+        |prefix: &'static str, codes: &'static [&'static str]| codes.iter().map(move |c| format!("{prefix}{c}"));
+    let activity = words("my_account.event_", domain::activity::EVENTS)
+        .chain(words("my_account.outcome_", domain::activity::OUTCOMES))
+        .chain(words("my_account.request_kind_", domain::activity::REQUEST_KINDS))
+        .chain(words("my_account.origin_", domain::activity::ORIGINS))
+        .chain(words("disavow.event_", domain::activity::NOTICES));
+    errors.chain(questions).chain(scopes).chain(activity).collect()
 }
 
 #[test]

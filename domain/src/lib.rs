@@ -5,6 +5,7 @@
 //! ("parse, don't validate"). The server and the wasm UI share this crate, so a citizen sees the same rule
 //! as they type as the server applies on submit. No I/O lives here: it must build for `wasm32-unknown-unknown`.
 
+pub mod activity;
 pub mod address;
 pub mod api;
 pub mod clave;

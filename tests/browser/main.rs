@@ -551,3 +551,55 @@ async fn a_provisional_clave_leads_to_the_change_and_back_to_the_platform() {
     b.wait_text("Ingresó con Clave Sence").await;
     b.close().await;
 }
+
+/// "Mi Clave Sence" (my data masked then in full, my activity, the privacy notice from the footer) and "No fui
+/// yo" from a change notice's link: the page says what it reports, the click freezes the account, and "Mi
+/// Clave Sence" then refuses with the frozen account's message.
+#[tokio::test]
+async fn a_citizen_sees_their_account_and_reports_a_change_that_was_not_theirs() {
+    let _serial = SERIAL.lock();
+    let stack = Stack::start().await;
+    stack.register(RUT, "juana.perez@example.cl", "98765432", "Mapocho#24").await;
+    let mut b = Browser::start(&stack.url, "mi-clave-sence").await;
+    b.goto("/").await;
+    b.click_link("Mi Clave Sence: vea sus datos, su actividad y sus sesiones.").await;
+    b.wait_text("Ingrese con su Clave Sence").await;
+    b.checkpoint("mi-clave-ingreso").await;
+    b.fill("Rut *", RUT).await;
+    b.fill("Clave Sence *", "Mapocho#24").await;
+    b.click_button("Ingresar").await;
+    b.wait_text("Mis datos").await;
+    b.wait_text("ju****@ex****.cl").await;
+    b.wait_text("Ingreso a Mi Clave Sence").await;
+    b.wait_text("Huérfanos 1273, Santiago, Metropolitana de Santiago").await;
+    b.checkpoint("mi-clave-datos").await;
+    b.click_button("Mostrar mis datos de contacto completos").await;
+    b.wait_text("juana.perez@example.cl").await;
+    b.checkpoint("mi-clave-datos-completos").await;
+    b.click_link("Aviso de privacidad").await;
+    b.wait_text("Aviso de privacidad de Clave Sence").await;
+    b.checkpoint("privacidad").await;
+
+    // Someone changes the CS; the owner opens the e-mail's link.
+    b.goto("/cambiar").await;
+    b.fill("Rut *", RUT).await;
+    b.change_clave("Mapocho#24", "Alameda-77").await;
+    let link = stack.no_fui_yo_from_dev_sink("juana.perez@example.cl", "cs_changed").await;
+    b.goto(&link).await;
+    b.wait_text("se cambió su Clave Sence").await;
+    b.checkpoint("no-fui-yo").await;
+    b.click_button("No fui yo: congelar mi cuenta").await;
+    b.wait_text("su cuenta quedó congelada").await;
+    b.checkpoint("no-fui-yo-hecho").await;
+    // The link again: already used.
+    b.goto(&link).await;
+    b.wait_text("Este enlace ya se usó").await;
+    // Frozen: Mi Clave Sence says so, with the way back.
+    b.goto("/mi-clave-sence").await;
+    b.fill("Rut *", RUT).await;
+    b.fill("Clave Sence *", "Alameda-77").await;
+    b.click_button("Ingresar").await;
+    b.wait_text("Su cuenta está congelada porque se informó «No fui yo»").await;
+    b.checkpoint("congelada").await;
+    b.close().await;
+}

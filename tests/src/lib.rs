@@ -93,8 +93,8 @@ impl Stack {
         assert!(response.status().is_success(), "registration: {}", response.status());
     }
 
-    /// The provisional CS in the newest message the dev sink shows for `recipient`, waiting for delivery.
-    pub async fn provisional_from_dev_sink(&self, recipient: &str) -> String {
+    /// The body of the newest `event` message the dev sink shows for `recipient`, waiting for delivery.
+    pub async fn message_from_dev_sink(&self, recipient: &str, event: &str) -> (String, String) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let messages: Value =
@@ -103,18 +103,29 @@ impl Stack {
                 .as_array()
                 .unwrap()
                 .iter()
-                .find(|m| m["recipient"] == recipient && m["event"] == "provisional_issued")
+                .find(|m| m["recipient"] == recipient && m["event"] == event)
                 .cloned();
             if let Some(message) = found {
-                let body = message["body"].as_str().unwrap();
-                let marker =
-                    if message["channel"] == "sms" { "su clave Sence es: " } else { "Su Clave Sence provisoria es: " };
-                let start = body.find(marker).unwrap() + marker.len();
-                return body[start..start + 8].to_owned();
+                return (message["channel"].as_str().unwrap().to_owned(), message["body"].as_str().unwrap().to_owned());
             }
-            assert!(Instant::now() < deadline, "no provisional CS for {recipient} in the dev sink");
+            assert!(Instant::now() < deadline, "no {event} for {recipient} in the dev sink");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// The provisional CS in the newest message the dev sink shows for `recipient`, waiting for delivery.
+    pub async fn provisional_from_dev_sink(&self, recipient: &str) -> String {
+        let (channel, body) = self.message_from_dev_sink(recipient, "provisional_issued").await;
+        let marker = if channel == "sms" { "su clave Sence es: " } else { "Su Clave Sence provisoria es: " };
+        let start = body.find(marker).unwrap() + marker.len();
+        body[start..start + 8].to_owned()
+    }
+
+    /// The path of the "No fui yo" link (`/n/<token>`) in the newest `event` notice to `recipient`.
+    pub async fn no_fui_yo_from_dev_sink(&self, recipient: &str, event: &str) -> String {
+        let (_, body) = self.message_from_dev_sink(recipient, event).await;
+        let start = body.find("/n/").expect("a No fui yo link");
+        body[start..start + 35].to_owned()
     }
 }
 

@@ -165,6 +165,16 @@ pub async fn post<B: Serialize, R: DeserializeOwned + 'static>(path: &str, body:
     read(request.send().await.map_err(|_| Failure::Network)?).await
 }
 
+/// A `POST` whose success has no body (`204 No Content`).
+pub async fn post_empty<B: Serialize>(path: &str, body: &B) -> Result<(), Failure> {
+    let request = Request::post(&format!("{}{path}", base())).json(body).map_err(|_| Failure::Network)?;
+    let response = request.send().await.map_err(|_| Failure::Network)?;
+    if response.ok() {
+        return Ok(());
+    }
+    read::<serde_json::Value>(response).await.map(|_| ())
+}
+
 pub async fn captcha() -> Result<CaptchaChallenge, Failure> {
     post("/api/captchas", &serde_json::json!({})).await
 }

@@ -18,7 +18,7 @@ mod shell;
 mod views;
 
 use dioxus::prelude::*;
-use views::{Change, FlowId, Home, Layout, NotFound, Recover, Register, SignIn, Update};
+use views::{Change, Disavow, FlowId, Home, Layout, MyAccount, NotFound, Privacy, Recover, Register, SignIn, Update};
 
 /// One route per flow; each view walks its flow's steps. A flow's plain path (`/recuperar`) starts it; once
 /// the server has opened it, its id follows (`/recuperar/<id>`) and the same route resumes it there.
@@ -38,6 +38,12 @@ pub enum Route {
         Update { flow: FlowId },
         #[route("/ingresar/:id")]
         SignIn { id: String },
+        #[route("/mi-clave-sence")]
+        MyAccount {},
+        #[route("/n/:token")]
+        Disavow { token: String },
+        #[route("/privacidad")]
+        Privacy {},
     #[end_layout]
     #[route("/:..segments")]
     NotFound { segments: Vec<String> },

@@ -82,6 +82,10 @@ async fn a_citizen_sees_their_data_and_activity_after_signing_in() {
     line("registration_serial", "vigente");
     // Newest first.
     assert!(lines.windows(2).all(|w| w[0]["at"].as_i64() >= w[1]["at"].as_i64()));
+    // Every event has a name on the page.
+    for line in lines {
+        assert!(domain::activity::EVENTS.contains(&line["event"].as_str().unwrap()), "{line}");
+    }
 }
 
 #[tokio::test]
@@ -201,6 +205,7 @@ async fn no_fui_yo_from_the_email_freezes_the_account_and_puts_back_the_replaced
     assert_eq!((status, &body["code"]), (StatusCode::FORBIDDEN, &json!("account_frozen")));
     let audit = server::store::audit::of(app.store.db(), domain::Rut::parse(RUT).unwrap()).await.unwrap();
     assert!(audit.contains(&("no_fui_yo".into(), "frozen_contacts_restored".into())), "{audit:?}");
+    assert!(audit.iter().all(|(event, _)| domain::activity::EVENTS.contains(&event.as_str())), "{audit:?}");
 
     // The way back: a recovery with the card, even though a question is on file; then the account works.
     let (_, flow) = app.start_recovery(RUT).await;

@@ -21,6 +21,7 @@ pub fn Home() -> Element {
                     li { Link { to: Route::Recover { flow: FlowId::START }, {tr!("home.recover_link")} } }
                     li { Link { to: Route::Change { flow: FlowId::START }, {tr!("home.change_link")} } }
                     li { Link { to: Route::Update { flow: FlowId::START }, {tr!("home.update_link")} } }
+                    li { Link { to: Route::MyAccount {}, {tr!("home.my_account_link")} } }
                 }
             }
             SignInHelp {}

@@ -51,6 +51,7 @@ pub fn Layout() -> Element {
             footer { class: "bottom",
                 p { {tr!("common.help_line")} }
                 p { {tr!("common.footer")} }
+                p { Link { to: Route::Privacy {}, {tr!("privacy.link")} } " · " Link { to: Route::MyAccount {}, {tr!("my_account.heading")} } }
             }
             if let Some(kiosk) = kiosk {
                 IdleWarning { kiosk, idle }
@@ -122,7 +123,8 @@ fn Handoff() -> Element {
 fn handoff_path(route: &Route) -> String {
     // A platform's login belongs to the browser the platform sent there (its `state` is tied to it): a phone
     // starts at the home page instead.
-    if let Route::SignIn { .. } = route {
+    // Mi Clave Sence and a "No fui yo" link are one citizen's: a phone starts at the home page too.
+    if let Route::SignIn { .. } | Route::MyAccount {} | Route::Disavow { .. } = route {
         return "/".to_owned();
     }
     let path = route.to_string();
