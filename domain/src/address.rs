@@ -25,7 +25,7 @@ pub struct AddressForm {
 }
 
 /// A checked address; `comuna` lies in its región by construction.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
     pub street: String,
     pub number: String,

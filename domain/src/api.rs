@@ -94,6 +94,8 @@ pub enum FlowStep {
     Security,
     /// Update §5(5): address, contacts and the captcha.
     Data,
+    /// Update §5 and recovery §3.1/§3.2 with new contacts: the 6-digit codes sent to them.
+    Verify,
     /// Finished; the flow accepts nothing more.
     Done,
 }
@@ -109,13 +111,16 @@ impl FlowStep {
             FlowStep::NewCs => "new_cs",
             FlowStep::Security => "security",
             FlowStep::Data => "data",
+            FlowStep::Verify => "verify",
             FlowStep::Done => "done",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
         use FlowStep::*;
-        [Form, Answer, Serial, Contact, Captcha, NewCs, Security, Data, Done].into_iter().find(|s| s.as_str() == raw)
+        [Form, Answer, Serial, Contact, Captcha, NewCs, Security, Data, Verify, Done]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
     }
 }
 
@@ -159,6 +164,9 @@ pub struct FlowView {
     /// The data on file, for the update `data` step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<AccountData>,
+    /// For the `verify` step: where the codes went (masked); `None` for a contact that needs none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify: Option<VerifyTargets>,
     /// Set when `step` is `done`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion: Option<Completion>,
@@ -202,6 +210,7 @@ pub struct RegisterForm {
 }
 
 /// The contact block shared by registration and update: e-mail, phones and mobile or "Sin celular".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contacts {
     pub email: Email,
     pub home_phone: Option<Phone>,
@@ -456,6 +465,46 @@ impl UpdateForm {
         let contacts =
             Contacts::parse(&self.email, &self.home_phone, &self.work_phone, &self.mobile, self.no_mobile, &mut errors);
         errors.into_result(|| Some((address?, contacts?)))
+    }
+}
+
+/// Where the `verify` step's codes went.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct VerifyTargets {
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+}
+
+/// The `verify` step: the code each new contact received ("Código enviado a su email", "… a su celular").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CodesForm {
+    #[serde(default)]
+    pub email_code: String,
+    #[serde(default)]
+    pub mobile_code: String,
+}
+
+/// A 6-digit code as typed (spaces allowed).
+pub fn parse_code(raw: &str) -> Result<String, ErrorCode> {
+    let digits: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    if digits.is_empty() {
+        return Err(ErrorCode::Required);
+    }
+    if digits.len() != 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ErrorCode::CodeInvalid);
+    }
+    Ok(digits)
+}
+
+impl CodesForm {
+    /// The codes the targets ask for, in `(email, mobile)` order.
+    pub fn parse(&self, targets: &VerifyTargets) -> Result<(Option<String>, Option<String>), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let email = targets.email.as_ref().map(|_| errors.check("email_code", parse_code(&self.email_code)));
+        let mobile = targets.mobile.as_ref().map(|_| errors.check("mobile_code", parse_code(&self.mobile_code)));
+        errors.into_result(|| Some((email.map(Option::unwrap_or_default), mobile.map(Option::unwrap_or_default))))
     }
 }
 

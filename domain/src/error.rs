@@ -79,6 +79,10 @@ error_codes! {
     NotSignedIn => "not_signed_in",
     LinkInvalid => "link_invalid",
     LinkUsed => "link_used",
+    // Proof of a new e-mail or mobile.
+    CodeWrong => "code_wrong",
+    CodeExpired => "code_expired",
+    CodeInvalid => "code_invalid",
     // Transport.
     InvalidRequest => "invalid_request",
     PayloadTooLarge => "payload_too_large",

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::LazyLock;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ErrorCode;
 
@@ -129,6 +129,19 @@ impl fmt::Display for Comuna {
 impl fmt::Debug for Comuna {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Comuna({} {})", self.code(), self.name())
+    }
+}
+
+/// A comuna travels as its official code (`"13101"`), as in the database.
+impl Serialize for Comuna {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Comuna {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Comuna::parse(&String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
     }
 }
 

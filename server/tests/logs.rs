@@ -53,6 +53,7 @@ async fn a_full_recovery_logs_no_secret_and_no_whole_rut() {
             &json!({ "email_correct": false, "email": "nueva.casilla@example.cl", "mobile": "955554444" }),
         )
         .await;
+    let (_, flow) = app.prove_contacts("recovery", &flow, Some("nueva.casilla@example.cl"), Some("+56955554444")).await;
     let captcha = app.captcha().await;
     let (_, done) = app.step("recovery", &flow, "captcha", &json!({ "captcha": captcha })).await;
     assert_eq!(done["step"], "done");

@@ -152,6 +152,12 @@ async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updat
     b.fill("Captcha *", CAPTCHA).await;
     b.checkpoint("actualizar-datos").await;
     b.click_button("Actualizar datos").await;
+    // The new e-mail proves itself with the code sent to it.
+    b.wait_text("Confirme sus nuevos datos de contacto").await;
+    b.checkpoint("actualizar-codigo").await;
+    let code = stack.code_from_dev_sink("juana.p@example.org").await;
+    b.fill("Código enviado a ju****@ex****.org *", &code).await;
+    b.click_button("Validar códigos").await;
     b.wait_text("Sus datos han sido actualizados correctamente.").await;
     b.checkpoint("actualizar-exito").await;
     b.close().await;
@@ -202,6 +208,14 @@ async fn a_citizen_recovers_with_the_id_card_serial_number() {
     b.fill("Celular Actual *", "95554444").await;
     b.fill("Captcha *", CAPTCHA).await;
     b.checkpoint("olvido-nuevo-email").await;
+    b.click_button("Recuperar Clave").await;
+    b.wait_text("Confirme sus nuevos datos de contacto").await;
+    b.fill("Código enviado a ju****@ex****.cl *", &stack.code_from_dev_sink("juana.nueva@example.cl").await).await;
+    b.fill("Código enviado a +56 9 **** **44 *", &stack.code_from_dev_sink("+56995554444").await).await;
+    b.checkpoint("olvido-codigos").await;
+    b.click_button("Validar códigos").await;
+    b.wait_text("Captcha").await;
+    b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Recuperar Clave").await;
     b.wait_text("será enviada a su e-Mail").await;
     b.checkpoint("olvido-exito").await;

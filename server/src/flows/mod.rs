@@ -7,6 +7,7 @@
 
 pub mod card;
 pub mod change;
+pub mod contact_proof;
 pub mod recovery;
 pub mod registration;
 pub mod update;
@@ -123,6 +124,7 @@ pub fn bare_view<S: FlowState>(flow: &Flow<S>) -> FlowView {
         question: None,
         email_masked: None,
         data: None,
+        verify: None,
         completion: None,
         key: None,
     }

@@ -1,19 +1,21 @@
 //! Recovery (§3), three branches after the RUT:
-//! - no secret question on file (§3.1): `serial` → `contact` → `captcha`;
-//! - question on file, "No recuerdo la respuesta" (§3.2): `answer` (forgot) → `serial` → `contact` → `captcha`;
+//! - no secret question on file (§3.1): `serial` → `contact` (→ `verify` for new contacts) → `captcha`;
+//! - question on file, "No recuerdo la respuesta" (§3.2): `answer` (forgot) → `serial` → `contact` (→ `verify`)
+//!   → `captcha`;
 //! - question on file, right answer (§3.3): `answer` → `captcha`.
 //!
 //! The end issues a provisional CS, sent by SMS and e-mail, only good to change the CS. The citizen's current
 //! CS keeps working until then, so that a recovery started by someone else cannot lock them out.
 
 use domain::api::{
-    CaptchaStep, Completion, FlowKind, FlowStep, FlowView, RecoveryAnswer, RecoveryContact, RecoverySerial,
+    CaptchaStep, CodesForm, Completion, FlowKind, FlowStep, FlowView, RecoveryAnswer, RecoveryContact, RecoverySerial,
     RecoveryStart,
 };
 use domain::{Email, ErrorCode, Mobile, Rut, SecretAnswer, SecretQuestion};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
+use super::contact_proof::{self, Pending};
 use super::{Flow, FlowKey, FlowState, advance, bare_view, create, load, wrong_step};
 use crate::auth::{address_subject, forget_logins, guess, pair_subject};
 use crate::captcha::Captchas;
@@ -61,6 +63,12 @@ pub enum Recovery {
         #[serde(default)]
         email_masked: Option<String>,
     },
+    /// "No" with new contacts: the codes sent to them, typed back before they can receive a provisional CS.
+    Verify {
+        rut: Rut,
+        replacement: Replacement,
+        pending: Pending,
+    },
     /// Proved: the captcha, and "Recuperar Clave".
     Captcha {
         rut: Rut,
@@ -81,6 +89,7 @@ impl FlowState for Recovery {
             Recovery::Answer { .. } => FlowStep::Answer,
             Recovery::Serial { .. } => FlowStep::Serial,
             Recovery::Contact { .. } => FlowStep::Contact,
+            Recovery::Verify { .. } => FlowStep::Verify,
             Recovery::Captcha { .. } => FlowStep::Captcha,
             Recovery::Done { .. } => FlowStep::Done,
         }
@@ -91,6 +100,7 @@ impl FlowState for Recovery {
             Recovery::Answer { rut, .. }
             | Recovery::Serial { rut }
             | Recovery::Contact { rut, .. }
+            | Recovery::Verify { rut, .. }
             | Recovery::Captcha { rut, .. }
             | Recovery::Done { rut, .. } => Some(*rut),
         }
@@ -119,6 +129,7 @@ async fn view(app: &AppState, flow: &Flow<Recovery>) -> Result<FlowView, Refusal
             view.email_masked = account.map(|a| a.email.masked());
         }
         Recovery::Done { completion, .. } => view.completion = Some(*completion),
+        Recovery::Verify { pending, .. } => view.verify = Some(pending.targets()),
         Recovery::Serial { .. } | Recovery::Captcha { .. } => {}
     }
     Ok(view)
@@ -227,7 +238,43 @@ pub async fn contact(app: &AppState, id: &str, key: &FlowKey, request: &Recovery
     let mut flow = load::<Recovery>(app, id, key).await?;
     let Recovery::Contact { rut, .. } = flow.state else { return Err(wrong_step()) };
     let replacement = request.parse()?.map(|r| Replacement { email: r.email, mobile: r.mobile });
-    advance(app.store.writer(), &mut flow, Recovery::Captcha { rut, proof: Proof::Serial, replacement }).await?;
+    let Some(replacement) = replacement else {
+        advance(app.store.writer(), &mut flow, Recovery::Captcha { rut, proof: Proof::Serial, replacement: None })
+            .await?;
+        return view(app, &flow).await;
+    };
+    // The provisional CS goes only where the citizen proves to be.
+    let mut tx = app.store.begin().await?;
+    let pending =
+        contact_proof::send(app, &mut tx, &flow.id, Some(&replacement.email), Some(replacement.mobile), 0).await?;
+    advance(tx.db(), &mut flow, Recovery::Verify { rut, replacement, pending }).await?;
+    store::commit(tx).await?;
+    app.wake_outbox();
+    view(app, &flow).await
+}
+
+/// The codes sent to the new e-mail and mobile (→ `captcha`).
+pub async fn verify(app: &AppState, id: &str, key: &FlowKey, form: &CodesForm) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Recovery>(app, id, key).await?;
+    let Recovery::Verify { rut, replacement, pending } = flow.state.clone() else { return Err(wrong_step()) };
+    let typed = form.parse(&pending.targets())?;
+    contact_proof::check(app, rut, &flow.id, &pending, typed).await?;
+    let next = Recovery::Captcha { rut, proof: Proof::Serial, replacement: Some(replacement) };
+    advance(app.store.writer(), &mut flow, next).await?;
+    view(app, &flow).await
+}
+
+/// New codes to the same new contacts.
+pub async fn resend(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Recovery>(app, id, key).await?;
+    let Recovery::Verify { rut, replacement, pending } = flow.state.clone() else { return Err(wrong_step()) };
+    let mut tx = app.store.begin().await?;
+    let pending =
+        contact_proof::send(app, &mut tx, &flow.id, Some(&replacement.email), Some(replacement.mobile), pending.sends)
+            .await?;
+    advance(tx.db(), &mut flow, Recovery::Verify { rut, replacement, pending }).await?;
+    store::commit(tx).await?;
+    app.wake_outbox();
     view(app, &flow).await
 }
 

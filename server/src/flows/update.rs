@@ -1,14 +1,18 @@
 //! Update personal data (§5): RUT + CS ("Validar"), then the secret question and answer ("Datos de
-//! Seguridad"), then address and contacts with the captcha ("Actualizar datos").
+//! Seguridad"), then address and contacts with the captcha ("Actualizar datos"); a new e-mail or mobile is
+//! stored only after the 6-digit code sent to it is typed back (`verify`).
 //!
 //! Security step: when a question is on file the citizen must answer it (§5(4): "para garantizar que sólo
 //! Usted pueda modificar sus datos personales"); accounts without one (imported, §3.1) set it here.
 
-use domain::api::{AccountData, Completion, Credentials, FlowKind, FlowStep, FlowView, SecurityForm, UpdateForm};
-use domain::{ErrorCode, Mobile, Rut, SecretQuestion};
+use domain::api::{
+    AccountData, CodesForm, Completion, Contacts, Credentials, FlowKind, FlowStep, FlowView, SecurityForm, UpdateForm,
+};
+use domain::{Address, ErrorCode, Mobile, Rut, SecretQuestion};
 use serde::{Deserialize, Serialize};
 
 use super::change::still_authenticated;
+use super::contact_proof::{self, Pending};
 use super::{Flow, FlowKey, FlowState, advance, bare_view, create, load, wrong_step};
 use crate::auth::{Provisional, authenticate, guess};
 use crate::outbox::{self, Channel, Event, Vars};
@@ -40,6 +44,15 @@ pub enum Update {
         credential: Option<String>,
         new_secret: Option<NewSecret>,
     },
+    /// New e-mail or mobile: the codes sent to them, with the data waiting to be stored.
+    Verify {
+        rut: Rut,
+        credential: Option<String>,
+        new_secret: Option<NewSecret>,
+        address: Address,
+        contacts: Contacts,
+        pending: Pending,
+    },
     Done {
         rut: Rut,
         completion: Completion,
@@ -53,13 +66,17 @@ impl FlowState for Update {
         match self {
             Update::Security { .. } => FlowStep::Security,
             Update::Data { .. } => FlowStep::Data,
+            Update::Verify { .. } => FlowStep::Verify,
             Update::Done { .. } => FlowStep::Done,
         }
     }
 
     fn rut(&self) -> Option<Rut> {
         match self {
-            Update::Security { rut, .. } | Update::Data { rut, .. } | Update::Done { rut, .. } => Some(*rut),
+            Update::Security { rut, .. }
+            | Update::Data { rut, .. }
+            | Update::Verify { rut, .. }
+            | Update::Done { rut, .. } => Some(*rut),
         }
     }
 }
@@ -76,6 +93,7 @@ async fn view(app: &AppState, flow: &Flow<Update>) -> Result<FlowView, Refusal> 
             view.question = account(app, *rut).await?.secret.map(|s| s.question.code().to_owned());
         }
         Update::Data { rut, .. } => view.data = Some(on_file(&account(app, *rut).await?)),
+        Update::Verify { pending, .. } => view.verify = Some(pending.targets()),
         Update::Done { completion, .. } => view.completion = Some(*completion),
     }
     Ok(view)
@@ -139,6 +157,61 @@ pub async fn data(app: &AppState, id: &str, key: &FlowKey, form: &UpdateForm) ->
 
     let before = account(app, rut).await?;
     still_authenticated(&credential, &before, false)?;
+    // A new e-mail or mobile is stored only once the citizen proves it reaches them.
+    let new_email =
+        (!contacts.email.as_ref().eq_ignore_ascii_case(before.email.as_ref())).then(|| contacts.email.clone());
+    let new_mobile = contacts.mobile.filter(|m| before.mobile != Some(*m));
+    if new_email.is_none() && new_mobile.is_none() {
+        return apply(app, flow, &before, new_secret, address, contacts).await;
+    }
+    let mut tx = app.store.begin().await?;
+    let pending = contact_proof::send(app, &mut tx, &flow.id, new_email.as_ref(), new_mobile, 0).await?;
+    advance(tx.db(), &mut flow, Update::Verify { rut, credential, new_secret, address, contacts, pending }).await?;
+    store::commit(tx).await?;
+    app.wake_outbox();
+    view(app, &flow).await
+}
+
+/// The `verify` step: the codes sent to the new e-mail and mobile; then the data is stored.
+pub async fn verify(app: &AppState, id: &str, key: &FlowKey, form: &CodesForm) -> Result<FlowView, Refusal> {
+    let flow = load::<Update>(app, id, key).await?;
+    let Update::Verify { rut, credential, new_secret, address, contacts, pending } = flow.state.clone() else {
+        return Err(wrong_step());
+    };
+    let typed = form.parse(&pending.targets())?;
+    contact_proof::check(app, rut, &flow.id, &pending, typed).await?;
+    let before = account(app, rut).await?;
+    still_authenticated(&credential, &before, false)?;
+    apply(app, flow, &before, new_secret, address, contacts).await
+}
+
+/// "Enviar códigos nuevos": new codes to the same contacts (at most [`contact_proof::MAX_SENDS`] in all).
+pub async fn resend(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView, Refusal> {
+    let mut flow = load::<Update>(app, id, key).await?;
+    let Update::Verify { rut, credential, new_secret, address, contacts, pending } = flow.state.clone() else {
+        return Err(wrong_step());
+    };
+    let email = pending.email.is_some().then_some(&contacts.email);
+    let mobile = contacts.mobile.filter(|_| pending.mobile.is_some());
+    let mut tx = app.store.begin().await?;
+    let pending = contact_proof::send(app, &mut tx, &flow.id, email, mobile, pending.sends).await?;
+    advance(tx.db(), &mut flow, Update::Verify { rut, credential, new_secret, address, contacts, pending }).await?;
+    store::commit(tx).await?;
+    app.wake_outbox();
+    view(app, &flow).await
+}
+
+/// Stores the new data (§5(6)–(7)) and tells the citizen.
+async fn apply(
+    app: &AppState,
+    mut flow: Flow<Update>,
+    before: &Account,
+    new_secret: Option<NewSecret>,
+    address: Address,
+    contacts: Contacts,
+) -> Result<FlowView, Refusal> {
+    let rut = before.rut;
+    let now = app.now();
     let after = Account {
         address: Some(address),
         email: contacts.email,

@@ -37,9 +37,8 @@ fn status_of(code: ErrorCode) -> StatusCode {
         Required | RutInvalid | RutCheckDigit | CsTooShort | CsTooLong | CsInvalidCharacter | CsTooCommon
         | CsEqualsRut | CsMismatch | EmailInvalid | MobileInvalid | PhoneInvalid | SerialInvalid | QuestionUnknown
         | AnswerInvalid | RegionUnknown | ComunaUnknown | ComunaNotInRegion | TextTooLong | TextInvalid
-        | CaptchaWrong | CaptchaExpired | AnswerWrong | QuestionMismatch | SerialMismatch | DocumentNotVigente => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        | CaptchaWrong | CaptchaExpired | AnswerWrong | QuestionMismatch | SerialMismatch | DocumentNotVigente
+        | CodeWrong | CodeExpired | CodeInvalid => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 

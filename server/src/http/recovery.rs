@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use domain::api::{CaptchaStep, FlowView, RecoveryAnswer, RecoveryContact, RecoverySerial, RecoveryStart};
+use domain::api::{CaptchaStep, CodesForm, FlowView, RecoveryAnswer, RecoveryContact, RecoverySerial, RecoveryStart};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -21,6 +21,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(answer))
         .routes(routes!(serial))
         .routes(routes!(contact))
+        .routes(routes!(verify))
+        .routes(routes!(resend))
         .routes(routes!(finish))
 }
 
@@ -93,4 +95,28 @@ pub async fn finish(
     AppJson(request): AppJson<CaptchaStep>,
 ) -> Result<AppJson<FlowView>, ApiError> {
     Ok(AppJson(recovery::finish(&app, &id, &key, &request).await?))
+}
+
+/// The 6-digit codes sent to the new e-mail and mobile (`verify` step).
+#[utoipa::path(post, path = "/recovery/{id}/verify", tag = "recovery", params(("id" = String, Path)), request_body = CodesForm,
+    responses((status = 200, body = FlowView), (status = 422, description = "code_wrong, code_expired, code_invalid", body = domain::api::ErrorBody),
+        (status = 429, description = "too_many_attempts", body = domain::api::ErrorBody)))]
+pub async fn verify(
+    State(app): State<AppState>,
+    FlowId(id): FlowId,
+    key: FlowKey,
+    AppJson(form): AppJson<CodesForm>,
+) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(recovery::verify(&app, &id, &key, &form).await?))
+}
+
+/// New codes to the same contacts (at most 3 sends per flow).
+#[utoipa::path(post, path = "/recovery/{id}/resend", tag = "recovery", params(("id" = String, Path)),
+    responses((status = 200, body = FlowView), (status = 429, description = "too_many_attempts", body = domain::api::ErrorBody)))]
+pub async fn resend(
+    State(app): State<AppState>,
+    FlowId(id): FlowId,
+    key: FlowKey,
+) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(recovery::resend(&app, &id, &key).await?))
 }

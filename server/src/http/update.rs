@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use domain::api::{Credentials, FlowView, SecurityForm, UpdateForm};
+use domain::api::{CodesForm, Credentials, FlowView, SecurityForm, UpdateForm};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -15,7 +15,13 @@ use crate::flows::update;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(start)).routes(routes!(show)).routes(routes!(security)).routes(routes!(data))
+    OpenApiRouter::new()
+        .routes(routes!(start))
+        .routes(routes!(show))
+        .routes(routes!(security))
+        .routes(routes!(data))
+        .routes(routes!(verify))
+        .routes(routes!(resend))
 }
 
 /// "Validar": RUT and CS (a provisional CS is refused: change it first).
@@ -61,4 +67,28 @@ pub async fn data(
     AppJson(form): AppJson<UpdateForm>,
 ) -> Result<AppJson<FlowView>, ApiError> {
     Ok(AppJson(update::data(&app, &id, &key, &form).await?))
+}
+
+/// The 6-digit codes sent to the new e-mail and mobile (`verify` step).
+#[utoipa::path(post, path = "/update/{id}/verify", tag = "update", params(("id" = String, Path)), request_body = CodesForm,
+    responses((status = 200, body = FlowView), (status = 422, description = "code_wrong, code_expired, code_invalid", body = domain::api::ErrorBody),
+        (status = 429, description = "too_many_attempts", body = domain::api::ErrorBody)))]
+pub async fn verify(
+    State(app): State<AppState>,
+    FlowId(id): FlowId,
+    key: FlowKey,
+    AppJson(form): AppJson<CodesForm>,
+) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(update::verify(&app, &id, &key, &form).await?))
+}
+
+/// New codes to the same contacts (at most 3 sends per flow).
+#[utoipa::path(post, path = "/update/{id}/resend", tag = "update", params(("id" = String, Path)),
+    responses((status = 200, body = FlowView), (status = 429, description = "too_many_attempts", body = domain::api::ErrorBody)))]
+pub async fn resend(
+    State(app): State<AppState>,
+    FlowId(id): FlowId,
+    key: FlowKey,
+) -> Result<AppJson<FlowView>, ApiError> {
+    Ok(AppJson(update::resend(&app, &id, &key).await?))
 }

@@ -57,7 +57,7 @@ pub async fn enqueue(
     };
     let body = templates::render(event, ch, "body", "es", &vars.0)
         .ok_or_else(|| StoreError::Corrupt(format!("no template {}/{ch}.body", event.as_str())))?;
-    let body = if event == Event::ProvisionalIssued { sealer.seal(&body) } else { body };
+    let body = if event.carries_secret() { sealer.seal(&body) } else { body };
     let id = random_id();
     table::insert(db, NewMessage { id: &id, channel, event, recipient, subject, body }, now_ms).await?;
     Ok(id)

@@ -14,6 +14,8 @@ pub enum Event {
     DataUpdated,
     /// Recovery replaced e-mail and mobile: told to the old ones.
     ContactReplaced,
+    /// A 6-digit code that proves a new e-mail or mobile (update §5, recovery §3.1/§3.2).
+    ContactCode,
 }
 
 impl Event {
@@ -23,11 +25,17 @@ impl Event {
             Event::CsChanged => "cs_changed",
             Event::DataUpdated => "data_updated",
             Event::ContactReplaced => "contact_replaced",
+            Event::ContactCode => "contact_code",
         }
     }
 
+    /// Whether the text carries a secret (a provisional CS, a code): sealed while it waits, wiped once sent.
+    pub const fn carries_secret(self) -> bool {
+        matches!(self, Event::ProvisionalIssued | Event::ContactCode)
+    }
+
     pub fn parse(raw: &str) -> Option<Event> {
-        [Event::ProvisionalIssued, Event::CsChanged, Event::DataUpdated, Event::ContactReplaced]
+        [Event::ProvisionalIssued, Event::CsChanged, Event::DataUpdated, Event::ContactReplaced, Event::ContactCode]
             .into_iter()
             .find(|e| e.as_str() == raw)
     }
@@ -56,6 +64,9 @@ templates! {
     "contact_replaced" / "sms.body.es", "contact_replaced" / "sms.body.en",
     "contact_replaced" / "email.subject.es", "contact_replaced" / "email.subject.en",
     "contact_replaced" / "email.body.es", "contact_replaced" / "email.body.en",
+    "contact_code" / "sms.body.es", "contact_code" / "sms.body.en",
+    "contact_code" / "email.subject.es", "contact_code" / "email.subject.en",
+    "contact_code" / "email.body.es", "contact_code" / "email.body.en",
 }
 
 /// Renders `<channel>.<part>.<locale>` of `event`, falling back to Spanish.
@@ -81,8 +92,10 @@ mod tests {
 
     #[test]
     fn every_placeholder_of_every_template_is_known() {
-        let known = ["clave", "rut", "hours", "url", "new_email", "new_mobile", "no_fui_yo"];
-        for event in [Event::ProvisionalIssued, Event::CsChanged, Event::DataUpdated, Event::ContactReplaced] {
+        let known = ["clave", "rut", "hours", "url", "new_email", "new_mobile", "no_fui_yo", "code", "minutes"];
+        for event in
+            [Event::ProvisionalIssued, Event::CsChanged, Event::DataUpdated, Event::ContactReplaced, Event::ContactCode]
+        {
             for file in ["sms.body", "email.subject", "email.body"] {
                 for locale in ["es", "en"] {
                     let Some(text) = raw(event.as_str(), &format!("{file}.{locale}")) else { continue };
@@ -102,8 +115,8 @@ mod tests {
     #[test]
     fn sms_with_their_link_fit_one_segment() {
         let link = "https://claveunica-sence.sence.gob.cl/n/0123456789abcdef0123456789abcdef";
-        let vars = [("no_fui_yo", link), ("clave", "J53722W1")];
-        for event in [Event::ProvisionalIssued, Event::CsChanged, Event::ContactReplaced] {
+        let vars = [("no_fui_yo", link), ("clave", "J53722W1"), ("code", "123456"), ("minutes", "10")];
+        for event in [Event::ProvisionalIssued, Event::CsChanged, Event::ContactReplaced, Event::ContactCode] {
             for locale in ["es", "en"] {
                 let sms = render(event, "sms", "body", locale, &vars).unwrap_or_default();
                 assert!(sms.chars().count() <= 160, "{} {locale}: {} characters", event.as_str(), sms.chars().count());

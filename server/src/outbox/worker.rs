@@ -16,9 +16,9 @@ use rand::Rng;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use super::Channel as Medium;
 use super::channel::{Channel, OutgoingMessage};
 use super::seal::Sealer;
-use super::{Channel as Medium, Event};
 use crate::clock::Clock;
 use crate::config::WorkerSettings;
 use crate::store::Store;
@@ -131,8 +131,7 @@ impl Worker {
         };
         let error = result.as_ref().err().map(|e| e.message.clone());
         // Sent or given up, a provisional CS must not stay in the database.
-        let redact =
-            (row.event == Event::ProvisionalIssued && !matches!(outcome, Outcome::Retry { .. })).then_some(REDACTED);
+        let redact = (row.event.carries_secret() && !matches!(outcome, Outcome::Retry { .. })).then_some(REDACTED);
         let kept = table::record(&self.store, &row, &self.id, outcome, error.as_deref(), redact, now).await?;
         if !kept {
             // The lease ran out during the send and another worker took the row: it will send it again, with

@@ -35,10 +35,12 @@ pub enum Kind {
     /// Failed logins forwarded by one platform (`POST /api/login`) across every RUT and address: a platform's
     /// form used to stuff credentials.
     LoginPlatform,
+    /// The 6-digit codes sent to a new e-mail or mobile (update §5, recovery §3.1/§3.2 "No").
+    ContactCode,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Login,
         Kind::Answer,
         Kind::Serial,
@@ -47,6 +49,7 @@ impl Kind {
         Kind::LoginAddress,
         Kind::RecoveryAddress,
         Kind::LoginPlatform,
+        Kind::ContactCode,
     ];
 
     const fn as_str(self) -> &'static str {
@@ -59,6 +62,7 @@ impl Kind {
             Kind::LoginAddress => "login_address",
             Kind::RecoveryAddress => "recovery_address",
             Kind::LoginPlatform => "login_platform",
+            Kind::ContactCode => "contact_code",
         }
     }
 }

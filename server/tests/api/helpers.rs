@@ -283,6 +283,43 @@ impl TestApp {
         message.body[start..start + 8].to_owned()
     }
 
+    /// The newest 6-digit code sent to `recipient` to prove it (update §5, recovery "No").
+    pub async fn code_sent_to(&self, recipient: &str) -> String {
+        let sent = self.outbox().await;
+        let message = sent
+            .iter()
+            .rev()
+            .find(|m| m.event == "contact_code" && m.recipient == recipient)
+            .unwrap_or_else(|| panic!("no code sent to {recipient}: {sent:?}"));
+        let digits: Vec<char> = message.body.chars().collect();
+        let start = (0..digits.len().saturating_sub(5))
+            .find(|&i| {
+                digits[i..i + 6].iter().all(char::is_ascii_digit)
+                    && digits.get(i + 6).is_none_or(|c| !c.is_ascii_digit())
+            })
+            .expect("a 6-digit code");
+        digits[start..start + 6].iter().collect()
+    }
+
+    /// Types back the codes sent to `email` and `mobile` (E.164) at the `verify` step of `flow`.
+    pub async fn prove_contacts(
+        &self,
+        kind: &str,
+        flow: &Value,
+        email: Option<&str>,
+        mobile: Option<&str>,
+    ) -> (StatusCode, Value) {
+        assert_eq!(flow["step"], "verify", "{flow}");
+        let mut codes = json!({});
+        if let Some(email) = email {
+            codes["email_code"] = json!(self.code_sent_to(email).await);
+        }
+        if let Some(mobile) = mobile {
+            codes["mobile_code"] = json!(self.code_sent_to(mobile).await);
+        }
+        self.step(kind, flow, "verify", &codes).await
+    }
+
     /// Walks recovery §3.3 (right answer) to the end; returns the final view.
     pub async fn recover_with_answer(&self, rut: &str, answer: &str) -> Value {
         let (status, flow) = self.start_recovery(rut).await;

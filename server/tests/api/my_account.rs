@@ -163,6 +163,7 @@ async fn no_fui_yo_from_the_email_freezes_the_account_and_puts_back_the_replaced
     let (_, flow) = app.step("recovery", &flow, "serial", &json!({ "serial": SERIAL })).await;
     let contact = json!({ "email_correct": false, "email": "otro@example.cl", "mobile": "+56 9 5555 4444" });
     let (_, flow) = app.step("recovery", &flow, "contact", &contact).await;
+    let (_, flow) = app.prove_contacts("recovery", &flow, Some("otro@example.cl"), Some("+56955554444")).await;
     let captcha = app.captcha().await;
     let (status, _) = app.step("recovery", &flow, "captcha", &json!({ "captcha": captcha })).await;
     assert_eq!(status, StatusCode::OK);

@@ -139,6 +139,7 @@ async fn every_template_arrives_with_its_exact_spanish_subject_and_body() {
             &json!({ "email_correct": false, "email": "otra@example.cl", "mobile": "912341234" }),
         )
         .await;
+    let (_, flow) = app.prove_contacts("recovery", &flow, Some("otra@example.cl"), Some("+56912341234")).await;
     let captcha = app.captcha().await;
     app.step("recovery", &flow, "captcha", &json!({ "captcha": captcha })).await;
     app.drain().await;

@@ -44,7 +44,12 @@ async fn update_asks_the_secret_question_then_replaces_address_and_contacts() {
     assert_eq!((&again["step"], &again["data"]), (&flow["step"], &flow["data"]));
 
     let captcha = app.captcha().await;
-    let (status, done) = app.step("update", &flow, "data", &new_data(captcha)).await;
+    let (status, verify) = app.step("update", &flow, "data", &new_data(captcha)).await;
+    assert_eq!(status, StatusCode::OK, "{verify}");
+    // The new e-mail must be proved first; nothing is stored until then ("Sin celular" needs no code).
+    assert_eq!(verify["verify"], json!({ "email": "ju****@ex****.org", "mobile": null }));
+    assert_eq!(app.accounts().await[0].email.as_ref(), "juana.perez@example.cl");
+    let (status, done) = app.prove_contacts("update", &verify, Some("juana.p@example.org"), None).await;
     assert_eq!(status, StatusCode::OK, "{done}");
     assert_eq!(done["completion"], json!({ "sms": false, "email": true }));
     let account = app.accounts().await.remove(0);
@@ -115,4 +120,80 @@ async fn an_account_without_a_question_sets_one_in_update() {
     assert_eq!(flow["question"], "first_pet");
     let (status, _) = app.step("recovery", &flow, "answer", &json!({ "answer": "cachupin" })).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// A new e-mail and a new mobile are stored only after the 6-digit codes sent to them are typed back: wrong,
+/// expired, resent, too many attempts, right.
+#[tokio::test]
+async fn new_contacts_are_stored_only_with_the_codes_sent_to_them() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    let (_, flow) = app.open("update", &json!({ "rut": RUT, "cs": CS })).await;
+    let (_, flow) =
+        app.step("update", &flow, "security", &json!({ "question": "favorite_country", "answer": ANSWER })).await;
+    let mut data = new_data(app.captcha().await);
+    (data["mobile"], data["no_mobile"]) = (json!("955554444"), json!(false));
+    let (_, verify) = app.step("update", &flow, "data", &data).await;
+    assert_eq!(verify["verify"], json!({ "email": "ju****@ex****.org", "mobile": "+56 9 **** **44" }), "{verify}");
+    let (email, sms) = (app.code_sent_to("juana.p@example.org").await, app.code_sent_to("+56955554444").await);
+    // The code goes sealed into the outbox, like a provisional CS.
+    let stored = server::store::outbox::all(&app.store).await.unwrap();
+    assert!(
+        stored.iter().filter(|m| m.message.event.as_str() == "contact_code").all(|m| !m.message.body.contains(&email))
+    );
+
+    let wrong = if email == "000000" { "111111" } else { "000000" };
+    let refused = |code: &str| json!({ "email_code": code, "mobile_code": sms });
+    let (status, body) =
+        app.step("update", &verify, "verify", &json!({ "email_code": "12345", "mobile_code": sms })).await;
+    assert_eq!((status, &body["fields"]["email_code"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("code_invalid")));
+    let (status, body) = app.step("update", &verify, "verify", &refused(wrong)).await;
+    assert_eq!((status, &body["fields"]["email_code"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("code_wrong")));
+    let (_, body) = app.step("update", &verify, "verify", &json!({ "email_code": email, "mobile_code": wrong })).await;
+    assert_eq!(body["fields"]["mobile_code"], "code_wrong", "{body}");
+    assert_eq!(app.accounts().await[0].email.as_ref(), "juana.perez@example.cl", "nothing stored yet");
+
+    // Ten minutes later the codes have expired; new ones are sent, and the old ones no longer work.
+    app.clock.advance(601);
+    let (_, body) = app.step("update", &verify, "verify", &json!({ "email_code": email, "mobile_code": sms })).await;
+    assert_eq!(body["fields"]["email_code"], "code_expired", "{body}");
+    let (status, resent) = app.step("update", &verify, "resend", &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{resent}");
+    let (new_email, new_sms) = (app.code_sent_to("juana.p@example.org").await, app.code_sent_to("+56955554444").await);
+    if new_email != email {
+        let (_, body) =
+            app.step("update", &verify, "verify", &json!({ "email_code": email, "mobile_code": new_sms })).await;
+        assert_eq!(body["fields"]["email_code"], "code_wrong", "{body}");
+    }
+    // Wrong guesses count on the RUT: past the free failures, the citizen waits, even with the right codes.
+    for _ in 0..5 {
+        app.step("update", &verify, "verify", &refused(wrong)).await;
+    }
+    let right = json!({ "email_code": new_email, "mobile_code": new_sms });
+    let (status, body) = app.step("update", &verify, "verify", &right).await;
+    assert_eq!((status, &body["code"]), (StatusCode::TOO_MANY_REQUESTS, &json!("too_many_attempts")), "{body}");
+    // After the wait (a minute for the first lock), within the flow's life.
+    app.clock.advance(120);
+    app.step("update", &verify, "resend", &json!({})).await;
+    let right = json!({
+        "email_code": app.code_sent_to("juana.p@example.org").await,
+        "mobile_code": app.code_sent_to("+56955554444").await,
+    });
+    let (status, done) = app.step("update", &verify, "verify", &right).await;
+    assert_eq!((status, &done["step"]), (StatusCode::OK, &json!("done")), "{done}");
+    let account = app.accounts().await.remove(0);
+    assert_eq!(account.email.as_ref(), "juana.p@example.org");
+    assert_eq!(account.mobile.map(domain::Mobile::e164).as_deref(), Some("+56955554444"));
+    // A fourth send is refused.
+    let (_, flow) = app.open("update", &json!({ "rut": RUT, "cs": CS })).await;
+    let (_, flow) =
+        app.step("update", &flow, "security", &json!({ "question": "favorite_country", "answer": ANSWER })).await;
+    let mut data = new_data(app.captcha().await);
+    data["email"] = json!("otra.vez@example.org");
+    let (_, verify) = app.step("update", &flow, "data", &data).await;
+    for _ in 0..2 {
+        assert_eq!(app.step("update", &verify, "resend", &json!({})).await.0, StatusCode::OK);
+    }
+    let (status, body) = app.step("update", &verify, "resend", &json!({})).await;
+    assert_eq!((status, &body["code"]), (StatusCode::TOO_MANY_REQUESTS, &json!("too_many_attempts")));
 }

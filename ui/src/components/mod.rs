@@ -3,6 +3,7 @@
 
 mod blocks;
 mod captcha;
+mod codes;
 mod fields;
 mod layout;
 mod status;
@@ -10,6 +11,7 @@ mod success;
 
 pub use blocks::{AddressBlock, ContactBlock, use_address, use_contacts};
 pub use captcha::{CaptchaField, FinalStep, use_captcha};
+pub use codes::ContactCodes;
 pub use fields::{Checkbox, Field, QuestionSelect, RegionComuna, RutField};
 pub use layout::{Important, Section};
 pub use status::{Banner, FormStatus, SubmitButton, use_form_status};

@@ -15,8 +15,8 @@ use super::flow::use_flow_page;
 use crate::Route;
 use crate::api::{self, Failure};
 use crate::components::{
-    Banner, CaptchaField, Checkbox, Field, FinalStep, Important, RutField, Section, SubmitButton, SuccessDialog,
-    use_captcha, use_form_status,
+    Banner, CaptchaField, Checkbox, ContactCodes, Field, FinalStep, Important, RutField, Section, SubmitButton,
+    SuccessDialog, use_captcha, use_form_status,
 };
 
 #[component]
@@ -154,11 +154,16 @@ pub fn Recover(flow: FlowId) -> Element {
                     Some(FlowStep::Contact) => api::post(&format!("/api/recovery/{id}/contact"), &contact).await?,
                     _ => flow.peek().clone().ok_or(Failure::Network)?,
                 };
+                // New contacts: the codes sent to them before the captcha.
+                if view.step == FlowStep::Verify {
+                    return Ok(view);
+                }
                 flow.set(Some(view));
                 api::post(&format!("/api/recovery/{id}/captcha"), &captcha_step).await
             }
             .await;
             match status.settle(result) {
+                Some(view) if view.step == FlowStep::Verify => flow.set(Some(view)),
                 Some(view) => {
                     done.set(view.completion);
                     flow.set(Some(view));
@@ -176,7 +181,12 @@ pub fn Recover(flow: FlowId) -> Element {
     }
     let validated = step.is_some();
     let asks_answer = step == Some(FlowStep::Answer);
-    let shows_contact = matches!(step, Some(FlowStep::Contact)) || (serial_phase() && step == Some(FlowStep::Captcha));
+    let shows_contact = matches!(step, Some(FlowStep::Contact | FlowStep::Verify))
+        || (serial_phase() && step == Some(FlowStep::Captcha));
+    let codes = match flow.read().clone() {
+        Some(FlowView { step: FlowStep::Verify, verify: Some(targets), id, .. }) => Some((id, targets)),
+        _ => None,
+    };
     let final_form = asks_answer || shows_contact || step == Some(FlowStep::Captcha);
 
     rsx! {
@@ -248,7 +258,17 @@ pub fn Recover(flow: FlowId) -> Element {
                             readonly: step != Some(FlowStep::Contact) }
                     }
                 }
-                FinalStep { captcha, status, label: t!("recover.submit").to_string() }
+                if codes.is_none() {
+                    FinalStep { captcha, status, label: t!("recover.submit").to_string() }
+                }
+            }
+            if let Some((id, targets)) = codes {
+                ContactCodes { kind: "recovery", id, targets,
+                    on_done: move |view: FlowView| {
+                        captcha.refresh();
+                        flow.set(Some(view));
+                    },
+                }
             }
         } else {
             div { class: "buttons", Link { to: Route::Home {}, class: "button secondary", {tr!("common.back")} } }

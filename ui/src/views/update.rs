@@ -10,8 +10,8 @@ use super::flow::use_flow_page;
 use crate::Route;
 use crate::api;
 use crate::components::{
-    AddressBlock, Banner, ContactBlock, Field, FinalStep, QuestionSelect, RutField, Section, SubmitButton,
-    SuccessDialog, use_address, use_captcha, use_contacts, use_form_status,
+    AddressBlock, Banner, ContactBlock, ContactCodes, Field, FinalStep, QuestionSelect, RutField, Section,
+    SubmitButton, SuccessDialog, use_address, use_captcha, use_contacts, use_form_status,
 };
 
 #[component]
@@ -91,6 +91,8 @@ pub fn Update(flow: FlowId) -> Element {
         let id = flow_id();
         spawn(async move {
             match status.settle(api::post::<_, FlowView>(&format!("/api/update/{id}/data"), &form).await) {
+                // A new e-mail or mobile: the codes sent to them first.
+                Some(view) if view.step == FlowStep::Verify => flow.set(Some(view)),
                 Some(_) => {
                     done.set(true);
                     crate::shell::notify("data_updated").await;
@@ -138,7 +140,15 @@ pub fn Update(flow: FlowId) -> Element {
                 }
             }
         }
-        if step == Some(FlowStep::Data) || (step == Some(FlowStep::Done)) {
+        if let Some(FlowView { step: FlowStep::Verify, verify: Some(targets), id, .. }) = flow.read().clone() {
+            ContactCodes { kind: "update", id, targets,
+                on_done: move |view: FlowView| {
+                    done.set(view.step == FlowStep::Done);
+                    flow.set(Some(view));
+                    spawn(async move { crate::shell::notify("data_updated").await; });
+                },
+            }
+        } else if step == Some(FlowStep::Data) || (step == Some(FlowStep::Done)) {
             form { novalidate: true, onsubmit: save,
                 Section { title: t!("update.section_address").to_string(),
                     AddressBlock { address, status }

@@ -1,0 +1,1 @@
+Su código para confirmar este email en Clave Sence
