@@ -30,6 +30,8 @@ pub struct NewSecret {
     pub answer_hash: String,
 }
 
+// One state is held at a time, for one request, and stored as JSON: boxing the large step gains nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Update {
