@@ -21,6 +21,7 @@ pub const EVENTS: &[&str] = &[
     "export",
     "sessions_ended",
     "account_request",
+    "email_confirmed",
 ];
 
 /// The outcomes the page names in words (the rest are shown as their code).

@@ -534,6 +534,8 @@ pub struct MyData {
     pub region: Option<String>,
     pub comuna: Option<String>,
     pub email: String,
+    /// The e-mail was proved (the registration's link, or a code).
+    pub email_confirmed: bool,
     pub home_phone: Option<String>,
     pub work_phone: Option<String>,
     /// `None`: "Sin celular".

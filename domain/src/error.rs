@@ -83,6 +83,7 @@ error_codes! {
     CodeWrong => "code_wrong",
     CodeExpired => "code_expired",
     CodeInvalid => "code_invalid",
+    EmailUnconfirmed => "email_unconfirmed",
     // Transport.
     InvalidRequest => "invalid_request",
     PayloadTooLarge => "payload_too_large",

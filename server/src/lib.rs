@@ -14,6 +14,7 @@
 //! | `auth` | RUT + CS, and every guess counted before it is checked |
 //! | `disavow` | "No fui yo": the notices' links that freeze an account |
 //! | `my_account` | "Mi Clave Sence": my data, my activity, the export, my sessions |
+//! | `email_confirmation` | the registration's e-mail, confirmed by a link |
 //! | `platforms` | which platforms may forward logins, read once a second |
 //! | `refusal` | why a step said no, in domain terms |
 //! | `store` | accounts, flows, captchas, throttles, outbox, audit, on SQLite or PostgreSQL |
@@ -28,6 +29,7 @@ pub mod captcha;
 pub mod clock;
 pub mod config;
 pub mod disavow;
+pub mod email_confirmation;
 pub mod flows;
 pub mod http;
 pub mod legacy;

@@ -82,6 +82,7 @@ pub async fn data(app: &AppState, rut: Rut, reveal: bool) -> Result<MyData, Refu
         region: address.map(|a| a.comuna.region().code().to_owned()),
         comuna: address.map(|a| a.comuna.code().to_owned()),
         email: show(account.email.as_ref(), reveal, || account.email.masked()),
+        email_confirmed: account.email_confirmed,
         home_phone: phone(account.home_phone),
         work_phone: phone(account.work_phone),
         mobile: account.mobile.map(|m| show(&m.e164(), reveal, || m.masked())),

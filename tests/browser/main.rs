@@ -584,12 +584,24 @@ async fn a_citizen_sees_their_account_and_reports_a_change_that_was_not_theirs()
     b.click_button("Ingresar").await;
     b.wait_text("Mis datos").await;
     b.wait_text("ju****@ex****.cl").await;
+    b.wait_text("(sin confirmar: revise el mensaje que le enviamos al registrarse)").await;
     b.wait_text("Ingreso a Mi Clave Sence").await;
     b.wait_text("Huérfanos 1273, Santiago, Metropolitana de Santiago").await;
     b.checkpoint("mi-clave-datos").await;
     b.click_button("Mostrar mis datos de contacto completos").await;
     b.wait_text("juana.perez@example.cl").await;
     b.checkpoint("mi-clave-datos-completos").await;
+    // The registration's link confirms the e-mail.
+    let (_, body) = stack.message_from_dev_sink("juana.perez@example.cl", "email_confirmation").await;
+    let start = body.find("/confirmar/").unwrap();
+    b.goto(&body[start..start + 43]).await;
+    b.wait_text("Confirme su email").await;
+    b.checkpoint("confirmar-email").await;
+    b.click_button("Confirmar mi email").await;
+    b.wait_text("Listo: su email quedó confirmado.").await;
+    b.goto("/mi-clave-sence").await;
+    b.wait_text("Mis datos").await;
+    b.wait_text("Confirmación del email").await;
     b.click_link("Aviso de privacidad").await;
     b.wait_text("Aviso de privacidad de Clave Sence").await;
     b.checkpoint("privacidad").await;

@@ -18,7 +18,10 @@ mod shell;
 mod views;
 
 use dioxus::prelude::*;
-use views::{Change, Disavow, FlowId, Home, Layout, MyAccount, NotFound, Privacy, Recover, Register, SignIn, Update};
+use views::{
+    Change, ConfirmEmail, Disavow, FlowId, Home, Layout, MyAccount, NotFound, Privacy, Recover, Register, SignIn,
+    Update,
+};
 
 /// One route per flow; each view walks its flow's steps. A flow's plain path (`/recuperar`) starts it; once
 /// the server has opened it, its id follows (`/recuperar/<id>`) and the same route resumes it there.
@@ -44,6 +47,8 @@ pub enum Route {
         Disavow { token: String },
         #[route("/privacidad")]
         Privacy {},
+        #[route("/confirmar/:token")]
+        ConfirmEmail { token: String },
     #[end_layout]
     #[route("/:..segments")]
     NotFound { segments: Vec<String> },

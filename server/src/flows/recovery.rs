@@ -286,6 +286,11 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
     app.captchas.check(&request.captcha, now).await?.map_err(|code| Refusal::field("captcha", code))?;
     // Reads before the transaction: on SQLite a transaction that reads first cannot wait for the writer lock.
     let account = account(app, rut).await?;
+    // Never to an unconfirmed address alone: whoever registered the RUT with their own e-mail would get it.
+    if replacement.is_none() && !account.email_confirmed && account.mobile.is_none() {
+        audit::record(app.store.writer(), now, Some(rut), "recovery", "email_unconfirmed").await?;
+        return Err(Refusal::Denied(ErrorCode::EmailUnconfirmed));
+    }
     let clave = provisional_clave();
     // Under the salt of the CS on file, so that a login checks both with one hash.
     let key = ProvisionalKey {
@@ -295,6 +300,10 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
     let mut tx = app.store.begin().await?;
     let replaced = replacement.as_ref().map(|r| (&r.email, r.mobile));
     accounts::set_provisional(tx.db(), rut, &key, replaced, now).await?;
+    if let Some(replacement) = &replacement {
+        // Proved by its code at the `verify` step.
+        accounts::confirm_email(tx.db(), rut, &replacement.email, now).await?;
+    }
     let (email, mobile) = match &replacement {
         Some(r) => (r.email.clone(), Some(r.mobile)),
         None => (account.email.clone(), account.mobile),

@@ -224,6 +224,10 @@ async fn apply(
     };
     let mut tx = app.store.begin().await?;
     accounts::set_personal_data(tx.db(), &after, now).await?;
+    if !before.email.as_ref().eq_ignore_ascii_case(after.email.as_ref()) {
+        // Proved by its code at the `verify` step.
+        accounts::confirm_email(tx.db(), rut, &after.email, now).await?;
+    }
     if let Some(secret) = new_secret {
         let secret = SecretOnFile { question: secret.question, answer_hash: secret.answer_hash };
         accounts::set_secret(tx.db(), rut, &secret, now).await?;

@@ -25,6 +25,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(end_sessions))
         .routes(routes!(request))
         .routes(routes!(disavowal, report))
+        .routes(routes!(confirm_email))
+}
+
+/// The registration's e-mail confirmed by the link sent to it (the page's button).
+#[utoipa::path(post, path = "/confirmations/{token}", tag = "account", params(("token" = String, Path)),
+    responses((status = 204), (status = 404, description = "link_invalid", body = domain::api::ErrorBody),
+        (status = 410, description = "link_used", body = domain::api::ErrorBody)))]
+pub async fn confirm_email(State(app): State<AppState>, Path(token): Path<String>) -> Result<StatusCode, ApiError> {
+    crate::email_confirmation::confirm(&app, &token).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// RUT + CS for "Mi Clave Sence": sets the session cookie (HttpOnly). `kiosk`: a 15-minute session.

@@ -27,7 +27,9 @@ fn status_of(code: ErrorCode) -> StatusCode {
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         FlowExpired | LinkUsed => StatusCode::GONE,
         InvalidCredentials | PlatformUnauthorized | NotSignedIn => StatusCode::UNAUTHORIZED,
-        ProvisionalMustChange | ProvisionalExpired | AccountNeedsRecovery | AccountFrozen => StatusCode::FORBIDDEN,
+        ProvisionalMustChange | ProvisionalExpired | AccountNeedsRecovery | AccountFrozen | EmailUnconfirmed => {
+            StatusCode::FORBIDDEN
+        }
         AccountLocked | TooManyAttempts | RateLimited | ServerBusy => StatusCode::TOO_MANY_REQUESTS,
         RegistroCivilUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

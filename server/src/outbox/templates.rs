@@ -16,6 +16,8 @@ pub enum Event {
     ContactReplaced,
     /// A 6-digit code that proves a new e-mail or mobile (update §5, recovery §3.1/§3.2).
     ContactCode,
+    /// The link that confirms a registration's e-mail.
+    EmailConfirmation,
 }
 
 impl Event {
@@ -26,6 +28,7 @@ impl Event {
             Event::DataUpdated => "data_updated",
             Event::ContactReplaced => "contact_replaced",
             Event::ContactCode => "contact_code",
+            Event::EmailConfirmation => "email_confirmation",
         }
     }
 
@@ -35,9 +38,16 @@ impl Event {
     }
 
     pub fn parse(raw: &str) -> Option<Event> {
-        [Event::ProvisionalIssued, Event::CsChanged, Event::DataUpdated, Event::ContactReplaced, Event::ContactCode]
-            .into_iter()
-            .find(|e| e.as_str() == raw)
+        [
+            Event::ProvisionalIssued,
+            Event::CsChanged,
+            Event::DataUpdated,
+            Event::ContactReplaced,
+            Event::ContactCode,
+            Event::EmailConfirmation,
+        ]
+        .into_iter()
+        .find(|e| e.as_str() == raw)
     }
 }
 
@@ -67,6 +77,8 @@ templates! {
     "contact_code" / "sms.body.es", "contact_code" / "sms.body.en",
     "contact_code" / "email.subject.es", "contact_code" / "email.subject.en",
     "contact_code" / "email.body.es", "contact_code" / "email.body.en",
+    "email_confirmation" / "email.subject.es", "email_confirmation" / "email.subject.en",
+    "email_confirmation" / "email.body.es", "email_confirmation" / "email.body.en",
 }
 
 /// Renders `<channel>.<part>.<locale>` of `event`, falling back to Spanish.
@@ -92,10 +104,15 @@ mod tests {
 
     #[test]
     fn every_placeholder_of_every_template_is_known() {
-        let known = ["clave", "rut", "hours", "url", "new_email", "new_mobile", "no_fui_yo", "code", "minutes"];
-        for event in
-            [Event::ProvisionalIssued, Event::CsChanged, Event::DataUpdated, Event::ContactReplaced, Event::ContactCode]
-        {
+        let known = ["clave", "rut", "hours", "url", "new_email", "new_mobile", "no_fui_yo", "code", "minutes", "link"];
+        for event in [
+            Event::ProvisionalIssued,
+            Event::CsChanged,
+            Event::DataUpdated,
+            Event::ContactReplaced,
+            Event::ContactCode,
+            Event::EmailConfirmation,
+        ] {
             for file in ["sms.body", "email.subject", "email.body"] {
                 for locale in ["es", "en"] {
                     let Some(text) = raw(event.as_str(), &format!("{file}.{locale}")) else { continue };

@@ -37,6 +37,8 @@ pub struct Account {
     pub provisional: Option<ProvisionalKey>,
     /// When "No fui yo" froze it: login and changes are refused until a recovery with the card's serial.
     pub frozen_at: Option<i64>,
+    /// The e-mail was proved: the registration's link followed, or a code typed back.
+    pub email_confirmed: bool,
 }
 
 /// Where an account came from.
@@ -81,6 +83,7 @@ type Row = (
     Option<String>,
     Option<i64>,
     Option<i64>,
+    Option<i64>,
 );
 
 fn corrupt(what: &str) -> StoreError {
@@ -110,6 +113,7 @@ impl Account {
             provisional_hash,
             provisional_expires_at,
             frozen_at,
+            email_confirmed_at,
         ) = row;
         let secret = match (question, answer_hash) {
             (Some(question), Some(answer_hash)) => Some(SecretOnFile {
@@ -143,6 +147,7 @@ impl Account {
             mobile: optional(mobile, Mobile::parse, "mobile")?,
             provisional,
             frozen_at,
+            email_confirmed: email_confirmed_at.is_some(),
         })
     }
 }
@@ -168,7 +173,7 @@ fn address_and_contacts(account: &Account) -> [Value; 9] {
 macro_rules! select {
     () => {
         "SELECT rut, cs_hash, question, answer_hash, street, street_number, block, apartment, comuna, email, \
-         home_phone, work_phone, mobile, provisional_hash, provisional_expires_at, frozen_at FROM accounts"
+         home_phone, work_phone, mobile, provisional_hash, provisional_expires_at, frozen_at, email_confirmed_at FROM accounts"
     };
 }
 
@@ -229,7 +234,8 @@ pub async fn insert(db: Db<'_>, account: &Account, origin: Origin, now: i64) -> 
     }
 }
 
-/// Inserts an imported account (no CS, no question) unless the RUT exists (idempotent legacy import).
+/// Inserts an imported account (no CS, no question) unless the RUT exists (idempotent legacy import). Its
+/// e-mail counts as confirmed: the earlier system has been writing to it.
 pub async fn insert_legacy(
     db: Db<'_>,
     rut: Rut,
@@ -239,8 +245,8 @@ pub async fn insert_legacy(
 ) -> Result<Inserted, StoreError> {
     let inserted = db
         .execute(
-            "INSERT INTO accounts (rut, email, mobile, origin, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (rut) DO NOTHING",
+            "INSERT INTO accounts (rut, email, mobile, origin, created_at, updated_at, email_confirmed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $5) ON CONFLICT (rut) DO NOTHING",
             params![rut.canonical(), email.to_string(), mobile.map(Mobile::e164), Origin::Legacy.as_str(), now, now],
         )
         .await?;
@@ -380,4 +386,15 @@ pub async fn unfreeze(db: Db<'_>, rut: Rut) -> Result<(), StoreError> {
 pub async fn dates(db: Db<'_>, rut: Rut) -> Result<Option<(String, i64, i64)>, StoreError> {
     db.fetch_optional("SELECT origin, created_at, updated_at FROM accounts WHERE rut = $1", params![rut.canonical()])
         .await
+}
+
+/// Marks the e-mail on file as proved, if it is still `email`.
+pub async fn confirm_email(db: Db<'_>, rut: Rut, email: &Email, now: i64) -> Result<bool, StoreError> {
+    let changed = db
+        .execute(
+            "UPDATE accounts SET email_confirmed_at = $1 WHERE rut = $2 AND lower(email) = lower($3)",
+            params![now, rut.canonical(), email.to_string()],
+        )
+        .await?;
+    Ok(changed == 1)
 }

@@ -11,12 +11,15 @@ use serde::{Deserialize, Serialize};
 pub enum Purpose {
     /// "No fui yo": freezes the account.
     Disavow,
+    /// Confirms the registration's e-mail; the link's `event` is the address.
+    ConfirmEmail,
 }
 
 impl Purpose {
     const fn as_str(self) -> &'static str {
         match self {
             Purpose::Disavow => "disavow",
+            Purpose::ConfirmEmail => "confirm_email",
         }
     }
 }

@@ -48,7 +48,25 @@ async fn every_template_arrives_with_its_exact_spanish_subject_and_body() {
     assert_eq!(sms[0].to, "+56998765432");
     assert_eq!(sms[0].text, format!("Sr(A) usuario(a), su clave Sence es: {key}. Atte. SENCE"));
     let mails = app.smtp.mails();
-    assert_eq!(mails.len(), 1);
+    assert_eq!(mails.len(), 2);
+    // Registration: the link that confirms the e-mail.
+    let confirmation = &mails[0];
+    assert_eq!(confirmation.subject(), "Confirme su email de Clave Sence");
+    let body = confirmation.body();
+    let start = body.find("http://127.0.0.1:8080/confirmar/").expect("the confirmation link");
+    let confirm = &body[start..start + 64];
+    assert_eq!(
+        body,
+        format!(
+            "Estimado(a) usuario(a):\n\n\
+             Se creó una Clave Sence para el RUT 12.345.678-5 con este correo electrónico. Para confirmar que el correo es suyo, abra este enlace y pulse «Confirmar mi email» (vale 10 días):\n\
+             {confirm}\n\n\
+             Mientras no lo confirme, su Clave Sence funciona, pero si la olvida solo podremos enviarle una clave provisoria si también tiene un celular registrado.\n\n\
+             Si usted no creó esta cuenta, no abra el enlace y llámenos gratis al 800 80 10 30, de lunes a viernes de 9.00 a 18.00 horas.\n\n\
+             Atte.\nSENCE"
+        )
+    );
+    let mails = &mails[1..];
     assert_eq!(mails[0].to, ["juana.perez@example.cl"]);
     assert_eq!(mails[0].from, "no-responder@sence.cl");
     assert_eq!(mails[0].subject(), "Su Clave Sence provisoria");
@@ -87,7 +105,7 @@ async fn every_template_arrives_with_its_exact_spanish_subject_and_body() {
         sms,
         format!("Sr(A) usuario(a), su clave Sence fue cambiada. Si no fue usted, abra {report} Atte. SENCE")
     );
-    let mail = &app.smtp.mails()[1];
+    let mail = &app.smtp.mails()[2];
     assert_eq!(mail.subject(), "Su Clave Sence fue cambiada");
     assert_eq!(
         mail.body(),
@@ -112,7 +130,7 @@ async fn every_template_arrives_with_its_exact_spanish_subject_and_body() {
     assert_eq!(status, StatusCode::OK, "{body}");
     app.drain().await;
     assert_eq!(app.sms.delivered().len(), 2, "no SMS for an update");
-    let mail = &app.smtp.mails()[2];
+    let mail = &app.smtp.mails()[3];
     assert_eq!(mail.subject(), "Sus datos personales fueron actualizados");
     let report = link(&mail.body());
     assert_eq!(
@@ -238,9 +256,11 @@ async fn an_email_queued_while_smtp_is_down_arrives_once_it_is_back() {
     sink.spawn(tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap());
     app.drain().await;
     let mails = sink.mails();
-    assert_eq!(mails.len(), 1);
-    assert_eq!(mails[0].subject(), "Su Clave Sence provisoria");
-    let email = app.outbox().await.into_iter().find(|m| m.channel == "email").unwrap();
+    let subjects: Vec<String> = mails.iter().map(|m| m.subject()).collect();
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert!(subjects.contains(&"Su Clave Sence provisoria".to_owned()), "{subjects:?}");
+    let email =
+        app.outbox().await.into_iter().find(|m| m.event == "provisional_issued" && m.channel == "email").unwrap();
     assert_eq!(email.status, "sent");
 }
 
@@ -312,10 +332,10 @@ async fn the_dev_sink_shows_every_message_to_the_developer() {
     let (status, messages) = app.get("/dev/messages.json").await;
     assert_eq!(status, StatusCode::OK);
     let messages = messages.as_array().unwrap();
-    assert_eq!(messages.len(), 2);
+    assert_eq!(messages.len(), 3, "the registration's confirmation, the provisional CS by SMS and e-mail");
     assert!(messages.iter().any(|m| m["channel"] == "sms" && m["body"].as_str().unwrap().contains(&key)));
     let files = std::fs::read_dir(app.data.path().join("outbox")).unwrap().count();
-    assert_eq!(files, 2, "a file per message");
+    assert_eq!(files, 3, "a file per message");
     let page = app.client.get(format!("{}/dev/messages", app.address)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Mensajes enviados") && page.contains(&key));
 }

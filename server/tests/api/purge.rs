@@ -44,7 +44,8 @@ async fn the_purge_removes_what_has_expired_and_nothing_else() {
     // Registration, two recovery starts, the recovery's end, and the one asked for above.
     assert_eq!(purged.captchas, 5, "{purged:?}");
     assert!(purged.throttles >= 1, "{purged:?}");
-    assert_eq!(purged.messages, 2, "{purged:?}");
+    // The registration's confirmation and the provisional CS by e-mail and SMS.
+    assert_eq!(purged.messages, 3, "{purged:?}");
     for message in app.outbox().await {
         assert_eq!((message.recipient.as_str(), message.body.as_str(), message.status.as_str()), ("", "", "sent"));
     }
@@ -57,9 +58,10 @@ async fn the_purge_removes_what_has_expired_and_nothing_else() {
     assert_eq!(app.account_count().await, 1);
     assert_eq!(app.login(RUT, CS).await.0, reqwest::StatusCode::OK);
 
-    // Eleven days on, the "No fui yo" link of the recovery's notice has gone (it lasts 10); the activity stays.
+    // Eleven days on, the registration's confirmation link and the "No fui yo" link of the recovery's notice
+    // have gone (both last 10); the activity stays.
     let purged = app.store.purge_expired(now + 11 * 86_400, 43_200).await.unwrap();
-    assert_eq!((purged.links, purged.audit), (1, 0), "{purged:?}");
+    assert_eq!((purged.links, purged.audit), (2, 0), "{purged:?}");
     // A year and a day on, the activity has gone too (kept 12 months); the account stays.
     let rut = domain::Rut::parse(RUT).unwrap();
     let recorded = server::store::audit::of(app.store.db(), rut).await.unwrap().len() as u64;

@@ -240,3 +240,42 @@ async fn registration_says_so_when_the_registro_civil_does_not_answer() {
     app.registro_civil.set_down(false);
     app.register_default().await;
 }
+
+/// The registration's e-mail gets a confirmation link; until it is followed the account works, "Mi Clave
+/// Sence" says so, and a recovery does not send a provisional CS to that address alone.
+#[tokio::test]
+async fn the_registration_email_is_confirmed_by_its_link() {
+    let app = spawn_app().await;
+    let captcha = app.captcha().await;
+    let mut form = register_form(captcha["id"].as_str().unwrap());
+    (form.mobile, form.no_mobile) = (String::new(), true);
+    let (status, body) = app.register(&form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(!app.accounts().await[0].email_confirmed);
+    assert_eq!(app.login(RUT, CS).await.0, StatusCode::OK, "the account works meanwhile");
+
+    // A recovery cannot send the provisional CS to the unconfirmed address alone.
+    let (_, flow) = app.start_recovery(RUT).await;
+    let (_, flow) = app.step("recovery", &flow, "answer", &json!({ "answer": ANSWER })).await;
+    let captcha = app.captcha().await;
+    let (status, body) = app.step("recovery", &flow, "captcha", &json!({ "captcha": captcha })).await;
+    assert_eq!((status, &body["code"]), (StatusCode::FORBIDDEN, &json!("email_unconfirmed")), "{body}");
+    assert!(app.outbox().await.iter().all(|m| m.event != "provisional_issued"));
+
+    let sent = app.outbox().await;
+    let message = sent.iter().find(|m| m.event == "email_confirmation").unwrap();
+    assert_eq!(message.recipient, "juana.perez@example.cl");
+    let start = message.body.find("/confirmar/").unwrap() + "/confirmar/".len();
+    let token = &message.body[start..start + 32];
+    let (status, _) = app.post(&format!("/api/confirmations/{token}"), &json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(app.accounts().await[0].email_confirmed);
+    let (status, body) = app.post(&format!("/api/confirmations/{token}"), &json!({})).await;
+    assert_eq!((status, &body["code"]), (StatusCode::GONE, &json!("link_used")));
+    let (status, body) = app.post("/api/confirmations/0123456789abcdef0123456789abcdef", &json!({})).await;
+    assert_eq!((status, &body["code"]), (StatusCode::NOT_FOUND, &json!("link_invalid")));
+
+    // Confirmed: the recovery goes through.
+    app.recover_with_answer(RUT, ANSWER).await;
+    app.provisional_for("juana.perez@example.cl").await;
+}

@@ -124,7 +124,7 @@ fn handoff_path(route: &Route) -> String {
     // A platform's login belongs to the browser the platform sent there (its `state` is tied to it): a phone
     // starts at the home page instead.
     // Mi Clave Sence and a "No fui yo" link are one citizen's: a phone starts at the home page too.
-    if let Route::SignIn { .. } | Route::MyAccount {} | Route::Disavow { .. } = route {
+    if let Route::SignIn { .. } | Route::MyAccount {} | Route::Disavow { .. } | Route::ConfirmEmail { .. } = route {
         return "/".to_owned();
     }
     let path = route.to_string();

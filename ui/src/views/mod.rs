@@ -1,6 +1,7 @@
 //! One view per route; each walks the steps of its flow.
 
 mod change;
+mod confirm_email;
 mod disavow;
 mod flow;
 mod home;
@@ -13,6 +14,7 @@ mod sign_in;
 mod update;
 
 pub use change::Change;
+pub use confirm_email::ConfirmEmail;
 pub use disavow::Disavow;
 pub use flow::FlowId;
 pub use home::Home;

@@ -143,7 +143,8 @@ fn Overview(data: MyData, reveal: Signal<bool>, version: Signal<u32>) -> Element
                 dt { {tr!("my_account.rut")} } dd { "{data.rut}" }
                 dt { {tr!("my_account.question")} } dd { "{question}" }
                 dt { {tr!("my_account.address")} } dd { "{address}" }
-                dt { {tr!("my_account.email")} } dd { "{data.email}" }
+                dt { {tr!("my_account.email")} }
+                dd { "{data.email}" if !data.email_confirmed { " " {tr!("my_account.email_unconfirmed")} } }
                 dt { {tr!("my_account.mobile")} } dd { {data.mobile.clone().unwrap_or_else(|| t!("fields.no_mobile").to_string())} }
                 dt { {tr!("my_account.home_phone")} } dd { {or_none(&data.home_phone)} }
                 dt { {tr!("my_account.work_phone")} } dd { {or_none(&data.work_phone)} }

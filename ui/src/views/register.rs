@@ -120,7 +120,11 @@ pub fn Register(flow: FlowId) -> Element {
         }
         if done() {
             SuccessDialog {
-                lines: vec![t!("register.done_line").to_string(), t!("register.done_next").to_string()],
+                lines: vec![
+                    t!("register.done_line").to_string(),
+                    t!("register.done_next").to_string(),
+                    t!("register.email_line").to_string(),
+                ],
                 on_accept: move |_| { navigator.push(super::sign_in::after_flow()); },
             }
         }

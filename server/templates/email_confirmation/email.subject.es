@@ -1,0 +1,1 @@
+Confirme su email de Clave Sence
