@@ -389,6 +389,11 @@ pub struct SignInForm {
     /// enter a platform as this one.
     #[serde(default)]
     pub kiosk: bool,
+    /// "Mi Clave Sence" from an app that calls the API from another origin (the desktop shell): the session id
+    /// comes back in the body, for the app to keep in memory and send as `Authorization: Bearer`, instead of
+    /// a cookie its requests would not carry.
+    #[serde(default)]
+    pub bearer: bool,
 }
 
 impl SignInForm {

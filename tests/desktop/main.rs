@@ -116,6 +116,17 @@ async fn the_desktop_app_registers_recovers_and_changes_keeping_only_the_rut() {
     }
     b.change_clave(&provisional, "Alameda-77").await;
     b.shot("cambiar-exito").await;
+    b.click_button("Aceptar").await;
+
+    // Mi Clave Sence in the app: its session travels as a bearer kept in memory (the API is on another origin).
+    b.click_link("Mi Clave Sence: vea sus datos, su actividad y sus sesiones.").await;
+    b.wait_text("Ingrese con su Clave Sence").await;
+    b.fill("Rut *", RUT).await;
+    b.fill("Clave Sence *", "Alameda-77").await;
+    b.click_button("Ingresar").await;
+    b.wait_text("Mis datos").await;
+    b.wait_text("Cambio de Clave Sence").await;
+    b.shot("mi-clave-sence").await;
     b.close().await;
 
     assert_eq!(keyring_secrets(), ["12345678-5"], "the keyring holds the RUT and nothing else");

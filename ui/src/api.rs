@@ -155,19 +155,55 @@ fn with_key(request: RequestBuilder, path: &str) -> RequestBuilder {
 }
 
 pub async fn get<R: DeserializeOwned + 'static>(path: &str) -> Result<R, Failure> {
-    let request = with_key(Request::get(&format!("{}{path}", base())), path);
+    let request = with_session(with_key(Request::get(&format!("{}{path}", base())), path), path);
     read(request.send().await.map_err(|_| Failure::Network)?).await
 }
 
 pub async fn post<B: Serialize, R: DeserializeOwned + 'static>(path: &str, body: &B) -> Result<R, Failure> {
-    let request =
-        with_key(Request::post(&format!("{}{path}", base())), path).json(body).map_err(|_| Failure::Network)?;
+    let request = with_session(with_key(Request::post(&format!("{}{path}", base())), path), path)
+        .json(body)
+        .map_err(|_| Failure::Network)?;
     read(request.send().await.map_err(|_| Failure::Network)?).await
+}
+
+thread_local! {
+    /// "Mi Clave Sence"'s session in an app on another origin (see `SignInForm::bearer`): in memory only, gone
+    /// with the page (and with the kiosk's idle wipe, which reloads it).
+    static ACCOUNT_SESSION: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Whether the API is on another origin (the desktop shell), where the session cookie does not travel.
+pub fn cross_origin() -> bool {
+    !base().is_empty()
+}
+
+pub fn set_account_session(session: Option<String>) {
+    ACCOUNT_SESSION.with(|s| *s.borrow_mut() = session);
+}
+
+/// `request` to `path` with "Mi Clave Sence"'s bearer session, when this page holds one.
+fn with_session(request: RequestBuilder, path: &str) -> RequestBuilder {
+    let session = ACCOUNT_SESSION.with(|s| s.borrow().clone()).filter(|_| path.starts_with("/api/account"));
+    match session {
+        Some(session) => request.header("Authorization", &format!("Bearer {session}")),
+        None => request,
+    }
+}
+
+/// The body of a `GET` as text (the export, saved as it came).
+pub async fn get_text(path: &str) -> Result<String, Failure> {
+    let response =
+        with_session(Request::get(&format!("{}{path}", base())), path).send().await.map_err(|_| Failure::Network)?;
+    if response.ok() {
+        return response.text().await.map_err(|_| Failure::Network);
+    }
+    read::<serde_json::Value>(response).await.map(|_| String::new())
 }
 
 /// A `POST` whose success has no body (`204 No Content`).
 pub async fn post_empty<B: Serialize>(path: &str, body: &B) -> Result<(), Failure> {
-    let request = Request::post(&format!("{}{path}", base())).json(body).map_err(|_| Failure::Network)?;
+    let request =
+        with_session(Request::post(&format!("{}{path}", base())), path).json(body).map_err(|_| Failure::Network)?;
     let response = request.send().await.map_err(|_| Failure::Network)?;
     if response.ok() {
         return Ok(());

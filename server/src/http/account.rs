@@ -37,9 +37,12 @@ pub async fn confirm_email(State(app): State<AppState>, Path(token): Path<String
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// RUT + CS for "Mi Clave Sence": sets the session cookie (HttpOnly). `kiosk`: a 15-minute session.
+/// RUT + CS for "Mi Clave Sence": sets the session cookie (HttpOnly), or with `bearer` answers `{session}`.
+/// `kiosk`: a 15-minute session.
 #[utoipa::path(post, path = "/account/session", tag = "account", request_body = SignInForm,
-    responses((status = 204), (status = 401, description = "invalid_credentials", body = domain::api::ErrorBody),
+    responses((status = 204, description = "the session cookie is set"),
+        (status = 200, description = "`bearer`: `{\"session\": \"…\"}`, to send as `Authorization: Bearer`"),
+        (status = 401, description = "invalid_credentials", body = domain::api::ErrorBody),
         (status = 403, description = "account_frozen, provisional_must_change", body = domain::api::ErrorBody)))]
 pub async fn sign_in(
     State(app): State<AppState>,
@@ -48,8 +51,20 @@ pub async fn sign_in(
     AppJson(form): AppJson<SignInForm>,
 ) -> Result<Response, ApiError> {
     let (rut, cs) = form.parse()?;
-    let session = my_account::sign_in(&app, rut, &cs, form.kiosk, client.0, cookie(&headers).as_deref()).await?;
+    let session = my_account::sign_in(&app, rut, &cs, form.kiosk, client.0, session_of(&headers).as_deref()).await?;
+    if form.bearer {
+        let mut response = axum::Json(serde_json::json!({ "session": session })).into_response();
+        response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+        return Ok(response);
+    }
     Ok(([(header::SET_COOKIE, session_cookie(&app, &session, false))], StatusCode::NO_CONTENT).into_response())
+}
+
+/// The session a request names: the cookie, or `Authorization: Bearer` (an app on another origin).
+fn session_of(headers: &HeaderMap) -> Option<String> {
+    let bearer =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    cookie(headers).or_else(|| bearer.map(str::to_owned))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -67,7 +82,7 @@ pub async fn data(
     headers: HeaderMap,
     Query(reveal): Query<Reveal>,
 ) -> Result<AppJson<MyData>, ApiError> {
-    let rut = my_account::signed_in(&app, cookie(&headers).as_deref()).await?;
+    let rut = my_account::signed_in(&app, session_of(&headers).as_deref()).await?;
     Ok(AppJson(my_account::data(&app, rut, reveal.ver == 1).await?))
 }
 
@@ -75,7 +90,7 @@ pub async fn data(
 #[utoipa::path(get, path = "/account/activity", tag = "account",
     responses((status = 200, body = Vec<ActivityItem>), (status = 401, description = "not_signed_in", body = domain::api::ErrorBody)))]
 pub async fn activity(State(app): State<AppState>, headers: HeaderMap) -> Result<AppJson<Vec<ActivityItem>>, ApiError> {
-    let rut = my_account::signed_in(&app, cookie(&headers).as_deref()).await?;
+    let rut = my_account::signed_in(&app, session_of(&headers).as_deref()).await?;
     Ok(AppJson(my_account::activity(&app, rut).await?))
 }
 
@@ -84,7 +99,7 @@ pub async fn activity(State(app): State<AppState>, headers: HeaderMap) -> Result
     responses((status = 200, description = "mis-datos-clave-sence.json", content_type = "application/json"),
         (status = 401, description = "not_signed_in", body = domain::api::ErrorBody)))]
 pub async fn export(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let rut = my_account::signed_in(&app, cookie(&headers).as_deref()).await?;
+    let rut = my_account::signed_in(&app, session_of(&headers).as_deref()).await?;
     let document = my_account::export(&app, rut).await?;
     let disposition = "attachment; filename=\"mis-datos-clave-sence.json\"";
     Ok(([(header::CONTENT_DISPOSITION, disposition)], axum::Json(document)).into_response())
@@ -94,7 +109,7 @@ pub async fn export(State(app): State<AppState>, headers: HeaderMap) -> Result<R
 #[utoipa::path(post, path = "/account/sessions/end", tag = "account",
     responses((status = 204), (status = 401, description = "not_signed_in", body = domain::api::ErrorBody)))]
 pub async fn end_sessions(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let rut = my_account::signed_in(&app, cookie(&headers).as_deref()).await?;
+    let rut = my_account::signed_in(&app, session_of(&headers).as_deref()).await?;
     my_account::end_sessions(&app, rut).await?;
     Ok(([(header::SET_COOKIE, session_cookie(&app, "", true))], StatusCode::NO_CONTENT).into_response())
 }
@@ -108,7 +123,7 @@ pub async fn request(
     headers: HeaderMap,
     AppJson(form): AppJson<AccountRequestForm>,
 ) -> Result<StatusCode, ApiError> {
-    let rut = my_account::signed_in(&app, cookie(&headers).as_deref()).await?;
+    let rut = my_account::signed_in(&app, session_of(&headers).as_deref()).await?;
     my_account::request(&app, rut, &form.kind).await?;
     Ok(StatusCode::NO_CONTENT)
 }

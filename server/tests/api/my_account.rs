@@ -238,3 +238,26 @@ async fn no_fui_yo_links_come_with_every_change_notice_and_last_ten_days() {
     assert_eq!((status, &body["code"]), (StatusCode::NOT_FOUND, &json!("link_invalid")));
     assert_eq!(app.accounts().await[0].frozen_at, None);
 }
+
+/// An app on another origin (the desktop shell) asks for its session in the body and sends it as a bearer.
+#[tokio::test]
+async fn an_app_on_another_origin_uses_a_bearer_session() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    let (status, body) = app.post("/api/account/session", &json!({ "rut": RUT, "cs": CS, "bearer": true })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let session = body["session"].as_str().unwrap().to_owned();
+    let url = format!("{}/api/account", app.address);
+    let plain = reqwest::Client::new();
+    let response = plain.get(&url).bearer_auth(&session).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.json::<Value>().await.unwrap()["rut"], "12.345.678-5");
+    assert_eq!(plain.get(&url).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        plain.get(&url).bearer_auth("0123456789abcdef").send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let ended = plain.post(format!("{url}/sessions/end")).bearer_auth(&session).send().await.unwrap();
+    assert_eq!(ended.status(), StatusCode::NO_CONTENT);
+    assert_eq!(plain.get(&url).bearer_auth(&session).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}

@@ -49,6 +49,32 @@ pub fn MyAccount() -> Element {
     }
 }
 
+/// The answer to a bearer sign-in.
+#[derive(serde::Deserialize)]
+struct Session {
+    session: String,
+}
+
+/// "Descargar mis datos" where a link cannot carry the session (an app on another origin): fetched, then saved.
+async fn download_export() -> Result<(), Failure> {
+    use wasm_bindgen::JsCast as _;
+    let text = api::get_text("/api/account/export").await?;
+    let saved = (|| {
+        let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(&text));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("application/json");
+        let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+        let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+        let document = web_sys::window()?.document()?;
+        let link: web_sys::HtmlAnchorElement = document.create_element("a").ok()?.dyn_into().ok()?;
+        link.set_href(&url);
+        link.set_download("mis-datos-clave-sence.json");
+        link.click();
+        web_sys::Url::revoke_object_url(&url).ok()
+    })();
+    saved.ok_or(Failure::Network)
+}
+
 #[component]
 fn MySignIn(on_signed: EventHandler<()>) -> Element {
     let mut status = use_form_status();
@@ -56,13 +82,24 @@ fn MySignIn(on_signed: EventHandler<()>) -> Element {
     let cs = use_signal(String::new);
     let submit = move |e: FormEvent| {
         e.prevent_default();
-        let form =
-            SignInForm { rut: rut.peek().clone(), cs: cs.peek().clone(), kiosk: crate::shell::kiosk().is_some() };
+        let form = SignInForm {
+            rut: rut.peek().clone(),
+            cs: cs.peek().clone(),
+            kiosk: crate::shell::kiosk().is_some(),
+            bearer: api::cross_origin(),
+        };
         if !status.ready(form.parse()) {
             return;
         }
         spawn(async move {
-            if status.settle(api::post_empty("/api/account/session", &form).await).is_some() {
+            let signed = if form.bearer {
+                api::post::<_, Session>("/api/account/session", &form)
+                    .await
+                    .map(|s| api::set_account_session(Some(s.session)))
+            } else {
+                api::post_empty("/api/account/session", &form).await
+            };
+            if status.settle(signed).is_some() {
                 on_signed.call(());
             }
         });
@@ -94,7 +131,10 @@ fn Overview(data: MyData, reveal: Signal<bool>, version: Signal<u32>) -> Element
     let end_all = move |_| {
         spawn(async move {
             match api::post_empty("/api/account/sessions/end", &serde_json::json!({})).await {
-                Ok(()) => version += 1,
+                Ok(()) => {
+                    api::set_account_session(None);
+                    version += 1;
+                }
                 Err(_) => said.set(Some(t!("common.network_error").into_owned())),
             }
         });
@@ -191,7 +231,17 @@ fn Overview(data: MyData, reveal: Signal<bool>, version: Signal<u32>) -> Element
         section { class: "box", aria_labelledby: "mine-actions",
             h2 { id: "mine-actions", {tr!("my_account.actions_heading")} }
             ul { class: "actions",
-                li { a { href: "{api::base()}/api/account/export", download: "mis-datos-clave-sence.json", {tr!("my_account.export")} } }
+                if api::cross_origin() {
+                    li { button { r#type: "button",
+                        onclick: move |_| async move {
+                            if download_export().await.is_err() {
+                                said.set(Some(t!("common.network_error").into_owned()));
+                            }
+                        },
+                        {tr!("my_account.export")} } }
+                } else {
+                    li { a { href: "/api/account/export", download: "mis-datos-clave-sence.json", {tr!("my_account.export")} } }
+                }
                 li { button { r#type: "button", onclick: end_all, {tr!("my_account.end_sessions")} } }
                 li { button { r#type: "button", onclick: move |_| ask("block"), {tr!("my_account.request_block")} } }
                 li { button { r#type: "button", onclick: move |_| ask("delete"), {tr!("my_account.request_delete")} } }

@@ -63,8 +63,12 @@ pub fn SignIn(id: String) -> Element {
     });
     let submit = move |e: FormEvent| {
         e.prevent_default();
-        let credentials =
-            SignInForm { rut: rut.peek().clone(), cs: cs.peek().clone(), kiosk: crate::shell::kiosk().is_some() };
+        let credentials = SignInForm {
+            rut: rut.peek().clone(),
+            cs: cs.peek().clone(),
+            kiosk: crate::shell::kiosk().is_some(),
+            bearer: false,
+        };
         if !status.ready(credentials.parse()) {
             return;
         }
