@@ -1,11 +1,10 @@
 //! "Mi Clave Sence" (`/api/account…`, on the single sign-on cookie) and "No fui yo" (`/api/disavowals/{token}`,
 //! no login: the notice's link is the proof).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::api::{AccountRequestForm, ActivityItem, DisavowView, MyData, SignInForm};
-use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -67,23 +66,19 @@ fn session_of(headers: &HeaderMap) -> Option<String> {
     cookie(headers).or_else(|| bearer.map(str::to_owned))
 }
 
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-pub struct Reveal {
-    /// `1`: contacts in full.
-    #[serde(default)]
-    ver: u8,
-}
-
 /// "Mis datos": everything kept about the citizen; contacts masked unless `ver=1`.
-#[utoipa::path(get, path = "/account", tag = "account", params(Reveal),
+#[utoipa::path(get, path = "/account", tag = "account",
+    params(("ver" = Option<String>, Query, description = "`1`: contacts in full; anything else, masked")),
     responses((status = 200, body = MyData), (status = 401, description = "not_signed_in", body = domain::api::ErrorBody)))]
 pub async fn data(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Query(reveal): Query<Reveal>,
+    RawQuery(query): RawQuery,
 ) -> Result<AppJson<MyData>, ApiError> {
+    // Read by hand: no query string, however odd, is refused here.
+    let reveal = query.is_some_and(|q| q.split('&').any(|pair| pair == "ver=1"));
     let rut = my_account::signed_in(&app, session_of(&headers).as_deref()).await?;
-    Ok(AppJson(my_account::data(&app, rut, reveal.ver == 1).await?))
+    Ok(AppJson(my_account::data(&app, rut, reveal).await?))
 }
 
 /// "Mi actividad": the last 12 months, newest first.

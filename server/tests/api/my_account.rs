@@ -261,3 +261,37 @@ async fn an_app_on_another_origin_uses_a_bearer_session() {
     assert_eq!(ended.status(), StatusCode::NO_CONTENT);
     assert_eq!(plain.get(&url).bearer_auth(&session).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
 }
+
+/// §3.1 (no question on file, an imported account): someone with the card's serial replaces both contacts;
+/// "No fui yo" from the old e-mail's notice puts them back and freezes the account.
+#[tokio::test]
+async fn no_fui_yo_reverts_a_section_3_1_contact_replacement() {
+    let app = spawn_app().await;
+    server::legacy::import(&app.store, "11.111.111-1,pedro.soto@example.cl,+56911112222\n".as_bytes(), 0)
+        .await
+        .unwrap();
+    let (_, flow) = app.start_recovery("11.111.111-1").await;
+    assert_eq!(flow["step"], "serial");
+    let (_, flow) = app.step("recovery", &flow, "serial", &json!({ "serial": "100200300" })).await;
+    let contact = json!({ "email_correct": false, "email": "ajeno@example.cl", "mobile": "977776666" });
+    let (_, flow) = app.step("recovery", &flow, "contact", &contact).await;
+    let (_, flow) = app.prove_contacts("recovery", &flow, Some("ajeno@example.cl"), Some("+56977776666")).await;
+    let captcha = app.captcha().await;
+    let (status, _) = app.step("recovery", &flow, "captcha", &json!({ "captcha": captcha })).await;
+    assert_eq!(status, StatusCode::OK);
+    let rut = domain::Rut::parse("11.111.111-1").unwrap();
+    let taken = server::store::accounts::find(app.store.db(), rut).await.unwrap().unwrap();
+    assert_eq!(taken.email.as_ref(), "ajeno@example.cl");
+
+    let sent = app.outbox().await;
+    let warning =
+        sent.iter().find(|m| m.event == "contact_replaced" && m.recipient == "pedro.soto@example.cl").unwrap();
+    let token = link_in(&warning.body);
+    assert_eq!(app.post(&format!("/api/disavowals/{token}"), &json!({})).await.0, StatusCode::NO_CONTENT);
+    let back = server::store::accounts::find(app.store.db(), rut).await.unwrap().unwrap();
+    assert_eq!(back.email.as_ref(), "pedro.soto@example.cl");
+    assert_eq!(back.mobile.map(domain::Mobile::e164).as_deref(), Some("+56911112222"));
+    assert!(back.frozen_at.is_some() && back.provisional.is_none());
+    let key = app.provisional_for("ajeno@example.cl").await;
+    assert_eq!(app.open("change", &json!({ "rut": "11.111.111-1", "cs": key })).await.1["code"], "invalid_credentials");
+}
