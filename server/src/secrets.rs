@@ -244,10 +244,11 @@ impl Hasher {
     }
 }
 
-/// Alphabet of provisional keys: upper-case letters and digits, as the guide's `J53722W1`.
-const PROVISIONAL_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+/// Alphabet of provisional keys: upper-case letters and digits, as the guide's `J53722W1`, without the
+/// look-alikes I, O, 0 and 1 (the key is read from an SMS and typed, case and all).
+const PROVISIONAL_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
-/// A new provisional CS: 8 characters from the OS CSPRNG (ASVS 6.4.1), ~41 bits.
+/// A new provisional CS: 8 characters from the OS CSPRNG (ASVS 6.4.1), 40 bits.
 pub fn provisional_clave() -> SecretString {
     let mut rng = rand::rngs::OsRng;
     let key: String =
@@ -333,5 +334,10 @@ mod tests {
         assert_eq!(key.expose_secret().len(), 8);
         assert!(key.expose_secret().bytes().all(|b| PROVISIONAL_ALPHABET.contains(&b)));
         assert_ne!(key.expose_secret(), provisional_clave().expose_secret());
+        assert_eq!(PROVISIONAL_ALPHABET.len(), 32);
+        for _ in 0..200 {
+            let key = provisional_clave();
+            assert!(!key.expose_secret().contains(['I', 'O', '0', '1']), "a look-alike in {}", key.expose_secret());
+        }
     }
 }
