@@ -37,17 +37,18 @@ impl Event {
         matches!(self, Event::ProvisionalIssued | Event::ContactCode)
     }
 
+    /// Every event, for parsing and for checks over every template.
+    pub const ALL: [Event; 6] = [
+        Event::ProvisionalIssued,
+        Event::CsChanged,
+        Event::DataUpdated,
+        Event::ContactReplaced,
+        Event::ContactCode,
+        Event::EmailConfirmation,
+    ];
+
     pub fn parse(raw: &str) -> Option<Event> {
-        [
-            Event::ProvisionalIssued,
-            Event::CsChanged,
-            Event::DataUpdated,
-            Event::ContactReplaced,
-            Event::ContactCode,
-            Event::EmailConfirmation,
-        ]
-        .into_iter()
-        .find(|e| e.as_str() == raw)
+        Event::ALL.into_iter().find(|e| e.as_str() == raw)
     }
 }
 
@@ -105,14 +106,7 @@ mod tests {
     #[test]
     fn every_placeholder_of_every_template_is_known() {
         let known = ["clave", "rut", "hours", "url", "new_email", "new_mobile", "no_fui_yo", "code", "minutes", "link"];
-        for event in [
-            Event::ProvisionalIssued,
-            Event::CsChanged,
-            Event::DataUpdated,
-            Event::ContactReplaced,
-            Event::ContactCode,
-            Event::EmailConfirmation,
-        ] {
+        for event in Event::ALL {
             for file in ["sms.body", "email.subject", "email.body"] {
                 for locale in ["es", "en"] {
                     let Some(text) = raw(event.as_str(), &format!("{file}.{locale}")) else { continue };
