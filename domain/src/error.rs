@@ -35,6 +35,7 @@ error_codes! {
     Required => "required",
     RutInvalid => "rut_invalid",
     RutCheckDigit => "rut_check_digit",
+    RutCheckDigitMissing => "rut_check_digit_missing",
     CsTooShort => "cs_too_short",
     CsTooLong => "cs_too_long",
     CsInvalidCharacter => "cs_invalid_character",

@@ -32,6 +32,18 @@ impl Rut {
         if cleaned.is_empty() {
             return Err(ErrorCode::Required);
         }
+        // Seven or eight digits and no hyphen that do not read as a RUT: most likely the number without its
+        // check digit (`12345678`, `12.345.678`), which is what the citizen is told.
+        let digits: String = cleaned.chars().filter(|c| *c != '.').collect();
+        let missing =
+            !cleaned.contains('-') && (7..=8).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+        Self::parse_cleaned(&cleaned).map_err(|code| match code {
+            ErrorCode::RutCheckDigit | ErrorCode::RutInvalid if missing => ErrorCode::RutCheckDigitMissing,
+            code => code,
+        })
+    }
+
+    fn parse_cleaned(cleaned: &str) -> Result<Self, ErrorCode> {
         let (dotted, dv) = match cleaned.split_once('-') {
             Some((body, dv)) => (body, dv),
             None => cleaned.split_at(cleaned.len() - cleaned.chars().last().map_or(0, char::len_utf8)),
@@ -183,6 +195,12 @@ mod tests {
     #[test]
     fn refuses_wrong_check_digit() {
         assert_eq!(Rut::parse("12.345.678-9"), Err(ErrorCode::RutCheckDigit));
+        // The number alone: its check digit is missing, not wrong.
+        assert_eq!(Rut::parse("12345678"), Err(ErrorCode::RutCheckDigitMissing));
+        assert_eq!(Rut::parse("12.345.678"), Err(ErrorCode::RutCheckDigitMissing));
+        assert_eq!(Rut::parse("9876543"), Err(ErrorCode::RutCheckDigitMissing));
+        // Eight characters that do read as a RUT still do.
+        assert_eq!(Rut::parse("98765433").map(|r| r.to_string()), Ok("9.876.543-3".to_owned()));
     }
 
     #[test]

@@ -36,6 +36,9 @@ async fn a_citizen_registers_after_correcting_each_mistake() {
     b.fill_and_leave("Rut *", "12.345.678-9").await;
     assert!(b.error_of("Rut *").await.contains("dígito verificador"), "{}", b.error_of("Rut *").await);
     b.checkpoint("registro-rut-erroneo").await;
+    // The number alone: the check digit is said to be missing, not wrong.
+    b.fill_and_leave("Rut *", "12345678").await;
+    assert!(b.error_of("Rut *").await.contains("Falta el dígito verificador"), "{}", b.error_of("Rut *").await);
     b.fill_and_leave("Rut *", RUT).await;
     b.fill("Número de serie cédula de identidad *", "A123456789").await;
 
@@ -47,10 +50,16 @@ async fn a_citizen_registers_after_correcting_each_mistake() {
     b.select("Comuna *", "Santiago").await;
     b.fill("Email *", "juana.perez@example.cl").await;
     b.fill("Celular *", "98765432").await;
+    // "Sin Celular" ticked and unticked: what was typed is still there.
+    b.check("Sin Celular").await;
+    b.check("Sin Celular").await;
+    assert_eq!(b.value("Celular *").await, "98765432");
     b.fill_and_leave("Clave CS *", "corta").await;
     assert!(b.error_of("Clave CS *").await.contains("al menos 8 caracteres"));
     b.checkpoint("registro-clave-corta").await;
     b.fill("Clave CS *", "Mapocho#24").await;
+    // Corrected: its refusal goes at once, not at the next submit.
+    assert!(b.client.find(fantoccini::Locator::Id("cs-error")).await.is_err(), "the old refusal stayed");
     b.fill("Repetir Clave CS *", "Mapocho#25").await;
     b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Crear Cuenta").await;
@@ -69,6 +78,14 @@ async fn a_citizen_registers_after_correcting_each_mistake() {
     b.checkpoint("registro-exito").await;
     b.click_button("Aceptar").await;
     b.wait_text("Persona Natural").await;
+
+    // The same RUT again: the refusal is on the RUT's field, not only in the banner by the button.
+    b.goto("/registro").await;
+    b.wait_text("Registrar Persona Natural").await;
+    b.fill_registration(RUT, "Mapocho#24").await;
+    b.click_button("Crear Cuenta").await;
+    assert!(b.error_of("Rut *").await.contains("ya tiene"), "{}", b.error_of("Rut *").await);
+    b.checkpoint("registro-rut-ya-registrado").await;
     b.close().await;
 }
 

@@ -36,11 +36,11 @@ fn status_of(code: ErrorCode) -> StatusCode {
         InvalidRequest => StatusCode::BAD_REQUEST,
         Internal => StatusCode::INTERNAL_SERVER_ERROR,
         // Field values and the captcha: the request was understood, a value was not acceptable.
-        Required | RutInvalid | RutCheckDigit | CsTooShort | CsTooLong | CsInvalidCharacter | CsTooCommon
-        | CsEqualsRut | CsMismatch | EmailInvalid | MobileInvalid | PhoneInvalid | SerialInvalid | QuestionUnknown
-        | AnswerInvalid | RegionUnknown | ComunaUnknown | ComunaNotInRegion | TextTooLong | TextInvalid
-        | CaptchaWrong | CaptchaExpired | AnswerWrong | QuestionMismatch | SerialMismatch | DocumentNotVigente
-        | CodeWrong | CodeExpired | CodeInvalid => StatusCode::UNPROCESSABLE_ENTITY,
+        Required | RutInvalid | RutCheckDigit | RutCheckDigitMissing | CsTooShort | CsTooLong | CsInvalidCharacter
+        | CsTooCommon | CsEqualsRut | CsMismatch | EmailInvalid | MobileInvalid | PhoneInvalid | SerialInvalid
+        | QuestionUnknown | AnswerInvalid | RegionUnknown | ComunaUnknown | ComunaNotInRegion | TextTooLong
+        | TextInvalid | CaptchaWrong | CaptchaExpired | AnswerWrong | QuestionMismatch | SerialMismatch
+        | DocumentNotVigente | CodeWrong | CodeExpired | CodeInvalid => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 

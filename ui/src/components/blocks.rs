@@ -102,7 +102,7 @@ pub fn ContactBlock(
     email_label: String,
     mobile_label: String,
 ) -> Element {
-    let mut mobile = contacts.mobile;
+    let mut status = status;
     let no_mobile = (contacts.no_mobile)();
     rsx! {
         Field { id: "email", label: email_label, value: contacts.email, status, field: "email", required: true, kind: "email", autocomplete: "email" }
@@ -115,6 +115,7 @@ pub fn ContactBlock(
                 kind: "tel", inputmode: "numeric", prefix: "+56 9", maxlength: "8", hint: t!("fields.mobile_hint").to_string(), autocomplete: "off" }
         }
         Checkbox { id: "no_mobile", label: t!("fields.no_mobile").to_string(), checked: contacts.no_mobile,
-            onchange: move |on: bool| if on { mobile.set(String::new()) } }
+            // What was typed stays for when the box is unticked; only its refusal goes.
+            onchange: move |on: bool| if on { status.set_field("mobile", None) } }
     }
 }

@@ -61,8 +61,10 @@ pub fn Field(
     #[props(default)] onblur: Option<EventHandler<()>>,
 ) -> Element {
     let mut value = value;
+    let mut status = status;
     let error = status.error(&field);
     let described = describedby(&id, hint.is_some(), error.is_some());
+    let edited = field.clone();
     rsx! {
         div { class: "field",
             Label { id: id.clone(), text: label, required }
@@ -72,7 +74,13 @@ pub fn Field(
                     id: "{id}", name: "{id}", r#type: "{kind}", value: "{value}",
                     required, aria_required: required, aria_invalid: error.is_some(),
                     aria_describedby: described, autocomplete, placeholder, inputmode, maxlength, readonly,
-                    oninput: move |e| value.set(e.value()),
+                    // A refusal is about what was sent: editing the field takes it away.
+                    oninput: move |e| {
+                        value.set(e.value());
+                        if status.errors.peek().get(&edited).is_some() {
+                            status.set_field(&edited, None);
+                        }
+                    },
                     onblur: move |_| if let Some(handler) = onblur { handler.call(()) },
                 }
             }

@@ -72,7 +72,12 @@ impl FormStatus {
                 self.banner.set(Some(t!("common.fix_fields").into_owned()));
             }
             Failure::Refused(body) => {
-                self.errors.set(FieldErrors::new());
+                // Refusals about one field's value go on that field too, where the citizen looks.
+                let mut fields = FieldErrors::new();
+                if let Some(field) = field_of(body.code) {
+                    fields.add(field, body.code);
+                }
+                self.errors.set(fields);
                 self.banner.set(Some(api::message(body.code, body.retry_after)));
             }
             Failure::Network => self.banner.set(Some(t!("common.network_error").into_owned())),
@@ -97,6 +102,14 @@ impl FormStatus {
         self.busy.set(false);
         self.errors.set(FieldErrors::new());
         self.banner.set(None);
+    }
+}
+
+/// The field a refusal without `fields` is about, if any.
+fn field_of(code: ErrorCode) -> Option<&'static str> {
+    match code {
+        ErrorCode::RutAlreadyRegistered | ErrorCode::AccountNotFound => Some("rut"),
+        _ => None,
     }
 }
 
