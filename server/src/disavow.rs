@@ -45,14 +45,8 @@ pub struct Pending {
 
 /// The link `token`, if it can still be used.
 pub async fn pending(app: &AppState, token: &str) -> Result<Pending, Refusal> {
-    let link = links::find(app.store.db(), &sha256_hex(token), Purpose::Disavow).await?;
-    match link {
-        Some(link) if link.used_at.is_none() && link.expires_at > app.now() => {
-            Ok(Pending { event: link.event, at: link.created_at })
-        }
-        Some(link) if link.used_at.is_some() => Err(Refusal::Denied(ErrorCode::LinkUsed)),
-        _ => Err(Refusal::Denied(ErrorCode::LinkInvalid)),
-    }
+    let link = links::usable(app.store.db(), &sha256_hex(token), Purpose::Disavow, app.now()).await?;
+    link.map(|link| Pending { event: link.event, at: link.created_at }).map_err(Refusal::Denied)
 }
 
 /// The click: freezes the account, in one transaction with everything it undoes.
@@ -61,7 +55,6 @@ pub async fn report(app: &AppState, token: &str) -> Result<(), Refusal> {
     let mut tx = app.store.begin().await?;
     let Some(link) = links::spend(tx.db(), &sha256_hex(token), Purpose::Disavow, now).await? else {
         drop(tx);
-        // Told apart for the citizen who clicks twice; an unknown token learns nothing from it.
         return Err(pending(app, token).await.err().unwrap_or(Refusal::Denied(ErrorCode::LinkInvalid)));
     };
     let rut = link.rut;

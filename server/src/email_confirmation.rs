@@ -49,11 +49,8 @@ pub async fn confirm(app: &AppState, token: &str) -> Result<(), Refusal> {
     let mut tx = app.store.begin().await?;
     let Some(link) = links::spend(tx.db(), &sha256_hex(token), Purpose::ConfirmEmail, now).await? else {
         drop(tx);
-        let known = links::find(app.store.db(), &sha256_hex(token), Purpose::ConfirmEmail).await?;
-        return Err(Refusal::Denied(match known {
-            Some(link) if link.used_at.is_some() => ErrorCode::LinkUsed,
-            _ => ErrorCode::LinkInvalid,
-        }));
+        let why = links::usable(app.store.db(), &sha256_hex(token), Purpose::ConfirmEmail, now).await?;
+        return Err(Refusal::Denied(why.err().unwrap_or(ErrorCode::LinkInvalid)));
     };
     let email = Email::parse(&link.event).map_err(|_| Refusal::Internal(anyhow::anyhow!("bad e-mail in a link")))?;
     let confirmed = accounts::confirm_email(tx.db(), link.rut, &email, now).await?;

@@ -13,9 +13,8 @@ use domain::{ErrorCode, Rut};
 
 use crate::auth::{Provisional, authenticate};
 use crate::refusal::Refusal;
-use crate::secrets::{random_id, sha256_hex};
 use crate::state::AppState;
-use crate::store::oidc::{self as sessions, Session};
+use crate::store::oidc as sessions;
 use crate::store::requests::{self, Kind};
 use crate::store::{self, accounts, audit};
 
@@ -36,24 +35,14 @@ pub async fn sign_in(
     previous: Option<&str>,
 ) -> Result<String, Refusal> {
     authenticate(app, rut, cs, Provisional::Refuse, "account_login", client).await?;
-    if let Some(previous) = previous {
-        sessions::end_session(app.store.writer(), &sha256_hex(previous)).await?;
-    }
-    let now = app.now();
-    let id = random_id();
     let lasts = if kiosk { KIOSK_SESSION_SECONDS } else { app.settings.oidc.session_max_seconds };
-    let session = Session { rut, auth_time: now, last_seen: now, expires_at: now + lasts };
-    sessions::insert_session(app.store.writer(), &sha256_hex(&id), &session).await?;
-    Ok(id)
+    Ok(crate::oidc::open_session(app, rut, lasts, previous).await?)
 }
 
 /// The citizen whose live session the cookie names (its use extends the idle timeout).
 pub async fn signed_in(app: &AppState, cookie: Option<&str>) -> Result<Rut, Refusal> {
-    let Some(id) = cookie else { return Err(Refusal::Denied(ErrorCode::NotSignedIn)) };
-    let now = app.now();
-    let idle_since = now - app.settings.oidc.session_idle_seconds;
-    let session = sessions::touch_session(app.store.writer(), &sha256_hex(id), now, idle_since).await?;
-    session.map(|s| s.rut).ok_or(Refusal::Denied(ErrorCode::NotSignedIn))
+    let session = crate::oidc::live_session(app, cookie, app.now()).await?;
+    session.map(|(_, s)| s.rut).ok_or(Refusal::Denied(ErrorCode::NotSignedIn))
 }
 
 fn show(text: &str, reveal: bool, masked: impl FnOnce() -> String) -> String {

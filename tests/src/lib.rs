@@ -124,14 +124,7 @@ impl Stack {
     /// The 6-digit code the dev sink shows in the newest message proving `recipient`.
     pub async fn code_from_dev_sink(&self, recipient: &str) -> String {
         let (_, body) = self.message_from_dev_sink(recipient, "contact_code").await;
-        let digits: Vec<char> = body.chars().collect();
-        let start = (0..digits.len().saturating_sub(5))
-            .find(|&i| {
-                digits[i..i + 6].iter().all(char::is_ascii_digit)
-                    && digits.get(i + 6).is_none_or(|c| !c.is_ascii_digit())
-            })
-            .expect("a 6-digit code");
-        digits[start..start + 6].iter().collect()
+        fakes::six_digit_code(&body).expect("a 6-digit code")
     }
 
     /// The path of the "No fui yo" link (`/n/<token>`) in the newest `event` notice to `recipient`.

@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use super::error::ApiError;
 use super::json::AppJson;
-use super::oidc::{cookie, session_cookie};
+use super::oidc::{bearer, cookie, session_cookie};
 use super::rate_limit::ClientIp;
 use crate::state::AppState;
 use crate::{disavow, my_account};
@@ -61,9 +61,7 @@ pub async fn sign_in(
 
 /// The session a request names: the cookie, or `Authorization: Bearer` (an app on another origin).
 fn session_of(headers: &HeaderMap) -> Option<String> {
-    let bearer =
-        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    cookie(headers).or_else(|| bearer.map(str::to_owned))
+    cookie(headers).or_else(|| bearer(headers).map(str::to_owned))
 }
 
 /// "Mis datos": everything kept about the citizen; contacts masked unless `ver=1`.

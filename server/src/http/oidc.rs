@@ -167,6 +167,11 @@ pub(super) fn basic(headers: &HeaderMap) -> Option<(String, String)> {
     Some((decode(id)?, decode(secret)?))
 }
 
+/// A bearer token (`/oauth2/userinfo`; "Mi Clave Sence" in an app on another origin).
+pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ")
+}
+
 fn no_store(mut response: Response) -> Response {
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
@@ -194,9 +199,7 @@ async fn token(
 }
 
 async fn userinfo(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    let bearer =
-        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    match oidc::userinfo(&app, bearer).await {
+    match oidc::userinfo(&app, bearer(&headers)).await {
         Ok(claims) => no_store(Json(claims).into_response()),
         Err(error) => error.into_response(),
     }

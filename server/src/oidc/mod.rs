@@ -189,8 +189,13 @@ fn is_pkce_value(value: &str, min: usize) -> bool {
         && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
-/// The session a cookie names, if it is live (its use extends the idle timeout).
-async fn live_session(app: &AppState, cookie: Option<&str>, now: i64) -> Result<Option<(String, Session)>, OidcError> {
+/// The session a cookie (or an app's bearer) names, if it is live (its use extends the idle timeout); with its
+/// hash. Shared by "Ingresar con Clave Sence" and "Mi Clave Sence".
+pub async fn live_session(
+    app: &AppState,
+    cookie: Option<&str>,
+    now: i64,
+) -> Result<Option<(String, Session)>, StoreError> {
     let Some(id) = cookie else { return Ok(None) };
     let hash = sha256_hex(id);
     let idle_since = now - app.settings.oidc.session_idle_seconds;
@@ -242,18 +247,10 @@ pub async fn logged_in(
     kiosk: bool,
     previous: Option<&str>,
 ) -> Result<(String, String), OidcError> {
-    // A new login in the same browser replaces its session: the old one must not stay usable, unreachable by
-    // logout.
-    if let Some(previous) = previous {
-        end_session(app, &sha256_hex(previous)).await?;
-    }
-    let now = app.now();
-    let session_id = random_id();
+    let lasts = if kiosk { 0 } else { app.settings.oidc.session_max_seconds };
+    let session_id = open_session(app, rut, lasts, previous).await?;
     let session_hash = sha256_hex(&session_id);
-    let expires_at = if kiosk { now } else { now + app.settings.oidc.session_max_seconds };
-    let session = Session { rut, auth_time: now, last_seen: now, expires_at };
-    table::insert_session(app.store.writer(), &session_hash, &session).await?;
-    let redirect = issue_code(app, request, rut, &session_hash, now).await?;
+    let redirect = issue_code(app, request, rut, &session_hash, app.now()).await?;
     table::delete_request(app.store.writer(), id).await?;
     Ok((session_id, redirect))
 }
@@ -474,8 +471,22 @@ pub async fn logout(app: &AppState, p: LogoutParams, cookie: Option<&str>) -> Re
     Ok(Some(String::from(url)))
 }
 
+/// Opens a single sign-on session of `rut` that ends `lasts` seconds from now; returns its id (for the cookie).
+/// A new login in the same browser replaces its session (`previous`): the old one must not stay usable,
+/// unreachable by logout.
+pub async fn open_session(app: &AppState, rut: Rut, lasts: i64, previous: Option<&str>) -> Result<String, StoreError> {
+    if let Some(previous) = previous {
+        end_session(app, &sha256_hex(previous)).await?;
+    }
+    let now = app.now();
+    let session_id = random_id();
+    let session = Session { rut, auth_time: now, last_seen: now, expires_at: now + lasts };
+    table::insert_session(app.store.writer(), &sha256_hex(&session_id), &session).await?;
+    Ok(session_id)
+}
+
 /// Ends a session: the row, the codes not yet traded, and every token issued under it.
-async fn end_session(app: &AppState, hash: &str) -> Result<(), OidcError> {
+async fn end_session(app: &AppState, hash: &str) -> Result<(), StoreError> {
     table::end_session(app.store.writer(), hash).await?;
     table::delete_codes_of_session(app.store.writer(), hash).await?;
     table::revoke_for_session(app.store.writer(), hash).await?;

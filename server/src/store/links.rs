@@ -3,7 +3,7 @@
 
 use super::{Db, StoreError};
 use crate::params;
-use domain::{Email, Mobile, Rut};
+use domain::{Email, ErrorCode, Mobile, Rut};
 use serde::{Deserialize, Serialize};
 
 /// What a link is for.
@@ -86,6 +86,21 @@ pub async fn find(db: Db<'_>, token_hash: &str, purpose: Purpose) -> Result<Opti
         )
         .await?;
     row.map(from_row).transpose()
+}
+
+/// Why a link cannot be used at `now`, or the link: `Err(LinkUsed)` once spent, `Err(LinkInvalid)` when
+/// unknown or past its expiry (told apart for the citizen who clicks twice; an unknown token learns nothing).
+pub async fn usable(
+    db: Db<'_>,
+    token_hash: &str,
+    purpose: Purpose,
+    now: i64,
+) -> Result<Result<Link, ErrorCode>, StoreError> {
+    Ok(match find(db, token_hash, purpose).await? {
+        Some(link) if link.used_at.is_some() => Err(ErrorCode::LinkUsed),
+        Some(link) if link.expires_at > now => Ok(link),
+        _ => Err(ErrorCode::LinkInvalid),
+    })
 }
 
 /// Spends a link that is unused and alive at `now`; `None` when it is not (unknown, used or expired).

@@ -291,14 +291,7 @@ impl TestApp {
             .rev()
             .find(|m| m.event == "contact_code" && m.recipient == recipient)
             .unwrap_or_else(|| panic!("no code sent to {recipient}: {sent:?}"));
-        let digits: Vec<char> = message.body.chars().collect();
-        let start = (0..digits.len().saturating_sub(5))
-            .find(|&i| {
-                digits[i..i + 6].iter().all(char::is_ascii_digit)
-                    && digits.get(i + 6).is_none_or(|c| !c.is_ascii_digit())
-            })
-            .expect("a 6-digit code");
-        digits[start..start + 6].iter().collect()
+        fakes::six_digit_code(&message.body).expect("a 6-digit code")
     }
 
     /// Types back the codes sent to `email` and `mobile` (E.164) at the `verify` step of `flow`.

@@ -1,11 +1,12 @@
-//! The address and contact blocks shared by registration (§2(4)) and update (§5(5)).
+//! Blocks of fields shared by several forms: address and contacts (registration §2(4), update §5(5)), and RUT +
+//! Clave Sence (the login page, Mi Clave Sence).
 
 use dioxus::prelude::*;
 use domain::AddressForm;
 use domain::api::AccountData;
 use rust_i18n::t;
 
-use super::{Checkbox, Field, FormStatus, RegionComuna};
+use super::{Banner, Checkbox, Field, FormStatus, RegionComuna, RutField, Section, SubmitButton};
 
 /// The address fields' signals.
 #[derive(Clone, Copy, PartialEq)]
@@ -117,5 +118,28 @@ pub fn ContactBlock(
         Checkbox { id: "no_mobile", label: t!("fields.no_mobile").to_string(), checked: contacts.no_mobile,
             // What was typed stays for when the box is unticked; only its refusal goes.
             onchange: move |on: bool| if on { status.set_field("mobile", None) } }
+    }
+}
+
+/// RUT + Clave Sence, the banner and "Ingresar": the login page and "Mi Clave Sence".
+#[component]
+pub fn CredentialsForm(
+    id: String,
+    title: String,
+    rut: Signal<String>,
+    cs: Signal<String>,
+    status: FormStatus,
+    onsubmit: EventHandler<FormEvent>,
+) -> Element {
+    rsx! {
+        form { novalidate: true, onsubmit: move |e| onsubmit.call(e),
+            Section { title,
+                RutField { id: "{id}-rut", value: rut, status }
+                Field { id: "{id}-cs", label: t!("fields.clave_sence").to_string(), value: cs, status, field: "cs", required: true,
+                    kind: "password", autocomplete: "current-password" }
+            }
+            Banner { status }
+            SubmitButton { label: t!("home.login_submit").to_string(), status }
+        }
     }
 }

@@ -9,7 +9,7 @@ mod layout;
 mod status;
 mod success;
 
-pub use blocks::{AddressBlock, ContactBlock, use_address, use_contacts};
+pub use blocks::{AddressBlock, ContactBlock, CredentialsForm, use_address, use_contacts};
 pub use captcha::{CaptchaField, FinalStep, use_captcha};
 pub use codes::ContactCodes;
 pub use fields::{Checkbox, Field, QuestionSelect, RegionComuna, RutField};

@@ -8,7 +8,7 @@ use domain::{Comuna, Region};
 use rust_i18n::t;
 
 use crate::api::{self, Failure};
-use crate::components::{Banner, Field, RutField, Section, SubmitButton, use_form_status};
+use crate::components::{CredentialsForm, use_form_status};
 
 /// A time as Chile reads it (`America/Santiago`), whatever the device's zone.
 pub fn chile_time(unix: i64) -> String {
@@ -107,15 +107,7 @@ fn MySignIn(on_signed: EventHandler<()>) -> Element {
     rsx! {
         h1 { {tr!("my_account.heading")} }
         p { {tr!("my_account.intro")} }
-        form { novalidate: true, onsubmit: submit,
-            Section { title: t!("my_account.sign_in").to_string(),
-                RutField { id: "mine-rut", value: rut, status }
-                Field { id: "mine-cs", label: t!("fields.clave_sence").to_string(), value: cs, status, field: "cs", required: true,
-                    kind: "password", autocomplete: "current-password" }
-            }
-            Banner { status }
-            SubmitButton { label: t!("home.login_submit").to_string(), status }
-        }
+        CredentialsForm { id: "mine", title: t!("my_account.sign_in").to_string(), rut, cs, status, onsubmit: submit }
     }
 }
 

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::FlowId;
 use crate::Route;
 use crate::api::{self, Failure};
-use crate::components::{Banner, Field, RutField, Section, SubmitButton, use_form_status};
+use crate::components::{CredentialsForm, use_form_status};
 
 /// What the server says of the platform's request.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -127,15 +127,7 @@ pub fn SignIn(id: String) -> Element {
             p { {tr!("sign_in.shares")} }
             ul { for share in shares { li { {share} } } }
         }
-        form { novalidate: true, onsubmit: submit,
-            Section { title: t!("sign_in.section").to_string(),
-                RutField { id: "signin-rut", value: rut, status }
-                Field { id: "signin-cs", label: t!("fields.clave_sence").to_string(), value: cs, status, field: "cs", required: true,
-                    kind: "password", autocomplete: "current-password" }
-            }
-            Banner { status }
-            SubmitButton { label: t!("home.login_submit").to_string(), status }
-        }
+        CredentialsForm { id: "signin", title: t!("sign_in.section").to_string(), rut, cs, status, onsubmit: submit }
         // Each way out comes back here when its flow is done (a provisional CS: "Cambie su CS" first).
         ul { class: "actions", onclick: move |_| remember_return(&leaving),
             li { Link { to: Route::Recover { flow: FlowId::START }, {tr!("sign_in.forgot")} " " {tr!("home.recover_link")} } }
