@@ -26,23 +26,52 @@ pub struct ErrorBody {
     pub retry_after: Option<u64>,
 }
 
-/// A captcha to show: the PNG as a data URL, and the id to send back with the answer.
+/// The bot check of every form (§2(6)'s captcha, without a puzzle): an ALTCHA proof of work that the UI solves
+/// while the citizen types; only when risk rose, also the image to copy, answerable instead of the (then
+/// longer) proof of work. Single use, with an expiry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct CaptchaChallenge {
     pub id: String,
-    /// `data:image/png;base64,...`
-    pub image: String,
+    pub pow: PowChallenge,
+    /// `data:image/png;base64,...`: present only when risk rose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
     /// Unix seconds after which the answer is refused.
     pub expires_at: i64,
 }
 
-/// The captcha part of a form: which challenge, and the letters the citizen read.
+/// An ALTCHA challenge: find `number` in `0..=maxnumber` with `SHA-256(salt + number) = challenge`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PowChallenge {
+    /// Always `SHA-256`.
+    pub algorithm: String,
+    pub challenge: String,
+    pub maxnumber: u64,
+    pub salt: String,
+    pub signature: String,
+}
+
+/// What asks for a bot check: the RUT of the form, when the UI knows it, so that a RUT with repeated failures
+/// gets the image at once (the server checks the RUT's risk again when the form arrives).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CaptchaRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rut: Option<String>,
+}
+
+/// The bot-check part of a form: which challenge, and either the solved proof of work (the ALTCHA payload,
+/// base64 of its JSON) or the letters the citizen read from the image.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct CaptchaAnswer {
     pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
 }
 
 /// Which flow a record belongs to.

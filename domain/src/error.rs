@@ -56,6 +56,8 @@ error_codes! {
     // Captcha.
     CaptchaWrong => "captcha_wrong",
     CaptchaExpired => "captcha_expired",
+    BotCheckFailed => "bot_check_failed",
+    BotCheckEscalated => "bot_check_escalated",
     // Accounts and flows.
     RutAlreadyRegistered => "rut_already_registered",
     AccountNotFound => "account_not_found",

@@ -1,8 +1,9 @@
 //! Local fakes of services that belong to others, speaking the same HTTP+JSON as the real ones, for tests and
 //! `cargo xtask run`: the Registro Civil's document check, the SMS operator's gateway, and an SMTP sink that
 //! stands for the mail relay. And a sample SENCE platform that logs citizens in with "Ingresar con Clave
-//! Sence", as a platform would.
+//! Sence", as a platform would. And a bot's solver of the bot check.
 
+pub mod bot;
 pub mod registro_civil;
 pub mod sample_platform;
 pub mod sms_gateway;

@@ -224,6 +224,18 @@ pub struct CaptchaSettings {
     /// Known answer for every captcha, for automated tests. Refused at start-up in a release build unless the
     /// `test-captcha` feature is compiled in; always logged as a warning.
     pub test_answer: Option<String>,
+    /// The proof of work of every form: the largest number to try (a solver tries half of them on average,
+    /// one SHA-256 each; ALTCHA's own default is 1 000 000).
+    pub pow_max_number: u64,
+    /// The proof of work offered beside the image when risk rose (at most 1 000 000, ALTCHA's verifier limit).
+    pub pow_max_number_risky: u64,
+    /// Bot checks issued to one address (an IPv6 /64) within `risk_window_seconds` before the image appears
+    /// too: kiosks and offices share an address, so the number is generous.
+    pub address_checks_before_image: i64,
+    pub risk_window_seconds: i64,
+    /// Recent failures on one RUT (Clave Sence, secret answer, serial number, codes) before its forms show the
+    /// image too.
+    pub rut_failures_before_image: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -286,7 +298,15 @@ impl Default for Settings {
             database_url: None,
             database_max_connections: 16,
             registro_civil: RegistroCivilSettings { url: "http://127.0.0.1:8091".into(), timeout_ms: 5_000 },
-            captcha: CaptchaSettings { ttl_seconds: 300, test_answer: None },
+            captcha: CaptchaSettings {
+                ttl_seconds: 300,
+                test_answer: None,
+                pow_max_number: 100_000,
+                pow_max_number_risky: 1_000_000,
+                address_checks_before_image: 60,
+                risk_window_seconds: 600,
+                rut_failures_before_image: 3,
+            },
             security: SecuritySettings {
                 flow_ttl_seconds: 30 * 60,
                 provisional_ttl_seconds: 24 * 60 * 60,
@@ -385,6 +405,11 @@ impl Settings {
         if self.captcha.test_answer.is_some() {
             problem(
                 "a test captcha answer is set: every captcha would have a known answer; unset CLAVE__CAPTCHA__TEST_ANSWER",
+            );
+        }
+        if self.captcha.pow_max_number < 10_000 {
+            problem(
+                "captcha.pow_max_number is under 10 000: the proof of work would cost a bot nothing; raise CLAVE__CAPTCHA__POW_MAX_NUMBER",
             );
         }
         match url_scheme_host(&self.public_url) {

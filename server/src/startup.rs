@@ -109,7 +109,11 @@ impl Application {
         crate::telemetry::prometheus();
         let security = &settings.security;
         let state = AppState::new(Inner {
-            captchas: Captchas::new(store.clone(), settings.captcha.ttl_seconds, settings.captcha.test_answer.clone()),
+            captchas: Captchas::new(
+                store.clone(),
+                settings.captcha.clone(),
+                crate::captcha::hmac_key(settings.notifications.seal_key.as_ref()),
+            ),
             hasher: Hasher::new(security.hash_concurrency, Duration::from_millis(security.hash_wait_ms)),
             policies: security.into(),
             verifier,

@@ -61,18 +61,14 @@ async fn a_citizen_registers_after_correcting_each_mistake() {
     // Corrected: its refusal goes at once, not at the next submit.
     assert!(b.client.find(fantoccini::Locator::Id("cs-error")).await.is_err(), "the old refusal stayed");
     b.fill("Repetir Clave CS *", "Mapocho#25").await;
-    b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Crear Cuenta").await;
     assert!(b.error_of("Repetir Clave CS *").await.contains("no coinciden"));
     b.checkpoint("registro-claves-distintas").await;
 
     b.fill("Repetir Clave CS *", "Mapocho#24").await;
-    b.fill("Captcha *", "WRONG").await;
-    b.click_button("Crear Cuenta").await;
-    assert!(b.error_of("Captcha *").await.contains("no coinciden con la imagen"));
-    b.checkpoint("registro-captcha-erroneo").await;
-
-    b.fill("Captcha *", CAPTCHA).await;
+    // No puzzle: the bot check was solved while the citizen typed, and says so.
+    b.wait_text("Verificación completada").await;
+    assert!(b.client.find(fantoccini::Locator::Id("captcha")).await.is_err(), "no letters to copy");
     b.click_button("Crear Cuenta").await;
     b.wait_text("Su Clave Sence fue creada correctamente.").await;
     b.checkpoint("registro-exito").await;
@@ -101,16 +97,13 @@ async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updat
     b.wait_text("Recuperar CS (Clave Sence) Persona Natural").await;
     b.checkpoint("recuperar-rut").await;
     b.fill("Rut *", RUT).await;
-    b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Validar").await;
     b.wait_text("MI PAÍS FAVORITO").await;
     b.fill("Respuesta Secreta *", "Chile").await;
-    b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Recuperar Clave").await;
     assert!(b.error_of("Respuesta Secreta *").await.contains("no es correcta"));
     b.checkpoint("recuperar-respuesta-erronea").await;
     b.fill("Respuesta Secreta *", "peru").await;
-    b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Recuperar Clave").await;
     b.wait_text("será enviada por SMS a su celular dentro de los próximos 10 minutos").await;
     b.wait_text("será enviada a su e-Mail dentro de los próximos 10 minutos").await;
@@ -131,7 +124,6 @@ async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updat
     b.goto(&flow).await;
     b.fill("CS Nueva *", "Alameda").await;
     b.fill("Repetir CS Nueva *", "Alameda").await;
-    b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Cambiar Clave").await;
     assert!(b.error_of("CS Nueva *").await.contains("al menos 8 caracteres"));
     b.checkpoint("cambiar-clave-corta").await;
@@ -166,7 +158,6 @@ async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updat
     b.select("Región *", "V - Valparaíso").await;
     b.select("Comuna *", "Valparaíso").await;
     b.fill("Email Actual *", "juana.p@example.org").await;
-    b.fill("Captcha *", CAPTCHA).await;
     b.checkpoint("actualizar-datos").await;
     b.click_button("Actualizar datos").await;
     // The new e-mail proves itself with the code sent to it.
@@ -194,7 +185,6 @@ async fn a_citizen_recovers_with_the_id_card_serial_number() {
     // §3.1
     b.goto("/recuperar").await;
     b.fill("Rut *", "11.111.111-1").await;
-    b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Validar").await;
     b.fill("Número de serie cédula de identidad *", "999.999.999").await;
     b.click_button("Validar").await;
@@ -204,7 +194,6 @@ async fn a_citizen_recovers_with_the_id_card_serial_number() {
     b.click_button("Validar").await;
     b.wait_text("pe****@ex****.cl").await;
     b.check("Sí").await;
-    b.fill("Captcha *", CAPTCHA).await;
     b.checkpoint("serie-email-confirmado").await;
     b.click_button("Recuperar Clave").await;
     b.wait_text("será enviada por SMS a su celular").await;
@@ -214,7 +203,6 @@ async fn a_citizen_recovers_with_the_id_card_serial_number() {
     // §3.2 with a new e-mail and mobile.
     b.goto("/recuperar").await;
     b.fill("Rut *", RUT).await;
-    b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Validar").await;
     b.check("No recuerdo la respuesta a mi pregunta secreta").await;
     b.fill("Número de serie cédula de identidad *", "A123456789").await;
@@ -223,7 +211,6 @@ async fn a_citizen_recovers_with_the_id_card_serial_number() {
     b.check("No").await;
     b.fill("Email Actual *", "juana.nueva@example.cl").await;
     b.fill("Celular Actual *", "95554444").await;
-    b.fill("Captcha *", CAPTCHA).await;
     b.checkpoint("olvido-nuevo-email").await;
     b.click_button("Recuperar Clave").await;
     b.wait_text("Confirme sus nuevos datos de contacto").await;
@@ -231,13 +218,43 @@ async fn a_citizen_recovers_with_the_id_card_serial_number() {
     b.fill("Código enviado a +56 9 **** **44 *", &stack.code_from_dev_sink("+56995554444").await).await;
     b.checkpoint("olvido-codigos").await;
     b.click_button("Validar códigos").await;
-    b.wait_text("Captcha").await;
-    b.fill("Captcha *", CAPTCHA).await;
+    b.wait_text("Validación de seguridad anti-Robots").await;
     b.click_button("Recuperar Clave").await;
     b.wait_text("será enviada a su e-Mail").await;
     b.checkpoint("olvido-exito").await;
     stack.provisional_from_dev_sink("juana.nueva@example.cl").await;
     stack.provisional_from_dev_sink("+56995554444").await;
+    b.close().await;
+}
+
+/// When risk rises (here: every check from this address), the image with "Refrescar" appears, and a longer
+/// proof of work runs beside it: the citizen passes either by typing the letters or by simply waiting.
+#[tokio::test]
+async fn a_risky_check_shows_the_image_and_passes_by_its_letters_or_by_waiting() {
+    let _serial = SERIAL.lock();
+    let stack = Stack::start_with(|s| {
+        s.captcha.address_checks_before_image = 0;
+        // Longer than an ordinary check, short enough for a test; the service's default is in the bench.
+        s.captcha.pow_max_number_risky = 300_000;
+    })
+    .await;
+    stack.register(RUT, "juana.perez@example.cl", "98765432", "Mapocho#24").await;
+    let mut b = Browser::start(&stack.url, "bot-check-risky").await;
+    b.goto("/recuperar").await;
+    b.fill("Rut *", RUT).await;
+    b.wait_for(fantoccini::Locator::Css("img.captcha-image"), "the image").await;
+    b.checkpoint("verificacion-con-imagen").await;
+    // By the letters, before the proof of work is done.
+    b.fill("Captcha", CAPTCHA).await;
+    b.click_button("Validar").await;
+    b.wait_text("MI PAÍS FAVORITO").await;
+    // By waiting: no letters typed.
+    b.fill("Respuesta Secreta *", "peru").await;
+    b.wait_for(fantoccini::Locator::Css("img.captcha-image"), "the new image").await;
+    b.wait_text("Verificación completada").await;
+    b.click_button("Recuperar Clave").await;
+    b.wait_text("será enviada por SMS a su celular").await;
+    b.checkpoint("verificacion-larga-exito").await;
     b.close().await;
 }
 
@@ -253,7 +270,6 @@ async fn a_recovery_resumes_from_its_url_after_a_reload() {
     b.goto("/").await;
     b.click_link("Recuperar CS aquí.").await;
     b.fill("Rut *", RUT).await;
-    b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Validar").await;
     b.wait_text("MI PAÍS FAVORITO").await;
     let flow = path(&b).await;
@@ -274,7 +290,6 @@ async fn a_recovery_resumes_from_its_url_after_a_reload() {
     assert_eq!(b.value("Respuesta Secreta *").await, "");
     b.checkpoint("recuperar-recargado").await;
     b.fill("Respuesta Secreta *", "peru").await;
-    b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Recuperar Clave").await;
     b.wait_text("será enviada por SMS a su celular").await;
     stack.provisional_from_dev_sink("+56998765432").await;
@@ -313,7 +328,6 @@ fn flow_id(flow: &str) -> String {
 async fn open_recovery(b: &Browser) -> (String, String) {
     b.click_link("Recuperar CS aquí.").await;
     b.fill("Rut *", RUT).await;
-    b.fill("Captcha *", CAPTCHA).await;
     b.click_button("Validar").await;
     b.wait_text("MI PAÍS FAVORITO").await;
     let flow = path(b).await;
@@ -361,7 +375,6 @@ async fn a_flow_address_resumes_elsewhere_only_with_its_key() {
     phone.checkpoint("tramite-con-llave").await;
     // Every step sends the key: the recovery ends on the phone, and a reload there still shows it.
     phone.fill("Respuesta Secreta *", "peru").await;
-    phone.fill("Captcha *", CAPTCHA).await;
     phone.click_button("Recuperar Clave").await;
     phone.wait_text("será enviada por SMS a su celular").await;
     stack.provisional_from_dev_sink("+56998765432").await;
@@ -546,18 +559,15 @@ async fn a_provisional_clave_leads_to_the_change_and_back_to_the_platform() {
         }
         async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
     };
-    let captcha = |id: serde_json::Value| serde_json::json!({ "id": id, "text": CAPTCHA });
-    let c = stack.post("/api/captchas", serde_json::json!({})).await;
     let flow =
-        step("/api/recovery".into(), None, serde_json::json!({ "rut": RUT, "captcha": captcha(c["id"].clone()) }))
+        step("/api/recovery".into(), None, serde_json::json!({ "rut": RUT, "captcha": stack.solved_captcha().await }))
             .await;
     let (id, key) = (flow["id"].as_str().unwrap().to_owned(), flow["key"].as_str().unwrap().to_owned());
     step(format!("/api/recovery/{id}/answer"), Some(key.clone()), serde_json::json!({ "answer": "Perú" })).await;
-    let c = stack.post("/api/captchas", serde_json::json!({})).await;
     let done = step(
         format!("/api/recovery/{id}/captcha"),
         Some(key),
-        serde_json::json!({ "captcha": captcha(c["id"].clone()) }),
+        serde_json::json!({ "captcha": stack.solved_captcha().await }),
     )
     .await;
     assert_eq!(done["step"], "done", "{done}");

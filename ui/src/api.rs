@@ -211,8 +211,9 @@ pub async fn post_empty<B: Serialize>(path: &str, body: &B) -> Result<(), Failur
     read::<serde_json::Value>(response).await.map(|_| ())
 }
 
-pub async fn captcha() -> Result<CaptchaChallenge, Failure> {
-    post("/api/captchas", &serde_json::json!({})).await
+/// A new bot check, for a form about `rut` when it is known.
+pub async fn captcha(rut: Option<String>) -> Result<CaptchaChallenge, Failure> {
+    post("/api/captchas", &domain::api::CaptchaRequest { rut }).await
 }
 
 /// The text of a key computed at run time (`questions.<code>`, `errors.<code>`).

@@ -85,7 +85,7 @@ pub async fn new_cs(app: &AppState, id: &str, key: &FlowKey, form: &NewClaveForm
     let Change::NewCs { rut, credential, via_provisional } = flow.state.clone() else { return Err(wrong_step()) };
     let cs = form.parse(rut)?;
     let now = app.now();
-    app.captchas.check(&form.captcha, now).await?.map_err(|code| Refusal::field("captcha", code))?;
+    app.captchas.check(&form.captcha, Some(rut), now).await?.map_err(|code| Refusal::field("captcha", code))?;
     let cs_hash = app.hasher.hash(cs.expose()).await?;
 
     let account = accounts::find(app.store.db(), rut)

@@ -18,7 +18,6 @@ use serde::{Deserialize, Serialize};
 use super::contact_proof::{self, Pending};
 use super::{Flow, FlowKey, FlowState, advance, bare_view, create, load, wrong_step};
 use crate::auth::{address_subject, forget_logins, guess, pair_subject};
-use crate::captcha::Captchas;
 use crate::outbox::{self, Channel, Event, Vars};
 use crate::refusal::Refusal;
 use crate::secrets::provisional_clave;
@@ -152,7 +151,7 @@ pub async fn start(app: &AppState, request: &RecoveryStart, client: std::net::Ip
     let account = accounts::find(app.store.db(), rut).await?;
     // The captcha is spent in the same transaction as the counts and the flow: one commit for the step.
     let mut tx = app.store.begin().await?;
-    if let Err(code) = Captchas::check_in(tx.db(), &request.captcha, now).await? {
+    if let Err(code) = app.captchas.check_in(tx.db(), &request.captcha, Some(rut), now).await? {
         store::commit(tx).await?;
         return Err(Refusal::field("captcha", code));
     }
@@ -283,7 +282,7 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
     let mut flow = load::<Recovery>(app, id, key).await?;
     let Recovery::Captcha { rut, replacement, .. } = flow.state.clone() else { return Err(wrong_step()) };
     let now = app.now();
-    app.captchas.check(&request.captcha, now).await?.map_err(|code| Refusal::field("captcha", code))?;
+    app.captchas.check(&request.captcha, Some(rut), now).await?.map_err(|code| Refusal::field("captcha", code))?;
     // Reads before the transaction: on SQLite a transaction that reads first cannot wait for the writer lock.
     let account = account(app, rut).await?;
     // Never to an unconfirmed address alone: whoever registered the RUT with their own e-mail would get it.

@@ -59,7 +59,7 @@ pub async fn submit(app: &AppState, id: &str, key: &FlowKey, form: &RegisterForm
     // Fields first: a form with mistakes keeps its captcha for the next try.
     let new = form.parse()?;
     let now = app.now();
-    app.captchas.check(&form.captcha, now).await?.map_err(|code| Refusal::field("captcha", code))?;
+    app.captchas.check(&form.captcha, Some(new.rut), now).await?.map_err(|code| Refusal::field("captcha", code))?;
     // The card before anything about the RUT: RUTs are public, and whether one has an account is told only to
     // whoever holds its card.
     super::card::check(app, new.rut, &new.serial, "registration_serial").await?;

@@ -155,7 +155,7 @@ pub async fn data(app: &AppState, id: &str, key: &FlowKey, form: &UpdateForm) ->
     let Update::Data { rut, credential, new_secret } = flow.state.clone() else { return Err(wrong_step()) };
     let (address, contacts) = form.parse()?;
     let now = app.now();
-    app.captchas.check(&form.captcha, now).await?.map_err(|code| Refusal::field("captcha", code))?;
+    app.captchas.check(&form.captcha, Some(rut), now).await?.map_err(|code| Refusal::field("captcha", code))?;
 
     let before = account(app, rut).await?;
     still_authenticated(&credential, &before, false)?;

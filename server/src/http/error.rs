@@ -39,7 +39,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
         Required | RutInvalid | RutCheckDigit | RutCheckDigitMissing | CsTooShort | CsTooLong | CsInvalidCharacter
         | CsTooCommon | CsEqualsRut | CsMismatch | EmailInvalid | MobileInvalid | PhoneInvalid | SerialInvalid
         | QuestionUnknown | AnswerInvalid | RegionUnknown | ComunaUnknown | ComunaNotInRegion | TextTooLong
-        | TextInvalid | CaptchaWrong | CaptchaExpired | AnswerWrong | QuestionMismatch | SerialMismatch
+        | TextInvalid | CaptchaWrong | CaptchaExpired | BotCheckFailed | BotCheckEscalated | AnswerWrong | QuestionMismatch | SerialMismatch
         | DocumentNotVigente | CodeWrong | CodeExpired | CodeInvalid => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }

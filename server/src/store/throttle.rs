@@ -37,10 +37,13 @@ pub enum Kind {
     LoginPlatform,
     /// The 6-digit codes sent to a new e-mail or mobile (update §5, recovery §3.1/§3.2 "No").
     ContactCode,
+    /// Bot checks issued to one address (an IPv6 /64): many flows from one place raise the risk. Counted with
+    /// [`bump`], never locked.
+    BotCheckAddress,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Login,
         Kind::Answer,
         Kind::Serial,
@@ -50,6 +53,7 @@ impl Kind {
         Kind::RecoveryAddress,
         Kind::LoginPlatform,
         Kind::ContactCode,
+        Kind::BotCheckAddress,
     ];
 
     const fn as_str(self) -> &'static str {
@@ -63,6 +67,7 @@ impl Kind {
             Kind::RecoveryAddress => "recovery_address",
             Kind::LoginPlatform => "login_platform",
             Kind::ContactCode => "contact_code",
+            Kind::BotCheckAddress => "bot_check_address",
         }
     }
 }
@@ -223,6 +228,43 @@ pub async fn reserve_in(
             .await?;
     }
     Ok(Reservation::Granted { lock_if_wrong })
+}
+
+/// Counts one event on `subject` (no lock) and returns how many there were within the last `window` seconds.
+pub async fn bump(db: Db<'_>, subject: &str, kind: Kind, now: i64, window: i64) -> Result<i64, StoreError> {
+    let (count,): (i64,) = db
+        .fetch_one(
+            "INSERT INTO throttles (subject, kind, failures, last_failure_at, locked_until) VALUES ($1, $2, 1, $3, 0) \
+             ON CONFLICT (subject, kind) DO UPDATE SET \
+             failures = CASE WHEN throttles.last_failure_at < $4 THEN 1 ELSE throttles.failures + 1 END, \
+             last_failure_at = $5 RETURNING failures",
+            params![subject, kind.as_str(), now, now - window, now],
+        )
+        .await?;
+    Ok(count)
+}
+
+/// The failures of `subject` over `kinds` that are younger than `window` seconds.
+pub async fn recent_failures(
+    db: Db<'_>,
+    subject: &str,
+    kinds: &[Kind],
+    now: i64,
+    window: i64,
+) -> Result<i64, StoreError> {
+    // The kinds are this module's own constants, so they are written into the statement: one round trip.
+    let kinds: Vec<String> = kinds.iter().map(|kind| format!("'{}'", kind.as_str())).collect();
+    let (total,): (i64,) = db
+        .fetch_one(
+            &format!(
+                "SELECT CAST(COALESCE(SUM(failures), 0) AS BIGINT) FROM throttles \
+                 WHERE subject = $1 AND kind IN ({}) AND last_failure_at >= $2",
+                kinds.join(", ")
+            ),
+            params![subject, now - window],
+        )
+        .await?;
+    Ok(total)
 }
 
 /// Forgets the failures of `subject` (after a right guess, or a completed recovery).

@@ -83,7 +83,7 @@ async fn the_new_clave_follows_the_rules() {
             "change",
             &flow,
             "new-cs",
-            &json!({ "cs": NEW_CS, "cs_repeat": NEW_CS, "captcha": { "id": "nope", "text": CAPTCHA } }),
+            &json!({ "cs": NEW_CS, "cs_repeat": NEW_CS, "captcha": { "id": "nope", "proof": "d3Jvbmc=" } }),
         )
         .await;
     assert_eq!((status, &body["fields"]["captcha"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("captcha_expired")));

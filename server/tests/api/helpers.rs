@@ -73,6 +73,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.registro_civil.url = registro_civil_url;
     settings.registro_civil.timeout_ms = 2_000;
     settings.captcha.test_answer = Some(CAPTCHA.into());
+    // Small proofs of work: each test solves dozens in a debug build (the defaults are the service's).
+    settings.captcha.pow_max_number = 2_000;
+    settings.captcha.pow_max_number_risky = 20_000;
     settings.security.hash_wait_ms = 60_000;
     settings.http.requests_per_minute_per_ip = 100_000;
     configure(&mut settings);
@@ -109,8 +112,8 @@ pub async fn fresh_database() -> Option<String> {
     Some(format!("{base}/{name}"))
 }
 
-/// A form that registers `RUT` with every field right.
-pub fn register_form(captcha_id: &str) -> RegisterForm {
+/// A form that registers `RUT` with every field right, and `captcha` (as [`TestApp::captcha`] answers it).
+pub fn register_form(captcha: &Value) -> RegisterForm {
     RegisterForm {
         rut: RUT.into(),
         serial: SERIAL.into(),
@@ -131,7 +134,7 @@ pub fn register_form(captcha_id: &str) -> RegisterForm {
         no_mobile: false,
         cs: CS.into(),
         cs_repeat: CS.into(),
-        captcha: CaptchaAnswer { id: captcha_id.into(), text: CAPTCHA.into() },
+        captcha: serde_json::from_value::<CaptchaAnswer>(captcha.clone()).expect("a captcha answer"),
     }
 }
 
@@ -193,11 +196,17 @@ impl TestApp {
         self.send(self.client.get(format!("{}{path}", self.address)), path).await
     }
 
-    /// A fresh captcha answered right.
+    /// A fresh bot check for a form about `RUT` (as the UI asks once it knows the RUT), its proof of work
+    /// solved.
     pub async fn captcha(&self) -> Value {
-        let (status, body) = self.post("/api/captchas", &json!({})).await;
+        self.captcha_for(Some(RUT)).await
+    }
+
+    /// A fresh bot check asked for `rut`, its proof of work solved (beside an image when risk rose).
+    pub async fn captcha_for(&self, rut: Option<&str>) -> Value {
+        let (status, body) = self.post("/api/captchas", &json!({ "rut": rut })).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
-        json!({ "id": body["id"], "text": CAPTCHA })
+        json!({ "id": body["id"], "proof": fakes::bot::solve(&body["pow"]).expect("a solvable proof of work") })
     }
 
     /// Opens a flow of `kind` and returns its view.
@@ -207,7 +216,7 @@ impl TestApp {
 
     /// Starts a recovery for `rut`, with a right captcha.
     pub async fn start_recovery(&self, rut: &str) -> (StatusCode, Value) {
-        let captcha = self.captcha().await;
+        let captcha = self.captcha_for(Some(rut)).await;
         self.open("recovery", &json!({ "rut": rut, "captcha": captcha })).await
     }
 
@@ -225,8 +234,7 @@ impl TestApp {
 
     /// Registers `RUT` with the default form.
     pub async fn register_default(&self) {
-        let captcha = self.captcha().await;
-        let form = register_form(captcha["id"].as_str().expect("id"));
+        let form = register_form(&self.captcha().await);
         let (status, body) = self.register(&form).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["step"], "done");

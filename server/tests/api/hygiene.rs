@@ -1,6 +1,5 @@
 //! API hygiene: health, OpenAPI, bad bodies, unknown routes, per-IP limits, captcha images.
 
-use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -100,19 +99,6 @@ async fn one_address_is_limited_per_minute() {
     assert_eq!(response.json::<Value>().await.unwrap()["code"], "rate_limited");
     app.clock.advance(60);
     assert_eq!(app.post("/api/captchas", &json!({})).await.0, StatusCode::CREATED);
-}
-
-#[tokio::test]
-async fn captcha_is_a_png_image() {
-    let app = spawn_app().await;
-    let (status, captcha) = app.post("/api/captchas", &json!({})).await;
-    assert_eq!(status, StatusCode::CREATED);
-    let image = captcha["image"].as_str().unwrap();
-    let png = base64::engine::general_purpose::STANDARD
-        .decode(image.strip_prefix("data:image/png;base64,").unwrap())
-        .unwrap();
-    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
-    assert!(captcha["expires_at"].as_i64().unwrap() > 0);
 }
 
 #[tokio::test]

@@ -92,7 +92,7 @@ async fn a_burst_of_simultaneous_guesses_is_counted_one_by_one() {
 async fn a_clave_typed_in_another_unicode_form_is_the_same_clave() {
     let app = spawn_app().await;
     let captcha = app.captcha().await;
-    let mut form = register_form(captcha["id"].as_str().unwrap());
+    let mut form = register_form(&captcha);
     // "Ñandú#2024" composed by a keyboard that sends the accents apart (NFD).
     form.cs = "N\u{303}andu\u{301}#2024".into();
     form.cs_repeat = "\u{d1}and\u{fa}#2024".into();
@@ -120,7 +120,7 @@ async fn dots_out_of_place_and_a_clave_of_spaces_are_refused() {
     let (status, body) = app.login("12.3456.78-5", CS).await;
     assert_eq!((status, &body["fields"]["rut"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("rut_invalid")));
     let captcha = app.captcha().await;
-    let mut form = register_form(captcha["id"].as_str().unwrap());
+    let mut form = register_form(&captcha);
     form.cs = " ".repeat(8);
     form.cs_repeat = " ".repeat(8);
     let (status, body) = app.register(&form).await;

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod bot_check;
 mod change;
 mod concurrency;
 mod connections;

@@ -371,9 +371,9 @@ async fn a_recovery_start_tells_nothing_before_the_captcha_and_the_counts() {
         let (status, body) = app.open("recovery", &json!({ "rut": rut })).await;
         assert_eq!((status, &body["code"]), (StatusCode::BAD_REQUEST, &json!("invalid_request")));
         answers.push(body);
-        let captcha = json!({ "id": app.captcha().await["id"], "text": "WRONG" });
+        let captcha = json!({ "id": app.captcha().await["id"], "proof": "d3Jvbmc=" });
         let (status, body) = app.open("recovery", &json!({ "rut": rut, "captcha": captcha })).await;
-        assert_eq!((status, &body["fields"]["captcha"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("captcha_wrong")));
+        assert_eq!((status, &body["fields"]["captcha"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("bot_check_failed")));
         answers.push(body);
     }
     assert_eq!(answers[..2], answers[2..], "the same answers with and without an account");

@@ -26,7 +26,7 @@ async fn registration_with_every_field_creates_an_account_that_can_log_in() {
 async fn registration_accepts_sin_celular_and_the_rut_without_dots() {
     let app = spawn_app().await;
     let captcha = app.captcha().await;
-    let mut form = register_form(captcha["id"].as_str().unwrap());
+    let mut form = register_form(&captcha);
     form.rut = "123456785".into();
     form.mobile = String::new();
     form.no_mobile = true;
@@ -39,7 +39,7 @@ async fn registration_accepts_sin_celular_and_the_rut_without_dots() {
 async fn refused(change: impl FnOnce(&mut domain::api::RegisterForm), field: &str, code: &str) {
     let app = spawn_app().await;
     let captcha = app.captcha().await;
-    let mut form = register_form(captcha["id"].as_str().unwrap());
+    let mut form = register_form(&captcha);
     change(&mut form);
     let (status, body) = app.register(&form).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -91,13 +91,13 @@ async fn missing_mobile_without_sin_celular_is_refused() {
 async fn wrong_captcha_is_refused_and_consumed() {
     let app = spawn_app().await;
     let captcha = app.captcha().await;
-    let mut form = register_form(captcha["id"].as_str().unwrap());
-    form.captcha.text = "WRONG".into();
+    let mut form = register_form(&captcha);
+    let right = form.captcha.proof.replace("d3Jvbmc=".into());
     let (status, body) = app.register(&form).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["fields"]["captcha"], "captcha_wrong");
-    // The same captcha with the right letters is now spent.
-    form.captcha.text = CAPTCHA.into();
+    assert_eq!(body["fields"]["captcha"], "bot_check_failed");
+    // The same check with the right proof is now spent.
+    form.captcha.proof = right;
     let (status, body) = app.register(&form).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["fields"]["captcha"], "captcha_expired");
@@ -108,10 +108,9 @@ async fn wrong_captcha_is_refused_and_consumed() {
 async fn reused_captcha_is_refused() {
     let app = spawn_app().await;
     let captcha = app.captcha().await;
-    let id = captcha["id"].as_str().unwrap();
-    let (status, _) = app.register(&register_form(id)).await;
+    let (status, _) = app.register(&register_form(&captcha)).await;
     assert_eq!(status, StatusCode::OK);
-    let mut other = register_form(id);
+    let mut other = register_form(&captcha);
     other.rut = "11.111.111-1".into();
     let (status, body) = app.register(&other).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -123,7 +122,7 @@ async fn expired_captcha_is_refused() {
     let app = spawn_app().await;
     let captcha = app.captcha().await;
     app.clock.advance(301);
-    let (status, body) = app.register(&register_form(captcha["id"].as_str().unwrap())).await;
+    let (status, body) = app.register(&register_form(&captcha)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["fields"]["captcha"], "captcha_expired");
 }
@@ -132,7 +131,7 @@ async fn expired_captcha_is_refused() {
 async fn a_form_with_field_errors_keeps_its_captcha() {
     let app = spawn_app().await;
     let captcha = app.captcha().await;
-    let mut form = register_form(captcha["id"].as_str().unwrap());
+    let mut form = register_form(&captcha);
     form.email = "juana".into();
     let (status, _) = app.register(&form).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -146,7 +145,7 @@ async fn a_rut_already_registered_is_refused() {
     let app = spawn_app().await;
     app.register_default().await;
     let captcha = app.captcha().await;
-    let (status, body) = app.register(&register_form(captcha["id"].as_str().unwrap())).await;
+    let (status, body) = app.register(&register_form(&captcha)).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["code"], "rut_already_registered");
 }
@@ -156,7 +155,7 @@ async fn a_finished_registration_flow_cannot_be_submitted_again() {
     let app = spawn_app().await;
     let (_, flow) = app.open("registration", &json!({})).await;
     let captcha = app.captcha().await;
-    let form = serde_json::to_value(register_form(captcha["id"].as_str().unwrap())).unwrap();
+    let form = serde_json::to_value(register_form(&captcha)).unwrap();
     let (status, _) = app.step("registration", &flow, "form", &form).await;
     assert_eq!(status, StatusCode::OK);
     let (status, body) = app.step("registration", &flow, "form", &form).await;
@@ -170,7 +169,7 @@ async fn a_finished_registration_flow_cannot_be_submitted_again() {
 async fn every_bad_field_is_reported_in_one_answer() {
     let app = spawn_app().await;
     let captcha = app.captcha().await;
-    let mut form = register_form(captcha["id"].as_str().unwrap());
+    let mut form = register_form(&captcha);
     form.rut = "12.345.678-9".into();
     form.email = "x".into();
     form.address.street = String::new();
@@ -197,7 +196,7 @@ async fn registration_is_refused_without_the_vigente_card_of_the_rut() {
     ];
     for (rut, serial, code) in cases {
         let captcha = app.captcha().await;
-        let mut form = register_form(captcha["id"].as_str().unwrap());
+        let mut form = register_form(&captcha);
         (form.rut, form.serial) = (rut.into(), serial.into());
         let (status, body) = app.register(&form).await;
         assert_eq!((status, &body["fields"]["serial"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!(code)), "{body}");
@@ -207,20 +206,20 @@ async fn registration_is_refused_without_the_vigente_card_of_the_rut() {
     // A registered RUT, with a stranger's serial: told the serial is wrong, not that the RUT has an account.
     app.register_default().await;
     let captcha = app.captcha().await;
-    let mut form = register_form(captcha["id"].as_str().unwrap());
+    let mut form = register_form(&captcha);
     form.serial = "100200300".into();
     let (_, body) = app.register(&form).await;
     assert_eq!(body["fields"]["serial"], "serial_mismatch", "{body}");
     let captcha = app.captcha().await;
-    let (status, body) = app.register(&register_form(captcha["id"].as_str().unwrap())).await;
+    let (status, body) = app.register(&register_form(&captcha)).await;
     assert_eq!((status, &body["code"]), (StatusCode::CONFLICT, &json!("rut_already_registered")));
 
     // Guesses of the serial count like any other: past the free failures, the RUT waits.
     let rut = "11.111.111-1";
     let mut last = json!(null);
     for _ in 0..6 {
-        let captcha = app.captcha().await;
-        let mut form = register_form(captcha["id"].as_str().unwrap());
+        let captcha = app.captcha_for(Some(rut)).await;
+        let mut form = register_form(&captcha);
         (form.rut, form.serial) = (rut.into(), "999888777".into());
         last = app.register(&form).await.1;
     }
@@ -235,7 +234,7 @@ async fn registration_says_so_when_the_registro_civil_does_not_answer() {
     let app = spawn_app().await;
     app.registro_civil.set_down(true);
     let captcha = app.captcha().await;
-    let (status, body) = app.register(&register_form(captcha["id"].as_str().unwrap())).await;
+    let (status, body) = app.register(&register_form(&captcha)).await;
     assert_eq!(body["code"], "registro_civil_unavailable", "{status}: {body}");
     app.registro_civil.set_down(false);
     app.register_default().await;
@@ -247,7 +246,7 @@ async fn registration_says_so_when_the_registro_civil_does_not_answer() {
 async fn the_registration_email_is_confirmed_by_its_link() {
     let app = spawn_app().await;
     let captcha = app.captcha().await;
-    let mut form = register_form(captcha["id"].as_str().unwrap());
+    let mut form = register_form(&captcha);
     (form.mobile, form.no_mobile) = (String::new(), true);
     let (status, body) = app.register(&form).await;
     assert_eq!(status, StatusCode::OK, "{body}");

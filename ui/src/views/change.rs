@@ -54,8 +54,8 @@ pub fn Change(flow: FlowId) -> Element {
     let change = move |e: FormEvent| {
         e.prevent_default();
         let Some(id) = flow.peek().as_ref().map(|f| f.id.clone()) else { return };
-        let form =
-            NewClaveForm { cs: cs.peek().clone(), cs_repeat: cs_repeat.peek().clone(), captcha: captcha.answer() };
+        let mut form =
+            NewClaveForm { cs: cs.peek().clone(), cs_repeat: cs_repeat.peek().clone(), captcha: Default::default() };
         let parsed = match Rut::parse(&rut.peek()) {
             Ok(rut) => form.parse(rut).map(drop),
             // Resumed from its URL, the view does not know the RUT: the length and characters are checked
@@ -70,13 +70,14 @@ pub fn Change(flow: FlowId) -> Element {
             return;
         }
         spawn(async move {
+            form.captcha = captcha.settled().await;
             match status.settle(api::post::<_, FlowView>(&format!("/api/change/{id}/new-cs"), &form).await) {
                 Some(view) => {
                     done.set(Some(view.completion.unwrap_or_default()));
                     crate::shell::notify("cs_changed").await;
                 }
                 None => {
-                    captcha.refresh();
+                    captcha.refresh_for(rut.peek().clone());
                 }
             }
         });

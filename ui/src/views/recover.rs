@@ -51,7 +51,7 @@ pub fn Recover(flow: FlowId) -> Element {
 
     let start = move |e: FormEvent| {
         e.prevent_default();
-        let request = RecoveryStart { rut: rut.peek().clone(), captcha: captcha.answer() };
+        let mut request = RecoveryStart { rut: rut.peek().clone(), captcha: Default::default() };
         if let Err(code) = Rut::parse(&request.rut) {
             let mut fields = FieldErrors::new();
             fields.add("rut", code);
@@ -62,9 +62,10 @@ pub fn Recover(flow: FlowId) -> Element {
             return;
         }
         spawn(async move {
+            request.captcha = captcha.settled().await;
             let opened = status.settle(api::post::<_, FlowView>("/api/recovery", &request).await);
             // Spent either way: the last step asks for a new one.
-            captcha.refresh();
+            captcha.refresh_for(request.rut.clone());
             if let Some(view) = opened {
                 page.opened(&view.id);
                 question.set(view.question.clone());
@@ -142,7 +143,7 @@ pub fn Recover(flow: FlowId) -> Element {
             status.invalid(fields);
             return;
         }
-        let captcha_step = CaptchaStep { captcha: captcha.answer() };
+        let mut captcha_step = CaptchaStep { captcha: Default::default() };
         if !status.begin() {
             return;
         }
@@ -159,6 +160,7 @@ pub fn Recover(flow: FlowId) -> Element {
                     return Ok(view);
                 }
                 flow.set(Some(view));
+                captcha_step.captcha = captcha.settled().await;
                 api::post(&format!("/api/recovery/{id}/captcha"), &captcha_step).await
             }
             .await;
@@ -170,7 +172,7 @@ pub fn Recover(flow: FlowId) -> Element {
                     crate::shell::notify("provisional_sent").await;
                 }
                 None => {
-                    captcha.refresh();
+                    captcha.refresh_for(rut.peek().clone());
                 }
             }
         });
@@ -265,7 +267,7 @@ pub fn Recover(flow: FlowId) -> Element {
             if let Some((id, targets)) = codes {
                 ContactCodes { kind: "recovery", id, targets,
                     on_done: move |view: FlowView| {
-                        captcha.refresh();
+                        captcha.refresh_for(rut.peek().clone());
                         flow.set(Some(view));
                     },
                 }

@@ -43,7 +43,7 @@ pub fn Register(flow: FlowId) -> Element {
     };
     let submit = move |e: FormEvent| {
         e.prevent_default();
-        let form = RegisterForm {
+        let mut form = RegisterForm {
             rut: rut.peek().clone(),
             serial: serial.peek().clone(),
             question: question.peek().clone(),
@@ -56,12 +56,13 @@ pub fn Register(flow: FlowId) -> Element {
             no_mobile: *contacts.no_mobile.peek(),
             cs: cs.peek().clone(),
             cs_repeat: cs_repeat.peek().clone(),
-            captcha: captcha.answer(),
+            captcha: Default::default(),
         };
         if !status.ready(form.parse()) {
             return;
         }
         spawn(async move {
+            form.captcha = captcha.settled().await;
             let result: Result<FlowView, Failure> = async {
                 // The flow of an earlier refused submit is sent the form again, unless it expired meanwhile.
                 if let Some(id) = flow.peek().clone() {
@@ -82,7 +83,7 @@ pub fn Register(flow: FlowId) -> Element {
                     done.set(true);
                 }
                 None => {
-                    captcha.refresh();
+                    captcha.refresh_for(form.rut.clone());
                 }
             }
         });

@@ -76,20 +76,21 @@ pub fn Update(flow: FlowId) -> Element {
     };
     let save = move |e: FormEvent| {
         e.prevent_default();
-        let form = UpdateForm {
+        let mut form = UpdateForm {
             address: address.form(),
             email: contacts.email.peek().clone(),
             home_phone: contacts.home_phone.peek().clone(),
             work_phone: contacts.work_phone.peek().clone(),
             mobile: contacts.mobile.peek().clone(),
             no_mobile: *contacts.no_mobile.peek(),
-            captcha: captcha.answer(),
+            captcha: Default::default(),
         };
         if !status.ready(form.parse()) {
             return;
         }
         let id = flow_id();
         spawn(async move {
+            form.captcha = captcha.settled().await;
             match status.settle(api::post::<_, FlowView>(&format!("/api/update/{id}/data"), &form).await) {
                 // A new e-mail or mobile: the codes sent to them first.
                 Some(view) if view.step == FlowStep::Verify => flow.set(Some(view)),
@@ -98,7 +99,7 @@ pub fn Update(flow: FlowId) -> Element {
                     crate::shell::notify("data_updated").await;
                 }
                 None => {
-                    captcha.refresh();
+                    captcha.refresh_for(rut.peek().clone());
                 }
             }
         });
