@@ -1,6 +1,8 @@
-//! Every visible text comes from `locales/`: both locales have the same keys, every key the code asks for
-//! exists, and every key in the files is used (literally in `ui/src`, or through the dynamic families
-//! `errors.<code>` and `questions.<code>`, which must cover every code).
+//! Every visible text comes from `locales/`: every language (es, en, ht) has the same keys with the same
+//! placeholders, every key the code asks for exists, and every key in the files is used (literally in
+//! `ui/src`, or through the dynamic families `errors.<code>` and `questions.<code>`, which must cover every
+//! code). The e-mail and SMS templates under `server/templates/` exist in every language with the same
+//! placeholders too.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -23,11 +25,42 @@ fn flatten(prefix: &str, value: &serde_yaml::Value, out: &mut BTreeSet<String>) 
     }
 }
 
+fn values(prefix: &str, value: &serde_yaml::Value, out: &mut std::collections::BTreeMap<String, String>) {
+    match value {
+        serde_yaml::Value::Mapping(map) => {
+            for (key, value) in map {
+                let key = key.as_str().unwrap();
+                let full = if prefix.is_empty() { key.to_owned() } else { format!("{prefix}.{key}") };
+                values(&full, value, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_owned(), other.as_str().unwrap_or_default().to_owned());
+        }
+    }
+}
+
+fn texts(locale: &str) -> std::collections::BTreeMap<String, String> {
+    let text = std::fs::read_to_string(e2e::root().join("locales").join(format!("{locale}.yml"))).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    values("", &serde_yaml::from_str(&text).unwrap(), &mut out);
+    out
+}
+
 fn keys(locale: &str) -> BTreeSet<String> {
     let text = std::fs::read_to_string(e2e::root().join("locales").join(format!("{locale}.yml"))).unwrap();
     let mut out = BTreeSet::new();
     flatten("", &serde_yaml::from_str(&text).unwrap(), &mut out);
     out
+}
+
+/// The names between `open` and `close` in `text` (`%{minutes}`, `{{clave}}`), sorted.
+fn placeholders(text: &str, open: &str, close: &str) -> Vec<String> {
+    let mut names: Vec<String> =
+        text.split(open).skip(1).map(|piece| piece.split(close).next().unwrap_or_default().to_owned()).collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// Keys named literally in the UI's code: `t!("…")` and `tr!("…")`.
@@ -76,10 +109,41 @@ fn dynamic() -> BTreeSet<String> {
 }
 
 #[test]
-fn both_locales_have_the_same_keys() {
-    let (es, en) = (keys("es"), keys("en"));
-    assert_eq!(es.difference(&en).collect::<Vec<_>>(), Vec::<&String>::new(), "missing in en");
-    assert_eq!(en.difference(&es).collect::<Vec<_>>(), Vec::<&String>::new(), "missing in es");
+fn every_language_has_the_same_keys_and_placeholders() {
+    let es = texts("es");
+    for language in domain::Language::ALL {
+        let code = language.code();
+        let other = texts(code);
+        let missing: Vec<_> = es.keys().filter(|k| !other.contains_key(*k)).collect();
+        let extra: Vec<_> = other.keys().filter(|k| !es.contains_key(*k)).collect();
+        assert!(missing.is_empty() && extra.is_empty(), "{code}: missing {missing:?}, extra {extra:?}");
+        for (key, spanish) in &es {
+            assert!(!other[key].trim().is_empty(), "{code}: {key} is empty");
+            assert_eq!(placeholders(&other[key], "%{", "}"), placeholders(spanish, "%{", "}"), "{code}: {key}");
+        }
+    }
+}
+
+#[test]
+fn every_message_template_exists_in_every_language_with_the_same_placeholders() {
+    let root = e2e::root().join("server").join("templates");
+    let mut checked = 0;
+    for event in std::fs::read_dir(&root).unwrap() {
+        let event = event.unwrap().path();
+        for file in std::fs::read_dir(&event).unwrap() {
+            let file = file.unwrap().path();
+            let Some(stem) = file.to_str().unwrap().strip_suffix(".es") else { continue };
+            let spanish = placeholders(&std::fs::read_to_string(&file).unwrap(), "{{", "}}");
+            for language in domain::Language::ALL {
+                let path = format!("{stem}.{}", language.code());
+                let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{path} is missing"));
+                assert!(!text.trim().is_empty(), "{path} is empty");
+                assert_eq!(placeholders(&text, "{{", "}}"), spanish, "{path}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 16, "only {checked} templates found");
 }
 
 #[test]

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::address::Address;
 use crate::clave::PresentedClave;
 use crate::{
-    AddressForm, ClaveSence, Email, ErrorCode, FieldErrors, Mobile, Phone, Rut, SecretAnswer, SecretQuestion,
-    SerialNumber,
+    AddressForm, ClaveSence, Email, ErrorCode, FieldErrors, Language, Mobile, Phone, Rut, SecretAnswer,
+    SecretQuestion, SerialNumber,
 };
 
 #[cfg(feature = "openapi")]
@@ -173,6 +173,9 @@ pub struct AccountData {
     pub work_phone: String,
     /// The 8 digits after `+56 9`; empty when "Sin celular".
     pub mobile: String,
+    /// The language of the account's e-mails and SMS.
+    #[serde(default)]
+    pub language: Language,
 }
 
 /// A flow as the client sees it: where it stands and what the next screen needs.
@@ -235,6 +238,9 @@ pub struct RegisterForm {
     pub no_mobile: bool,
     pub cs: String,
     pub cs_repeat: String,
+    /// The language of the account's e-mails and SMS (by default the one the form was filled in).
+    #[serde(default)]
+    pub language: Language,
     pub captcha: CaptchaAnswer,
 }
 
@@ -278,6 +284,7 @@ pub struct NewAccount {
     pub address: Address,
     pub contacts: Contacts,
     pub cs: ClaveSence,
+    pub language: Language,
 }
 
 impl RegisterForm {
@@ -315,6 +322,7 @@ impl RegisterForm {
                 address: address?,
                 contacts: contacts?,
                 cs: cs?,
+                language: self.language,
             })
         })
     }
@@ -489,6 +497,9 @@ pub struct UpdateForm {
     pub mobile: String,
     #[serde(default)]
     pub no_mobile: bool,
+    /// The language of the account's e-mails and SMS; absent: unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
     pub captcha: CaptchaAnswer,
 }
 

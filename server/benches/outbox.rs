@@ -44,7 +44,7 @@ async fn main() {
         wake.clone(),
         sealer.clone(),
     );
-    let vars = Vars(vec![("rut", "12.345.678-5"), ("url", "http://127.0.0.1:8080")]);
+    let vars = Vars(domain::Language::Es, vec![("rut", "12.345.678-5"), ("url", "http://127.0.0.1:8080")]);
 
     // Throughput: a full queue drained by one worker (batch 32, 8 sends at once).
     let mut tx = store.begin().await.unwrap();

@@ -397,8 +397,8 @@ fn main() {
         let (server, port) = start_server(engine, &data);
         let base = format!("http://127.0.0.1:{port}");
         // A flow to read back.
-        // Captchas made beforehand, answered "TEST5": one opens the flow read below, the rest start recoveries
-        // (drawing images is the captcha row's measure, not the recovery start's).
+        // Checks with an image made beforehand, answered "TEST5": one opens the flow read below, the rest start
+        // recoveries (solving a proof of work is the client's cost, not the recovery start's).
         let mut captchas = runtime
             .block_on(server::store::captchas::insert_synthetic(&store, 250_000, "TEST5", i64::MAX / 2))
             .unwrap();
@@ -478,7 +478,7 @@ fn main() {
         let captcha = lua_post(lua_dir, "captcha", "/api/captchas", "{}");
         let registration = lua_post(lua_dir, "registration", "/api/registration", "{}");
         for (label, script) in [
-            ("POST /api/captchas (image + row)", &captcha),
+            ("POST /api/captchas (proof of work + row)", &captcha),
             ("POST /api/registration (opens a flow)", &registration),
             ("POST /api/recovery (captcha, counts, account, flow, audit: one transaction)", &start_recovery),
         ] {

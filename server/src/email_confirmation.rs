@@ -2,7 +2,7 @@
 //! says the address is unconfirmed, and a recovery does not send a provisional CS to it alone (the mobile, or
 //! new contacts proved by their codes, must carry it too).
 
-use domain::{Email, ErrorCode, Rut};
+use domain::{Email, ErrorCode, Language, Rut};
 
 use crate::outbox::{self, Channel, Event, Vars};
 use crate::refusal::Refusal;
@@ -15,7 +15,7 @@ use crate::store::{self, Tx, accounts, audit};
 pub const VALID_FOR_SECONDS: i64 = 10 * 86_400;
 
 /// Writes the link and queues its e-mail, in the registration's transaction.
-pub async fn send(app: &AppState, tx: &mut Tx, rut: Rut, email: &Email) -> Result<(), Refusal> {
+pub async fn send(app: &AppState, tx: &mut Tx, rut: Rut, email: &Email, language: Language) -> Result<(), Refusal> {
     let token = random_id();
     let now = app.now();
     let link = Link {
@@ -29,7 +29,7 @@ pub async fn send(app: &AppState, tx: &mut Tx, rut: Rut, email: &Email) -> Resul
     links::insert(tx.db(), &sha256_hex(&token), Purpose::ConfirmEmail, &link).await?;
     let url = format!("{}/confirmar/{token}", app.public_url());
     let display_rut = rut.to_string();
-    let vars = Vars(vec![("rut", &display_rut), ("link", &url)]);
+    let vars = Vars(language, vec![("rut", &display_rut), ("link", &url)]);
     outbox::enqueue(
         tx.db(),
         &app.sealer,

@@ -74,7 +74,7 @@ impl Env {
 
     async fn captcha(&self, client: &reqwest::Client) -> Value {
         let c = self.post(client, "/api/captchas", json!({})).await;
-        json!({ "id": c["id"], "text": "TEST5" })
+        json!({ "id": c["id"], "proof": fakes::bot::solve(&c["pow"]).expect("a solvable proof of work") })
     }
 }
 

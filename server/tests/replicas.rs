@@ -189,7 +189,7 @@ impl Client {
     async fn captcha(&self) -> Value {
         let (status, c) = self.post("/api/captchas", &json!({})).await;
         assert_eq!(status, StatusCode::CREATED, "{c}");
-        json!({ "id": c["id"], "text": "TEST5" })
+        json!({ "id": c["id"], "proof": fakes::bot::solve(&c["pow"]).expect("a solvable proof of work") })
     }
 
     async fn register_form(&self, rut: &str) -> Value {
@@ -297,7 +297,7 @@ async fn two_replicas_behind_nginx_on_one_postgresql() {
 
     // 3. 1 000 queued messages, delivered by the workers of both replicas, each once.
     let mut tx = store.begin().await.unwrap();
-    let vars = Vars(vec![("rut", RUT), ("url", "https://cus.sence.cl")]);
+    let vars = Vars(domain::Language::Es, vec![("rut", RUT), ("url", "https://cus.sence.cl")]);
     for i in 0..1000 {
         let to = format!("+5699{i:07}");
         server::outbox::enqueue(

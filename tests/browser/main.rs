@@ -227,6 +227,31 @@ async fn a_citizen_recovers_with_the_id_card_serial_number() {
     b.close().await;
 }
 
+/// The browser's language chooses the first one (Kreyòl here); the picker on every screen changes it; the
+/// registration form offers the screen's language for the account's notices.
+#[tokio::test]
+async fn the_browsers_language_comes_first_and_the_picker_changes_it() {
+    let _serial = SERIAL.lock();
+    let stack = Stack::start().await;
+    let mut b = Browser::start_in(&stack.url, "languages", "ht,fr-FR").await;
+    b.goto("/").await;
+    b.wait_text("Sistèm Clave Sence").await;
+    let lang = b.client.execute("return document.documentElement.lang", vec![]).await.unwrap();
+    assert_eq!(lang, "ht");
+    b.checkpoint("kreyol-inicio").await;
+    b.click_link("Enskri").await;
+    b.wait_text("Lang pou avi yo (imèl ak SMS)").await;
+    assert_eq!(b.value("Lang pou avi yo (imèl ak SMS)").await, "ht");
+    b.checkpoint("kreyol-registro").await;
+    b.select("Lang", "English").await;
+    b.wait_text("Language of notices (e-mail and SMS)").await;
+    b.select("Language", "Español").await;
+    b.wait_text("Registrar Persona Natural").await;
+    let lang = b.client.execute("return document.documentElement.lang", vec![]).await.unwrap();
+    assert_eq!(lang, "es-CL");
+    b.close().await;
+}
+
 /// When risk rises (here: every check from this address), the image with "Refrescar" appears, and a longer
 /// proof of work runs beside it: the citizen passes either by typing the letters or by simply waiting.
 #[tokio::test]

@@ -187,6 +187,11 @@ fn free_port() -> u16 {
 impl Browser {
     /// Starts chromedriver and a headless Chromium; screenshots go to `tests/output/<name>/`.
     pub async fn start(base: &str, name: &str) -> Browser {
+        Browser::start_in(base, name, "es-CL,es").await
+    }
+
+    /// [`Browser::start`] with the browser's preferred languages set to `languages` (`ht,fr`).
+    pub async fn start_in(base: &str, name: &str, languages: &str) -> Browser {
         // Both TLS backends may be compiled in (through different crates); pick one for the WebDriver client.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let port = free_port();
@@ -203,7 +208,8 @@ impl Browser {
                 "binary": "/usr/bin/chromium",
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                         "--window-size=1280,1400", format!("--user-data-dir={}", profile.path().display())]
+                         "--window-size=1280,1400", format!("--user-data-dir={}", profile.path().display())],
+                "prefs": { "intl.accept_languages": languages }
             }
         });
         let client = connect(caps, port, 30, "chromedriver did not start").await;

@@ -36,11 +36,6 @@ pub fn base() -> String {
     global_string("CLAVE_API_BASE").unwrap_or_default().trim_end_matches('/').to_owned()
 }
 
-/// The locale: `window.CLAVE_LOCALE`, or `es`.
-pub fn locale() -> String {
-    global_string("CLAVE_LOCALE").filter(|l| l == "en" || l == "es").unwrap_or_else(|| "es".into())
-}
-
 /// Where the key of flow `<id>` is kept in `sessionStorage`.
 const KEY_PREFIX: &str = "clave.flow.";
 

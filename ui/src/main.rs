@@ -14,6 +14,7 @@ macro_rules! tr {
 
 mod api;
 mod components;
+mod language;
 mod shell;
 mod views;
 
@@ -55,7 +56,6 @@ pub enum Route {
 }
 
 fn main() {
-    rust_i18n::set_locale(&api::locale());
     // A key handed over in the address (`#k=…`, the kiosk's QR code) is taken out of it before anything else.
     api::adopt_key_from_address();
     dioxus::launch(App);
@@ -69,5 +69,6 @@ fn App() -> Element {
             let _ = js_sys::Reflect::set(&js_sys::global(), &"__claveReady".into(), &performance.now().into());
         }
     });
+    use_hook(|| language::apply(*language::LANGUAGE.peek()));
     rsx! { Router::<Route> {} }
 }

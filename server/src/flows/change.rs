@@ -97,7 +97,7 @@ pub async fn new_cs(app: &AppState, id: &str, key: &FlowKey, form: &NewClaveForm
     store::oidc::end_sessions_of(&mut tx, rut).await?;
     let display_rut = rut.to_string();
     let report = crate::disavow::link(app, &mut tx, rut, Event::CsChanged, None).await?;
-    let vars = Vars(vec![("rut", &display_rut), ("url", app.public_url()), ("no_fui_yo", &report)]);
+    let vars = Vars(account.language, vec![("rut", &display_rut), ("url", app.public_url()), ("no_fui_yo", &report)]);
     outbox::enqueue(
         tx.db(),
         &app.sealer,

@@ -7,7 +7,7 @@
 //! its flow, and the database never holds one a reader could type.
 
 use domain::api::VerifyTargets;
-use domain::{Email, ErrorCode, Mobile, Rut};
+use domain::{Email, ErrorCode, Language, Mobile, Rut};
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 
@@ -66,20 +66,21 @@ pub async fn send(
     email: Option<&Email>,
     mobile: Option<Mobile>,
     sends: u32,
+    language: Language,
 ) -> Result<Pending, Refusal> {
     if sends >= MAX_SENDS {
         return Err(Refusal::Denied(ErrorCode::TooManyAttempts));
     }
     let email = match email {
         Some(email) => {
-            let hash = queue(app, db.db(), flow_id, Channel::Email, email.as_ref()).await?;
+            let hash = queue(app, db.db(), flow_id, Channel::Email, email.as_ref(), language).await?;
             Some(Sent { hash, to_masked: email.masked() })
         }
         None => None,
     };
     let mobile = match mobile {
         Some(mobile) => {
-            let hash = queue(app, db.db(), flow_id, Channel::Sms, &mobile.e164()).await?;
+            let hash = queue(app, db.db(), flow_id, Channel::Sms, &mobile.e164(), language).await?;
             Some(Sent { hash, to_masked: mobile.masked() })
         }
         None => None,
@@ -88,10 +89,17 @@ pub async fn send(
 }
 
 /// Queues one new code to `to`; returns its hash.
-async fn queue(app: &AppState, db: Db<'_>, flow_id: &str, channel: Channel, to: &str) -> Result<String, Refusal> {
+async fn queue(
+    app: &AppState,
+    db: Db<'_>,
+    flow_id: &str,
+    channel: Channel,
+    to: &str,
+    language: Language,
+) -> Result<String, Refusal> {
     let code = new_code();
     let minutes = (TTL_SECONDS / 60).to_string();
-    let vars = Vars(vec![("code", code.as_str()), ("minutes", minutes.as_str())]);
+    let vars = Vars(language, vec![("code", code.as_str()), ("minutes", minutes.as_str())]);
     outbox::enqueue(db, &app.sealer, channel, Event::ContactCode, to, &vars, app.now_ms()).await?;
     Ok(hash(flow_id, channel, &code))
 }

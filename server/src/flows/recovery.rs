@@ -243,9 +243,10 @@ pub async fn contact(app: &AppState, id: &str, key: &FlowKey, request: &Recovery
         return view(app, &flow).await;
     };
     // The provisional CS goes only where the citizen proves to be.
+    let language = account(app, rut).await?.language;
     let mut tx = app.store.begin().await?;
-    let pending =
-        contact_proof::send(app, &mut tx, &flow.id, Some(&replacement.email), Some(replacement.mobile), 0).await?;
+    let (email, mobile) = (Some(&replacement.email), Some(replacement.mobile));
+    let pending = contact_proof::send(app, &mut tx, &flow.id, email, mobile, 0, language).await?;
     advance(tx.db(), &mut flow, Recovery::Verify { rut, replacement, pending }).await?;
     store::commit(tx).await?;
     app.wake_outbox();
@@ -267,10 +268,10 @@ pub async fn verify(app: &AppState, id: &str, key: &FlowKey, form: &CodesForm) -
 pub async fn resend(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView, Refusal> {
     let mut flow = load::<Recovery>(app, id, key).await?;
     let Recovery::Verify { rut, replacement, pending } = flow.state.clone() else { return Err(wrong_step()) };
+    let language = account(app, rut).await?.language;
     let mut tx = app.store.begin().await?;
-    let pending =
-        contact_proof::send(app, &mut tx, &flow.id, Some(&replacement.email), Some(replacement.mobile), pending.sends)
-            .await?;
+    let (email, mobile) = (Some(&replacement.email), Some(replacement.mobile));
+    let pending = contact_proof::send(app, &mut tx, &flow.id, email, mobile, pending.sends, language).await?;
     advance(tx.db(), &mut flow, Recovery::Verify { rut, replacement, pending }).await?;
     store::commit(tx).await?;
     app.wake_outbox();
@@ -312,7 +313,7 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
     // "No fui yo" puts back the contacts this recovery replaces.
     let undo = replacement.as_ref().map(|_| Undo { email: account.email.clone(), mobile: account.mobile });
     let report = crate::disavow::link(app, &mut tx, rut, Event::ProvisionalIssued, undo.clone()).await?;
-    let vars = Vars(vec![
+    let vars = Vars(account.language, vec![
         ("clave", clave.expose_secret()),
         ("rut", &display_rut),
         ("hours", &hours),
@@ -378,7 +379,7 @@ async fn notify_replaced(
     let now_ms = app.now_ms();
     let email_masked = replacement.email.masked();
     let mobile_masked = replacement.mobile.masked();
-    let vars = Vars(vec![
+    let vars = Vars(account.language, vec![
         ("rut", display_rut),
         ("new_email", &email_masked),
         ("new_mobile", &mobile_masked),

@@ -81,12 +81,13 @@ pub async fn submit(app: &AppState, id: &str, key: &FlowKey, form: &RegisterForm
         provisional: None,
         frozen_at: None,
         email_confirmed: false,
+        language: new.language,
     };
     let mut tx = app.store.begin().await?;
     if accounts::insert(tx.db(), &account, Origin::Registration, now).await? == Inserted::RutTaken {
         return Err(Refusal::Denied(ErrorCode::RutAlreadyRegistered));
     }
-    crate::email_confirmation::send(app, &mut tx, new.rut, &account.email).await?;
+    crate::email_confirmation::send(app, &mut tx, new.rut, &account.email, account.language).await?;
     advance(tx.db(), &mut flow, Registration::Done { rut: new.rut }).await?;
     audit::record(tx.db(), now, Some(new.rut), "registration", "ok").await?;
     store::commit(tx).await?;

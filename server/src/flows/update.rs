@@ -8,7 +8,7 @@
 use domain::api::{
     AccountData, CodesForm, Completion, Contacts, Credentials, FlowKind, FlowStep, FlowView, SecurityForm, UpdateForm,
 };
-use domain::{Address, ErrorCode, Mobile, Rut, SecretQuestion};
+use domain::{Address, ErrorCode, Language, Mobile, Rut, SecretQuestion};
 use serde::{Deserialize, Serialize};
 
 use super::change::still_authenticated;
@@ -54,6 +54,9 @@ pub enum Update {
         address: Address,
         contacts: Contacts,
         pending: Pending,
+        /// The language chosen with the data (absent in flows from before it could be chosen).
+        #[serde(default)]
+        language: Option<Language>,
     },
     Done {
         rut: Rut,
@@ -147,6 +150,7 @@ fn on_file(account: &Account) -> AccountData {
         home_phone: account.home_phone.map(|p| p.to_string()).unwrap_or_default(),
         work_phone: account.work_phone.map(|p| p.to_string()).unwrap_or_default(),
         mobile: account.mobile.map(Mobile::subscriber).unwrap_or_default(),
+        language: account.language,
     }
 }
 
@@ -163,12 +167,16 @@ pub async fn data(app: &AppState, id: &str, key: &FlowKey, form: &UpdateForm) ->
     let new_email =
         (!contacts.email.as_ref().eq_ignore_ascii_case(before.email.as_ref())).then(|| contacts.email.clone());
     let new_mobile = contacts.mobile.filter(|m| before.mobile != Some(*m));
+    let language = form.language;
     if new_email.is_none() && new_mobile.is_none() {
-        return apply(app, flow, &before, new_secret, address, contacts).await;
+        return apply(app, flow, &before, new_secret, address, contacts, language).await;
     }
     let mut tx = app.store.begin().await?;
-    let pending = contact_proof::send(app, &mut tx, &flow.id, new_email.as_ref(), new_mobile, 0).await?;
-    advance(tx.db(), &mut flow, Update::Verify { rut, credential, new_secret, address, contacts, pending }).await?;
+    let codes_in = language.unwrap_or(before.language);
+    let pending =
+        contact_proof::send(app, &mut tx, &flow.id, new_email.as_ref(), new_mobile, 0, codes_in).await?;
+    let state = Update::Verify { rut, credential, new_secret, address, contacts, pending, language };
+    advance(tx.db(), &mut flow, state).await?;
     store::commit(tx).await?;
     app.wake_outbox();
     view(app, &flow).await
@@ -177,27 +185,34 @@ pub async fn data(app: &AppState, id: &str, key: &FlowKey, form: &UpdateForm) ->
 /// The `verify` step: the codes sent to the new e-mail and mobile; then the data is stored.
 pub async fn verify(app: &AppState, id: &str, key: &FlowKey, form: &CodesForm) -> Result<FlowView, Refusal> {
     let flow = load::<Update>(app, id, key).await?;
-    let Update::Verify { rut, credential, new_secret, address, contacts, pending } = flow.state.clone() else {
+    let Update::Verify { rut, credential, new_secret, address, contacts, pending, language } = flow.state.clone()
+    else {
         return Err(wrong_step());
     };
     let typed = form.parse(&pending.targets())?;
     contact_proof::check(app, rut, &flow.id, &pending, typed).await?;
     let before = account(app, rut).await?;
     still_authenticated(&credential, &before, false)?;
-    apply(app, flow, &before, new_secret, address, contacts).await
+    apply(app, flow, &before, new_secret, address, contacts, language).await
 }
 
 /// "Enviar códigos nuevos": new codes to the same contacts (at most [`contact_proof::MAX_SENDS`] in all).
 pub async fn resend(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView, Refusal> {
     let mut flow = load::<Update>(app, id, key).await?;
-    let Update::Verify { rut, credential, new_secret, address, contacts, pending } = flow.state.clone() else {
+    let Update::Verify { rut, credential, new_secret, address, contacts, pending, language } = flow.state.clone()
+    else {
         return Err(wrong_step());
     };
     let email = pending.email.is_some().then_some(&contacts.email);
     let mobile = contacts.mobile.filter(|_| pending.mobile.is_some());
+    let codes_in = match language {
+        Some(language) => language,
+        None => account(app, rut).await?.language,
+    };
     let mut tx = app.store.begin().await?;
-    let pending = contact_proof::send(app, &mut tx, &flow.id, email, mobile, pending.sends).await?;
-    advance(tx.db(), &mut flow, Update::Verify { rut, credential, new_secret, address, contacts, pending }).await?;
+    let pending = contact_proof::send(app, &mut tx, &flow.id, email, mobile, pending.sends, codes_in).await?;
+    let state = Update::Verify { rut, credential, new_secret, address, contacts, pending, language };
+    advance(tx.db(), &mut flow, state).await?;
     store::commit(tx).await?;
     app.wake_outbox();
     view(app, &flow).await
@@ -211,6 +226,7 @@ async fn apply(
     new_secret: Option<NewSecret>,
     address: Address,
     contacts: Contacts,
+    language: Option<Language>,
 ) -> Result<FlowView, Refusal> {
     let rut = before.rut;
     let now = app.now();
@@ -220,6 +236,7 @@ async fn apply(
         home_phone: contacts.home_phone,
         work_phone: contacts.work_phone,
         mobile: contacts.mobile,
+        language: language.unwrap_or(before.language),
         ..before.clone()
     };
     let mut tx = app.store.begin().await?;
@@ -238,7 +255,7 @@ async fn apply(
         !before.email.as_ref().eq_ignore_ascii_case(after.email.as_ref()) || before.mobile != after.mobile;
     let undo = contacts_changed.then(|| Undo { email: before.email.clone(), mobile: before.mobile });
     let report = crate::disavow::link(app, &mut tx, rut, Event::DataUpdated, undo).await?;
-    let vars = Vars(vec![("rut", &display_rut), ("url", app.public_url()), ("no_fui_yo", &report)]);
+    let vars = Vars(after.language, vec![("rut", &display_rut), ("url", app.public_url()), ("no_fui_yo", &report)]);
     outbox::enqueue(
         tx.db(),
         &app.sealer,

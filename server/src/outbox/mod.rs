@@ -35,8 +35,8 @@ impl Channel {
     }
 }
 
-/// The values a template may use.
-pub struct Vars<'a>(pub Vec<(&'a str, &'a str)>);
+/// The language of the message (the account's), and the values its template may use.
+pub struct Vars<'a>(pub domain::Language, pub Vec<(&'a str, &'a str)>);
 
 /// Renders the `event` templates for `channel` and queues the message to `recipient` (in the transaction of
 /// the change that causes it). A text that carries the provisional CS is sealed. Returns the row id. `now_ms`
@@ -52,10 +52,10 @@ pub async fn enqueue(
 ) -> Result<String, StoreError> {
     let ch = channel.as_str();
     let subject = match channel {
-        Channel::Email => templates::render(event, ch, "subject", "es", &vars.0),
+        Channel::Email => templates::render(event, ch, "subject", vars.0, &vars.1),
         Channel::Sms => None,
     };
-    let body = templates::render(event, ch, "body", "es", &vars.0)
+    let body = templates::render(event, ch, "body", vars.0, &vars.1)
         .ok_or_else(|| StoreError::Corrupt(format!("no template {}/{ch}.body", event.as_str())))?;
     let body = if event.carries_secret() { sealer.seal(&body) } else { body };
     let id = random_id();

@@ -1,7 +1,11 @@
 //! Message templates, one folder per event under `server/templates/<event>/<channel>.<part>.<locale>`,
 //! compiled into the binary. `{{name}}` placeholders are filled from the variables given; a template never
 //! receives a secret other than the provisional CS itself (`{{clave}}` of `provisional_issued`).
-//! SMS texts avoid á/í/ó/ú so they fit the GSM-7 alphabet (160 characters per SMS instead of 70).
+//! Every template exists in every [`Language`] (es, en, ht): the account's language picks one. SMS texts keep
+//! to the GSM-7 alphabet (160 characters per SMS instead of 70): Spanish without á/í/ó/ú, Kreyòl with è and ò,
+//! which GSM-7 has.
+
+use domain::Language;
 
 /// What happened, and so which template folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,9 +58,19 @@ impl Event {
 
 macro_rules! templates {
     ($($event:literal / $file:literal),* $(,)?) => {
-        fn raw(event: &str, file: &str) -> Option<&'static str> {
-            match (event, file) {
-                $(($event, $file) => Some(include_str!(concat!("../../templates/", $event, "/", $file))),)*
+        /// Every `(event, "<channel>.<part>")` that has a template.
+        #[cfg(test)]
+        const FILES: &[(&str, &str)] = &[$(($event, $file)),*];
+
+        /// The template of `file` for `event` in `language`. Each listed file must exist in every language, or
+        /// the build fails.
+        fn raw(event: &str, file: &str, language: Language) -> Option<&'static str> {
+            match (event, file, language) {
+                $(
+                    ($event, $file, Language::Es) => Some(include_str!(concat!("../../templates/", $event, "/", $file, ".es"))),
+                    ($event, $file, Language::En) => Some(include_str!(concat!("../../templates/", $event, "/", $file, ".en"))),
+                    ($event, $file, Language::Ht) => Some(include_str!(concat!("../../templates/", $event, "/", $file, ".ht"))),
+                )*
                 _ => None,
             }
         }
@@ -64,28 +78,17 @@ macro_rules! templates {
 }
 
 templates! {
-    "provisional_issued" / "sms.body.es", "provisional_issued" / "sms.body.en",
-    "provisional_issued" / "email.subject.es", "provisional_issued" / "email.subject.en",
-    "provisional_issued" / "email.body.es", "provisional_issued" / "email.body.en",
-    "cs_changed" / "sms.body.es", "cs_changed" / "sms.body.en",
-    "cs_changed" / "email.subject.es", "cs_changed" / "email.subject.en",
-    "cs_changed" / "email.body.es", "cs_changed" / "email.body.en",
-    "data_updated" / "email.subject.es", "data_updated" / "email.subject.en",
-    "data_updated" / "email.body.es", "data_updated" / "email.body.en",
-    "contact_replaced" / "sms.body.es", "contact_replaced" / "sms.body.en",
-    "contact_replaced" / "email.subject.es", "contact_replaced" / "email.subject.en",
-    "contact_replaced" / "email.body.es", "contact_replaced" / "email.body.en",
-    "contact_code" / "sms.body.es", "contact_code" / "sms.body.en",
-    "contact_code" / "email.subject.es", "contact_code" / "email.subject.en",
-    "contact_code" / "email.body.es", "contact_code" / "email.body.en",
-    "email_confirmation" / "email.subject.es", "email_confirmation" / "email.subject.en",
-    "email_confirmation" / "email.body.es", "email_confirmation" / "email.body.en",
+    "provisional_issued" / "sms.body", "provisional_issued" / "email.subject", "provisional_issued" / "email.body",
+    "cs_changed" / "sms.body", "cs_changed" / "email.subject", "cs_changed" / "email.body",
+    "data_updated" / "email.subject", "data_updated" / "email.body",
+    "contact_replaced" / "sms.body", "contact_replaced" / "email.subject", "contact_replaced" / "email.body",
+    "contact_code" / "sms.body", "contact_code" / "email.subject", "contact_code" / "email.body",
+    "email_confirmation" / "email.subject", "email_confirmation" / "email.body",
 }
 
-/// Renders `<channel>.<part>.<locale>` of `event`, falling back to Spanish.
-pub fn render(event: Event, channel: &str, part: &str, locale: &str, vars: &[(&str, &str)]) -> Option<String> {
-    let template = raw(event.as_str(), &format!("{channel}.{part}.{locale}"))
-        .or_else(|| raw(event.as_str(), &format!("{channel}.{part}.es")))?;
+/// Renders `<channel>.<part>` of `event` in `language`.
+pub fn render(event: Event, channel: &str, part: &str, language: Language, vars: &[(&str, &str)]) -> Option<String> {
+    let template = raw(event.as_str(), &format!("{channel}.{part}"), language)?;
     let mut text = template.trim_end().to_owned();
     for (name, value) in vars {
         text = text.replace(&format!("{{{{{name}}}}}"), value);
@@ -97,26 +100,40 @@ pub fn render(event: Event, channel: &str, part: &str, locale: &str, vars: &[(&s
 mod tests {
     use super::*;
 
+    /// GSM 03.38's basic alphabet (no escapes): a character outside it turns an SMS into UCS-2, 70 per segment.
+    const GSM7: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ\
+                        ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+
     #[test]
     fn provisional_sms_is_the_guides_text() {
-        let sms = render(Event::ProvisionalIssued, "sms", "body", "es", &[("clave", "J53722W1")]);
+        let sms = render(Event::ProvisionalIssued, "sms", "body", Language::Es, &[("clave", "J53722W1")]);
         assert_eq!(sms.as_deref(), Some("Sr(A) usuario(a), su clave Sence es: J53722W1. Atte. SENCE"));
     }
 
     #[test]
-    fn every_placeholder_of_every_template_is_known() {
+    fn every_template_exists_in_every_language_with_known_placeholders() {
         let known = ["clave", "rut", "hours", "url", "new_email", "new_mobile", "no_fui_yo", "code", "minutes", "link"];
-        for event in Event::ALL {
-            for file in ["sms.body", "email.subject", "email.body"] {
-                for locale in ["es", "en"] {
-                    let Some(text) = raw(event.as_str(), &format!("{file}.{locale}")) else { continue };
-                    for piece in text.split("{{").skip(1) {
-                        let name = piece.split("}}").next().unwrap_or_default();
-                        assert!(known.contains(&name), "{} {file}.{locale}: {{{{{name}}}}}", event.as_str());
-                    }
-                    if file == "sms.body" && locale == "es" {
-                        assert!(!text.contains(['á', 'í', 'ó', 'ú']), "GSM-7: {}", event.as_str());
-                    }
+        for (event, file) in FILES {
+            let placeholders = |text: &str| -> Vec<String> {
+                let mut names: Vec<String> =
+                    text.split("{{").skip(1).map(|p| p.split("}}").next().unwrap_or_default().to_owned()).collect();
+                names.sort();
+                names.dedup();
+                names
+            };
+            let spanish = placeholders(raw(event, file, Language::Es).unwrap_or_default());
+            for language in Language::ALL {
+                let text = raw(event, file, language).unwrap_or_default();
+                assert!(!text.trim().is_empty(), "{event} {file}.{}", language.code());
+                let names = placeholders(text);
+                for name in &names {
+                    assert!(known.contains(&name.as_str()), "{event} {file}.{}: {{{{{name}}}}}", language.code());
+                }
+                assert_eq!(names, spanish, "{event} {file}.{}: the same placeholders as Spanish", language.code());
+                if *file == "sms.body" {
+                    let bare = names.iter().fold(text.to_owned(), |t, n| t.replace(&format!("{{{{{n}}}}}"), ""));
+                    let outside: String = bare.chars().filter(|c| !GSM7.contains(*c)).collect();
+                    assert!(outside.is_empty(), "GSM-7: {event} {}: {outside:?}", language.code());
                 }
             }
         }
@@ -128,9 +145,10 @@ mod tests {
         let link = "https://claveunica-sence.sence.gob.cl/n/0123456789abcdef0123456789abcdef";
         let vars = [("no_fui_yo", link), ("clave", "J53722W1"), ("code", "123456"), ("minutes", "10")];
         for event in [Event::ProvisionalIssued, Event::CsChanged, Event::ContactReplaced, Event::ContactCode] {
-            for locale in ["es", "en"] {
-                let sms = render(event, "sms", "body", locale, &vars).unwrap_or_default();
-                assert!(sms.chars().count() <= 160, "{} {locale}: {} characters", event.as_str(), sms.chars().count());
+            for language in Language::ALL {
+                let sms = render(event, "sms", "body", language, &vars).unwrap_or_default();
+                let code = language.code();
+                assert!(sms.chars().count() <= 160, "{} {code}: {} characters", event.as_str(), sms.chars().count());
                 assert!(!sms.contains("{{"), "{sms}");
             }
         }
@@ -138,9 +156,9 @@ mod tests {
 
     #[test]
     fn only_the_provisional_template_carries_the_clave() {
-        for event in [Event::CsChanged, Event::DataUpdated, Event::ContactReplaced] {
-            for file in ["sms.body.es", "email.body.es", "email.subject.es"] {
-                assert!(!raw(event.as_str(), file).unwrap_or_default().contains("{{clave}}"));
+        for (event, file) in FILES.iter().filter(|(event, _)| *event != "provisional_issued") {
+            for language in Language::ALL {
+                assert!(!raw(event, file, language).unwrap_or_default().contains("{{clave}}"), "{event} {file}");
             }
         }
     }

@@ -3,7 +3,7 @@
 use super::sql::Value;
 use super::{Db, Store, StoreError, sql};
 use crate::params;
-use domain::{Address, Comuna, Email, Mobile, Phone, Rut, SecretQuestion};
+use domain::{Address, Comuna, Email, Language, Mobile, Phone, Rut, SecretQuestion};
 
 /// A provisional CS from a recovery (§3): its Argon2id hash and when it stops working.
 #[derive(Clone, PartialEq, Eq)]
@@ -39,6 +39,8 @@ pub struct Account {
     pub frozen_at: Option<i64>,
     /// The e-mail was proved: the registration's link followed, or a code typed back.
     pub email_confirmed: bool,
+    /// The language of its e-mails and SMS.
+    pub language: Language,
 }
 
 /// Where an account came from.
@@ -84,6 +86,7 @@ type Row = (
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    String,
 );
 
 fn corrupt(what: &str) -> StoreError {
@@ -114,6 +117,7 @@ impl Account {
             provisional_expires_at,
             frozen_at,
             email_confirmed_at,
+            language,
         ) = row;
         let secret = match (question, answer_hash) {
             (Some(question), Some(answer_hash)) => Some(SecretOnFile {
@@ -148,6 +152,7 @@ impl Account {
             provisional,
             frozen_at,
             email_confirmed: email_confirmed_at.is_some(),
+            language: Language::parse(&language).ok_or_else(|| corrupt("language"))?,
         })
     }
 }
@@ -173,7 +178,8 @@ fn address_and_contacts(account: &Account) -> [Value; 9] {
 macro_rules! select {
     () => {
         "SELECT rut, cs_hash, question, answer_hash, street, street_number, block, apartment, comuna, email, \
-         home_phone, work_phone, mobile, provisional_hash, provisional_expires_at, frozen_at, email_confirmed_at FROM accounts"
+         home_phone, work_phone, mobile, provisional_hash, provisional_expires_at, frozen_at, email_confirmed_at, \
+         language FROM accounts"
     };
 }
 
@@ -216,14 +222,15 @@ pub async fn insert(db: Db<'_>, account: &Account, origin: Origin, now: i64) -> 
         provisional.map(|p| p.expires_at),
         origin.as_str(),
         now,
-        now
+        now,
+        account.language.code()
     ]);
     let result = db
         .execute(
             "INSERT INTO accounts (rut, cs_hash, question, answer_hash, street, street_number, block, apartment, \
              comuna, email, home_phone, work_phone, mobile, provisional_hash, provisional_expires_at, origin, \
-             created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+             created_at, updated_at, language) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
             &values,
         )
         .await;
@@ -299,13 +306,13 @@ pub async fn set_secret(db: Db<'_>, rut: Rut, secret: &SecretOnFile, now: i64) -
     Ok(())
 }
 
-/// Replaces address and contacts (§5(5)) with those of `account`.
+/// Replaces address, contacts (§5(5)) and language with those of `account`.
 pub async fn set_personal_data(db: Db<'_>, account: &Account, now: i64) -> Result<(), StoreError> {
     let mut values = address_and_contacts(account).to_vec();
-    values.extend_from_slice(params![now, account.rut.canonical()]);
+    values.extend_from_slice(params![now, account.language.code(), account.rut.canonical()]);
     db.execute(
         "UPDATE accounts SET street = $1, street_number = $2, block = $3, apartment = $4, comuna = $5, email = $6, \
-         home_phone = $7, work_phone = $8, mobile = $9, updated_at = $10 WHERE rut = $11",
+         home_phone = $7, work_phone = $8, mobile = $9, updated_at = $10, language = $11 WHERE rut = $12",
         &values,
     )
     .await?;

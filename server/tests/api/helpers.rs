@@ -135,6 +135,7 @@ pub fn register_form(captcha: &Value) -> RegisterForm {
         cs: CS.into(),
         cs_repeat: CS.into(),
         captcha: serde_json::from_value::<CaptchaAnswer>(captcha.clone()).expect("a captcha answer"),
+        language: domain::Language::Es,
     }
 }
 

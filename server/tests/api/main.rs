@@ -9,6 +9,7 @@ mod change;
 mod concurrency;
 mod connections;
 mod hygiene;
+mod languages;
 mod legacy;
 mod login;
 mod my_account;

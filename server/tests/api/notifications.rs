@@ -269,7 +269,7 @@ async fn two_workers_send_a_thousand_queued_messages_once_each() {
     let app = spawn_app().await;
     let now = SystemClock.now_ms();
     let mut tx = app.store.begin().await.unwrap();
-    let vars = Vars(vec![("rut", "12.345.678-5"), ("url", "http://127.0.0.1:8080")]);
+    let vars = Vars(domain::Language::Es, vec![("rut", "12.345.678-5"), ("url", "http://127.0.0.1:8080")]);
     for i in 0..1000 {
         let to = format!("+5699{i:07}");
         outbox::enqueue(tx.db(), &app.sealer, Channel::Sms, Event::CsChanged, &to, &vars, now).await.unwrap();

@@ -28,12 +28,15 @@ pub fn Layout() -> Element {
     });
     let mut active = move || idle.set(0);
     let page = use_page_key(&use_route::<Route>());
+    // Another language draws the page afresh (its texts are read once, as it is drawn).
+    let language = crate::language::LANGUAGE().code();
     rsx! {
         div { class: "app",
             onkeydown: move |_| active(), onpointerdown: move |_| active(), oninput: move |_| active(),
             a { class: "skip", href: "#contenido", {tr!("common.skip")} }
             header { class: "top",
                 Link { to: Route::Home {}, class: "brand", {tr!("common.title")} }
+                crate::language::LanguagePicker {}
                 nav { aria_label: t!("common.nav_label").to_string(),
                     ul {
                         li { Link { to: Route::Register { flow: FlowId::START }, {tr!("nav.register")} } }
@@ -45,7 +48,7 @@ pub fn Layout() -> Element {
             }
             main { id: "contenido", tabindex: "-1",
                 // A keyed list of one: a new key mounts the page afresh.
-                for key in [page] { Outlet::<Route> { key: "{key}" } }
+                for key in [page] { Outlet::<Route> { key: "{key}-{language}" } }
             }
             if kiosk.is_some() { Handoff {} }
             footer { class: "bottom",

@@ -24,6 +24,7 @@ pub fn Register(flow: FlowId) -> Element {
     let answer = use_signal(String::new);
     let address = use_address();
     let contacts = use_contacts();
+    let notices_in = use_signal(|| *crate::language::LANGUAGE.peek());
     let cs = use_signal(String::new);
     let cs_repeat = use_signal(String::new);
     let mut captcha = use_captcha();
@@ -57,6 +58,7 @@ pub fn Register(flow: FlowId) -> Element {
             cs: cs.peek().clone(),
             cs_repeat: cs_repeat.peek().clone(),
             captcha: Default::default(),
+            language: *notices_in.peek(),
         };
         if !status.ready(form.parse()) {
             return;
@@ -110,6 +112,7 @@ pub fn Register(flow: FlowId) -> Element {
             }
             Section { title: t!("register.section_contact").to_string(),
                 ContactBlock { contacts, status, email_label: t!("fields.email").to_string(), mobile_label: t!("fields.mobile").to_string() }
+                crate::language::NoticeLanguage { value: notices_in }
             }
             Section { title: t!("register.section_clave").to_string(),
                 Field { id: "cs", label: t!("fields.cs").to_string(), value: cs, status, field: "cs", required: true, kind: "password",

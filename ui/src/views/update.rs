@@ -25,6 +25,7 @@ pub fn Update(flow: FlowId) -> Element {
     let answer = use_signal(String::new);
     let mut address = use_address();
     let mut contacts = use_contacts();
+    let mut notices_in = use_signal(|| *crate::language::LANGUAGE.peek());
     let mut captcha = use_captcha();
     let mut flow = use_signal(|| None::<FlowView>);
     let mut done = use_signal(|| false);
@@ -34,6 +35,7 @@ pub fn Update(flow: FlowId) -> Element {
         if let Some(data) = &view.data {
             address.fill(&data.address);
             contacts.fill(data);
+                    notices_in.set(data.language);
         }
         done.set(view.step == FlowStep::Done);
         flow.set(Some(view));
@@ -69,6 +71,7 @@ pub fn Update(flow: FlowId) -> Element {
                 if let Some(data) = &view.data {
                     address.fill(&data.address);
                     contacts.fill(data);
+                    notices_in.set(data.language);
                 }
                 flow.set(Some(view));
             }
@@ -84,6 +87,7 @@ pub fn Update(flow: FlowId) -> Element {
             mobile: contacts.mobile.peek().clone(),
             no_mobile: *contacts.no_mobile.peek(),
             captcha: Default::default(),
+            language: Some(*notices_in.peek()),
         };
         if !status.ready(form.parse()) {
             return;
@@ -156,6 +160,7 @@ pub fn Update(flow: FlowId) -> Element {
                 }
                 Section { title: t!("update.section_contact").to_string(),
                     ContactBlock { contacts, status, email_label: t!("fields.email_current").to_string(), mobile_label: t!("fields.mobile_new").to_string() }
+                    crate::language::NoticeLanguage { value: notices_in }
                 }
                 FinalStep { captcha, status, label: t!("update.submit").to_string() }
             }
