@@ -13,7 +13,7 @@ pub enum Purpose {
     Test,
 }
 
-/// Debian packages needed to build and run.
+/// Debian packages needed to build and run (and npm, unless one is on PATH already: binaryen's wasm-opt).
 const BUILD_PACKAGES: &[&str] = &["build-essential", "pkg-config", "curl", "ca-certificates"];
 /// Debian packages to build and show the desktop app (Tauri 2 on WebKitGTK 4.1).
 pub const DESKTOP_PACKAGES: &[&str] =
@@ -126,6 +126,16 @@ fn ensure_npm_tools() -> Result<()> {
     status(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))
 }
 
+/// binaryen's wasm-opt, pinned by ui/tools/package-lock.json (Debian's is too old for today's Rust wasm).
+fn ensure_wasm_opt() -> Result<()> {
+    let dir = crate::root().join("ui").join("tools");
+    if crate::ui::wasm_opt().exists() {
+        return Ok(());
+    }
+    println!("== installing binaryen's wasm-opt (npm ci)");
+    status(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))
+}
+
 fn missing_packages(packages: &[&str]) -> Vec<String> {
     packages
         .iter()
@@ -150,7 +160,7 @@ pub fn ensure(purpose: Purpose) -> Result<()> {
         wanted.extend(TEST_PACKAGES);
     }
     let mut missing = missing_packages(&wanted);
-    if purpose == Purpose::Test && Command::new("npm").arg("--version").output().is_err() {
+    if Command::new("npm").arg("--version").output().is_err() && !missing.iter().any(|p| p == "npm") {
         missing.push("npm".into());
     }
     if !missing.is_empty() {
@@ -162,6 +172,7 @@ pub fn ensure(purpose: Purpose) -> Result<()> {
         status(Command::new("sh").args(["-c", &command]).env("DEBIAN_FRONTEND", "noninteractive"))?;
     }
     ensure_wasm_bindgen()?;
+    ensure_wasm_opt()?;
     if purpose == Purpose::Test {
         ensure_npm_tools()?;
         ensure_tauri_driver()?;

@@ -1,5 +1,6 @@
 //! Builds the wasm UI without dioxus-cli: `cargo build --profile wasm-release --target wasm32-unknown-unknown`,
-//! then `wasm-bindgen --target web` into `ui/dist/assets/<content hash>/` with the static files, and
+//! then `wasm-bindgen --target web` and binaryen's `wasm-opt -Oz` into `ui/dist/assets/<content hash>/` with the
+//! static files, and
 //! `ui/dist/index.html` pointing there. Every asset also gets `.br` and `.gz` twins, so the server sends them
 //! compressed without compressing per request; the hash in the path lets it mark them immutable. The server
 //! serves that folder; the desktop shell embeds it.
@@ -12,6 +13,21 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use crate::{cargo, root, status, target_dir};
+
+/// binaryen's wasm-opt (`cargo xtask setup` installs it from the npm registry).
+pub fn wasm_opt() -> PathBuf {
+    root().join("ui").join("tools").join("node_modules").join(".bin").join("wasm-opt")
+}
+
+/// The features Rust's wasm uses today; `--all-features` would let wasm-opt emit ones that break the app.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
 
 /// Where the built UI goes.
 pub fn dist() -> PathBuf {
@@ -64,6 +80,16 @@ pub fn build() -> Result<()> {
             .arg(&wasm),
     )
     .context("wasm-bindgen (installed by `cargo xtask setup`)")?;
+    let bindgen_out = staging.join("ui_bg.wasm");
+    status(
+        Command::new(wasm_opt())
+            .args(["-Oz", "--strip-debug", "--strip-producers"])
+            .args(WASM_FEATURES)
+            .arg(&bindgen_out)
+            .arg("-o")
+            .arg(&bindgen_out),
+    )
+    .context("wasm-opt (installed by `cargo xtask setup`)")?;
     let statics = root().join("ui").join("static");
     for entry in std::fs::read_dir(&statics)? {
         let entry = entry?;
