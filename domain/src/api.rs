@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::address::Address;
 use crate::clave::PresentedClave;
 use crate::{
-    AddressForm, ClaveSence, Email, ErrorCode, FieldErrors, Language, Mobile, Phone, Rut, SecretAnswer,
-    SecretQuestion, SerialNumber,
+    AddressForm, ClaveSence, Email, ErrorCode, FieldErrors, Language, Mobile, Phone, Rut, SecretAnswer, SecretQuestion,
+    SerialNumber,
 };
 
 #[cfg(feature = "openapi")]
@@ -337,7 +337,9 @@ pub struct RecoveryStart {
     pub captcha: CaptchaAnswer,
 }
 
-/// Recovery `answer` step: the answer, or "No recuerdo la respuesta a mi pregunta secreta".
+/// Recovery `answer` step: the answer, or "No recuerdo la respuesta a mi pregunta secreta" (`forgot`). At the
+/// serial step that "No recuerdo…" led to, `forgot: false` without an answer unticks the box: back to the
+/// answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct RecoveryAnswer {

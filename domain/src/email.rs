@@ -45,12 +45,21 @@ impl Email {
         Ok(Email(format!("{local}@{}", domain.to_lowercase())))
     }
 
-    /// Shown to confirm the address on file without disclosing it (§3.1(6)): `ju****@gm****.com`.
+    /// Shown to confirm the address on file without disclosing it (§3.1(6)): enough for its owner to tell two
+    /// of their addresses apart (`juana.aromos@correo.cl` → `ju****os@correo.cl`, `juana.nueva@correo.cl` →
+    /// `ju****va@correo.cl`): the name's first two and last two characters (fewer when it is short) and the
+    /// whole domain, which is seldom personal. The stars never tell the name's length.
     pub fn masked(&self) -> String {
         let (local, domain) = self.0.rsplit_once('@').unwrap_or((&self.0, ""));
-        let (host, tld) = domain.rsplit_once('.').unwrap_or((domain, ""));
-        let keep = |s: &str| s.chars().take(2).collect::<String>();
-        format!("{}****@{}****.{tld}", keep(local), keep(host))
+        let chars: Vec<char> = local.chars().collect();
+        let (head, tail) = match chars.len() {
+            0..=2 => (1, 0),
+            3..=5 => (1, 1),
+            _ => (2, 2),
+        };
+        let head: String = chars.iter().take(head.min(chars.len())).collect();
+        let tail: String = chars[chars.len() - tail.min(chars.len())..].iter().collect();
+        format!("{head}****{tail}@{domain}")
     }
 }
 
@@ -117,9 +126,12 @@ mod tests {
     }
 
     #[test]
-    fn masked_shows_two_characters_of_each_part() {
-        let email = Email::parse("juana.perez@gmail.com").unwrap_or_else(|_| unreachable!());
-        assert_eq!(email.masked(), "ju****@gm****.com");
+    fn masked_tells_two_addresses_of_one_person_apart() {
+        let masked = |raw: &str| Email::parse(raw).unwrap_or_else(|_| unreachable!()).masked();
+        assert_eq!(masked("juana.aromos@correo.cl"), "ju****os@correo.cl");
+        assert_eq!(masked("juana.nueva@correo.cl"), "ju****va@correo.cl");
+        assert_eq!(masked("ana@correo.cl"), "a****a@correo.cl");
+        assert_eq!(masked("jo@correo.cl"), "j****@correo.cl");
     }
 
     proptest! {

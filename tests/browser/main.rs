@@ -109,6 +109,8 @@ async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updat
     b.wait_text("será enviada a su e-Mail dentro de los próximos 10 minutos").await;
     b.checkpoint("recuperar-exito").await;
     let provisional = stack.provisional_from_dev_sink("+56998765432").await;
+    // Typed from an SMS: no look-alikes.
+    assert!(!provisional.contains(['I', 'O', '0', '1']), "{provisional}");
     b.click_button("Aceptar").await;
 
     // §4: "Aceptar" leads to the change, where the provisional CS is the current one.
@@ -135,9 +137,10 @@ async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updat
     b.checkpoint("cambiar-exito").await;
     b.click_button("Aceptar").await;
 
-    // §5: update address and contacts.
+    // §5: update address and contacts. A new screen takes the focus to its content (a screen reader says so).
     b.click_link("Actualice sus datos aquí.").await;
     b.wait_text("Actualizar Datos Persona Natural").await;
+    assert_eq!(b.focused_id().await, "contenido");
     b.fill_and_leave("Rut *", "12.345.678-K").await;
     assert!(b.error_of("Rut *").await.contains("dígito verificador"));
     b.fill("Rut *", RUT).await;
@@ -148,6 +151,15 @@ async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updat
     b.checkpoint("actualizar-seguridad").await;
     b.click_button("Validar").await;
     b.wait_text("Email Actual").await;
+    // Validated, the question is locked; the contacts come in the guide's order.
+    let question = b.field("Pregunta Secreta *").await;
+    assert_eq!(question.prop("disabled").await.unwrap().as_deref(), Some("true"));
+    let labels = b.labels().await;
+    let order: Vec<_> = ["Email Actual *", "Teléfono Particular", "Celular Nuevo *", "Teléfono Trabajo"]
+        .iter()
+        .map(|l| labels.iter().position(|x| x == l).unwrap_or_else(|| panic!("{l} not in {labels:?}")))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{labels:?}");
     // A reload at the data step: the data on file again.
     let flow = path(&b).await;
     assert!(flow.starts_with("/actualizar/"), "{flow}");
@@ -164,10 +176,18 @@ async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updat
     b.wait_text("Confirme sus nuevos datos de contacto").await;
     b.checkpoint("actualizar-codigo").await;
     let code = stack.code_from_dev_sink("juana.p@example.org").await;
-    b.fill("Código enviado a ju****@ex****.org *", &code).await;
+    b.fill("Código enviado a ju****.p@example.org *", &code).await;
     b.click_button("Validar códigos").await;
     b.wait_text("Sus datos han sido actualizados correctamente.").await;
     b.checkpoint("actualizar-exito").await;
+    // The notice names what changed: the question stayed.
+    let (_, notice) = stack.message_from_dev_sink("juana.p@example.org", "data_updated").await;
+    assert!(notice.contains("(domicilio y datos de contacto)"), "{notice}");
+    // The guide's last menu item.
+    b.click_button("Aceptar").await;
+    b.click_link("Más información").await;
+    b.wait_text("Más información sobre la Clave Sence").await;
+    b.checkpoint("mas-informacion").await;
     b.close().await;
 }
 
@@ -192,7 +212,7 @@ async fn a_citizen_recovers_with_the_id_card_serial_number() {
     b.checkpoint("serie-erronea").await;
     b.fill("Número de serie cédula de identidad *", "100.200.300").await;
     b.click_button("Validar").await;
-    b.wait_text("pe****@ex****.cl").await;
+    b.wait_text("pe****to@example.cl").await;
     b.check("Sí").await;
     b.checkpoint("serie-email-confirmado").await;
     b.click_button("Recuperar Clave").await;
@@ -205,16 +225,22 @@ async fn a_citizen_recovers_with_the_id_card_serial_number() {
     b.fill("Rut *", RUT).await;
     b.click_button("Validar").await;
     b.check("No recuerdo la respuesta a mi pregunta secreta").await;
+    b.field("Número de serie cédula de identidad *").await;
+    // Still there and ticked beside the serial, as in the guide: unticked, the answer is asked again.
+    b.check("No recuerdo la respuesta a mi pregunta secreta").await;
+    b.fill("Respuesta Secreta *", "").await;
+    assert!(b.client.find(fantoccini::Locator::Id("serial")).await.is_err(), "the serial went with the box");
+    b.check("No recuerdo la respuesta a mi pregunta secreta").await;
     b.fill("Número de serie cédula de identidad *", "A123456789").await;
     b.click_button("Validar").await;
-    b.wait_text("ju****@ex****.cl").await;
+    b.wait_text("ju****ez@example.cl").await;
     b.check("No").await;
     b.fill("Email Actual *", "juana.nueva@example.cl").await;
     b.fill("Celular Actual *", "95554444").await;
     b.checkpoint("olvido-nuevo-email").await;
     b.click_button("Recuperar Clave").await;
     b.wait_text("Confirme sus nuevos datos de contacto").await;
-    b.fill("Código enviado a ju****@ex****.cl *", &stack.code_from_dev_sink("juana.nueva@example.cl").await).await;
+    b.fill("Código enviado a ju****va@example.cl *", &stack.code_from_dev_sink("juana.nueva@example.cl").await).await;
     b.fill("Código enviado a +56 9 **** **44 *", &stack.code_from_dev_sink("+56995554444").await).await;
     b.checkpoint("olvido-codigos").await;
     b.click_button("Validar códigos").await;
@@ -635,7 +661,7 @@ async fn a_citizen_sees_their_account_and_reports_a_change_that_was_not_theirs()
     b.fill("Clave Sence *", "Mapocho#24").await;
     b.click_button("Ingresar").await;
     b.wait_text("Mis datos").await;
-    b.wait_text("ju****@ex****.cl").await;
+    b.wait_text("ju****ez@example.cl").await;
     b.wait_text("(sin confirmar: revise el mensaje que le enviamos al registrarse)").await;
     b.wait_text("Ingreso a Mi Clave Sence").await;
     b.wait_text("Huérfanos 1273, Santiago, Metropolitana de Santiago").await;

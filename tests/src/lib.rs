@@ -345,6 +345,19 @@ impl Browser {
         self.field(label).await.click().await.unwrap();
     }
 
+    /// The `id` of the focused element.
+    pub async fn focused_id(&self) -> String {
+        let id = self.client.execute("return document.activeElement && document.activeElement.id", vec![]).await;
+        id.unwrap().as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The labels of the form's fields, in the order a citizen meets them.
+    pub async fn labels(&self) -> Vec<String> {
+        let script = "return [...document.querySelectorAll('main label')].map(l => l.textContent.trim())";
+        let labels = self.client.execute(script, vec![]).await.unwrap();
+        labels.as_array().unwrap().iter().map(|l| l.as_str().unwrap_or_default().to_owned()).collect()
+    }
+
     /// Waits until `text` is visible somewhere on the page.
     pub async fn wait_text(&self, text: &str) {
         let xpath = format!("//*[contains(normalize-space(.), \"{text}\")]");

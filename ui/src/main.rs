@@ -20,7 +20,7 @@ mod views;
 
 use dioxus::prelude::*;
 use views::{
-    Change, ConfirmEmail, Disavow, FlowId, Home, Layout, MyAccount, NotFound, Privacy, Recover, Register, SignIn,
+    Change, ConfirmEmail, Disavow, FlowId, Home, Info, Layout, MyAccount, NotFound, Privacy, Recover, Register, SignIn,
     Update,
 };
 
@@ -48,6 +48,8 @@ pub enum Route {
         Disavow { token: String },
         #[route("/privacidad")]
         Privacy {},
+        #[route("/mas-informacion")]
+        Info {},
         #[route("/confirmar/:token")]
         ConfirmEmail { token: String },
     #[end_layout]

@@ -85,9 +85,14 @@ impl Captchas {
 
     async fn rut_is_risky(&self, rut: Option<Rut>, now: i64) -> Result<bool, StoreError> {
         let Some(rut) = rut else { return Ok(false) };
-        let failures =
-            throttle::recent_failures(self.store.db(), &rut.canonical(), &RUT_FAILURES, now, self.settings.risk_window_seconds)
-                .await?;
+        let failures = throttle::recent_failures(
+            self.store.db(),
+            &rut.canonical(),
+            &RUT_FAILURES,
+            now,
+            self.settings.risk_window_seconds,
+        )
+        .await?;
         Ok(failures >= self.settings.rut_failures_before_image)
     }
 

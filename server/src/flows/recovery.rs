@@ -52,9 +52,12 @@ pub enum Recovery {
         #[serde(default)]
         question: Option<SecretQuestion>,
     },
-    /// No question on file, or the answer was forgotten: the ID card's serial number.
+    /// No question on file, or the answer was forgotten: the ID card's serial number. After "No recuerdo…",
+    /// `question` is the one on file: it stays on screen, and unticking the box goes back to it.
     Serial {
         rut: Rut,
+        #[serde(default)]
+        question: Option<SecretQuestion>,
     },
     /// The serial was right: "¿El email es correcto?" about `email_masked`, the address on file then.
     Contact {
@@ -97,7 +100,7 @@ impl FlowState for Recovery {
     fn rut(&self) -> Option<Rut> {
         match self {
             Recovery::Answer { rut, .. }
-            | Recovery::Serial { rut }
+            | Recovery::Serial { rut, .. }
             | Recovery::Contact { rut, .. }
             | Recovery::Verify { rut, .. }
             | Recovery::Captcha { rut, .. }
@@ -116,7 +119,9 @@ async fn view(app: &AppState, flow: &Flow<Recovery>) -> Result<FlowView, Refusal
     let mut view = bare_view(flow);
     match &flow.state {
         // What the step showed when it began, kept in the state: a view costs one read.
-        Recovery::Answer { question: Some(question), .. } => view.question = Some(question.code().to_owned()),
+        Recovery::Answer { question: Some(question), .. } | Recovery::Serial { question: Some(question), .. } => {
+            view.question = Some(question.code().to_owned())
+        }
         Recovery::Contact { email_masked: Some(masked), .. } => view.email_masked = Some(masked.clone()),
         // Flows begun before the state kept them.
         Recovery::Answer { rut, question: None } => {
@@ -129,7 +134,7 @@ async fn view(app: &AppState, flow: &Flow<Recovery>) -> Result<FlowView, Refusal
         }
         Recovery::Done { completion, .. } => view.completion = Some(*completion),
         Recovery::Verify { pending, .. } => view.verify = Some(pending.targets()),
-        Recovery::Serial { .. } | Recovery::Captcha { .. } => {}
+        Recovery::Serial { question: None, .. } | Recovery::Captcha { .. } => {}
     }
     Ok(view)
 }
@@ -189,7 +194,7 @@ pub async fn start(app: &AppState, request: &RecoveryStart, client: std::net::Ip
         Some(secret) => {
             (Recovery::Answer { rut, question: Some(secret.question) }, Some(secret.question.code().to_owned()))
         }
-        None => (Recovery::Serial { rut }, None),
+        None => (Recovery::Serial { rut, question: None }, None),
     };
     let step = state.step();
     let (flow, key) = create(app, tx.db(), state).await?;
@@ -201,9 +206,22 @@ pub async fn start(app: &AppState, request: &RecoveryStart, client: std::net::Ip
 /// Answer step (§3.2(5), §3.3(5)): the answer, or "No recuerdo la respuesta a mi pregunta secreta".
 pub async fn answer(app: &AppState, id: &str, key: &FlowKey, request: &RecoveryAnswer) -> Result<FlowView, Refusal> {
     let mut flow = load::<Recovery>(app, id, key).await?;
-    let Recovery::Answer { rut, .. } = flow.state else { return Err(wrong_step()) };
+    // The answer step, or the serial step reached by "No recuerdo…" (the box unticked: back to the answer).
+    let (rut, question) = match flow.state {
+        Recovery::Answer { rut, question } => (rut, question),
+        Recovery::Serial { rut, question: Some(question) } => (rut, Some(question)),
+        _ => return Err(wrong_step()),
+    };
     if request.forgot {
-        advance(app.store.writer(), &mut flow, Recovery::Serial { rut }).await?;
+        let question = match question {
+            Some(question) => Some(question),
+            None => accounts::find(app.store.db(), rut).await?.and_then(|a| a.secret).map(|s| s.question),
+        };
+        advance(app.store.writer(), &mut flow, Recovery::Serial { rut, question }).await?;
+        return view(app, &flow).await;
+    }
+    if request.answer.trim().is_empty() && matches!(flow.state, Recovery::Serial { .. }) {
+        advance(app.store.writer(), &mut flow, Recovery::Answer { rut, question }).await?;
         return view(app, &flow).await;
     }
     let answer = SecretAnswer::parse(&request.answer).map_err(|code| Refusal::field("answer", code))?;
@@ -224,7 +242,7 @@ pub async fn answer(app: &AppState, id: &str, key: &FlowKey, request: &RecoveryA
 /// Serial step (§3.1(5), §3.2(6)): "Número de serie cédula de identidad", checked with the Registro Civil.
 pub async fn serial(app: &AppState, id: &str, key: &FlowKey, request: &RecoverySerial) -> Result<FlowView, Refusal> {
     let mut flow = load::<Recovery>(app, id, key).await?;
-    let Recovery::Serial { rut } = flow.state else { return Err(wrong_step()) };
+    let Recovery::Serial { rut, .. } = flow.state else { return Err(wrong_step()) };
     let serial = request.parse()?;
     super::card::check(app, rut, &serial, "recovery_serial").await?;
     let email_masked = accounts::find(app.store.db(), rut).await?.map(|a| a.email.masked());
@@ -313,13 +331,16 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
     // "No fui yo" puts back the contacts this recovery replaces.
     let undo = replacement.as_ref().map(|_| Undo { email: account.email.clone(), mobile: account.mobile });
     let report = crate::disavow::link(app, &mut tx, rut, Event::ProvisionalIssued, undo.clone()).await?;
-    let vars = Vars(account.language, vec![
-        ("clave", clave.expose_secret()),
-        ("rut", &display_rut),
-        ("hours", &hours),
-        ("url", app.public_url()),
-        ("no_fui_yo", &report),
-    ]);
+    let vars = Vars(
+        account.language,
+        vec![
+            ("clave", clave.expose_secret()),
+            ("rut", &display_rut),
+            ("hours", &hours),
+            ("url", app.public_url()),
+            ("no_fui_yo", &report),
+        ],
+    );
     if let Some(mobile) = mobile {
         outbox::enqueue(
             tx.db(),
@@ -379,12 +400,10 @@ async fn notify_replaced(
     let now_ms = app.now_ms();
     let email_masked = replacement.email.masked();
     let mobile_masked = replacement.mobile.masked();
-    let vars = Vars(account.language, vec![
-        ("rut", display_rut),
-        ("new_email", &email_masked),
-        ("new_mobile", &mobile_masked),
-        ("no_fui_yo", report),
-    ]);
+    let vars = Vars(
+        account.language,
+        vec![("rut", display_rut), ("new_email", &email_masked), ("new_mobile", &mobile_masked), ("no_fui_yo", report)],
+    );
     if !account.email.as_ref().eq_ignore_ascii_case(replacement.email.as_ref()) {
         outbox::enqueue(
             tx.db(),

@@ -173,8 +173,7 @@ pub async fn data(app: &AppState, id: &str, key: &FlowKey, form: &UpdateForm) ->
     }
     let mut tx = app.store.begin().await?;
     let codes_in = language.unwrap_or(before.language);
-    let pending =
-        contact_proof::send(app, &mut tx, &flow.id, new_email.as_ref(), new_mobile, 0, codes_in).await?;
+    let pending = contact_proof::send(app, &mut tx, &flow.id, new_email.as_ref(), new_mobile, 0, codes_in).await?;
     let state = Update::Verify { rut, credential, new_secret, address, contacts, pending, language };
     advance(tx.db(), &mut flow, state).await?;
     store::commit(tx).await?;
@@ -218,6 +217,37 @@ pub async fn resend(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView,
     view(app, &flow).await
 }
 
+/// What an update changed, for its notice (which names only that).
+struct Changed {
+    secret: bool,
+    address: bool,
+    contacts: bool,
+}
+
+impl Changed {
+    /// "pregunta secreta, domicilio y datos de contacto", or the part of it that changed (an update that
+    /// changed nothing still says it was saved: its data and contact details were confirmed as they are).
+    fn listed(&self, language: Language) -> String {
+        let (secret, address, contacts, and) = match language {
+            Language::Es => ("pregunta secreta", "domicilio", "datos de contacto", " y "),
+            Language::En => ("secret question", "address", "contact details", " and "),
+            Language::Ht => ("kesyon sekrè", "adrès kote ou rete", "enfòmasyon kontak", " ak "),
+        };
+        let mut items: Vec<&str> = [(self.secret, secret), (self.address, address), (self.contacts, contacts)]
+            .into_iter()
+            .filter_map(|(changed, name)| changed.then_some(name))
+            .collect();
+        if items.is_empty() {
+            items = vec![address, contacts];
+        }
+        match items.split_last() {
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{}{and}{last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+}
+
 /// Stores the new data (§5(6)–(7)) and tells the citizen.
 async fn apply(
     app: &AppState,
@@ -245,6 +275,7 @@ async fn apply(
         // Proved by its code at the `verify` step.
         accounts::confirm_email(tx.db(), rut, &after.email, now).await?;
     }
+    let secret_changed = new_secret.is_some();
     if let Some(secret) = new_secret {
         let secret = SecretOnFile { question: secret.question, answer_hash: secret.answer_hash };
         accounts::set_secret(tx.db(), rut, &secret, now).await?;
@@ -255,7 +286,16 @@ async fn apply(
         !before.email.as_ref().eq_ignore_ascii_case(after.email.as_ref()) || before.mobile != after.mobile;
     let undo = contacts_changed.then(|| Undo { email: before.email.clone(), mobile: before.mobile });
     let report = crate::disavow::link(app, &mut tx, rut, Event::DataUpdated, undo).await?;
-    let vars = Vars(after.language, vec![("rut", &display_rut), ("url", app.public_url()), ("no_fui_yo", &report)]);
+    let changed = Changed {
+        secret: secret_changed,
+        address: before.address != after.address,
+        contacts: contacts_changed || before.home_phone != after.home_phone || before.work_phone != after.work_phone,
+    };
+    let what = changed.listed(after.language);
+    let vars = Vars(
+        after.language,
+        vec![("rut", &display_rut), ("url", app.public_url()), ("no_fui_yo", &report), ("what", &what)],
+    );
     outbox::enqueue(
         tx.db(),
         &app.sealer,
@@ -285,4 +325,19 @@ async fn apply(
     app.wake_outbox();
     tracing::info!(rut = ?rut, "personal data updated");
     view(app, &flow).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_notice_names_only_what_changed() {
+        let listed = |secret, address, contacts| Changed { secret, address, contacts }.listed(Language::Es);
+        assert_eq!(listed(true, true, true), "pregunta secreta, domicilio y datos de contacto");
+        assert_eq!(listed(false, true, true), "domicilio y datos de contacto");
+        assert_eq!(listed(false, false, true), "datos de contacto");
+        assert_eq!(listed(true, false, false), "pregunta secreta");
+        assert_eq!(Changed { secret: false, address: true, contacts: false }.listed(Language::En), "address");
+    }
 }

@@ -39,8 +39,10 @@ fn status_of(code: ErrorCode) -> StatusCode {
         Required | RutInvalid | RutCheckDigit | RutCheckDigitMissing | CsTooShort | CsTooLong | CsInvalidCharacter
         | CsTooCommon | CsEqualsRut | CsMismatch | EmailInvalid | MobileInvalid | PhoneInvalid | SerialInvalid
         | QuestionUnknown | AnswerInvalid | RegionUnknown | ComunaUnknown | ComunaNotInRegion | TextTooLong
-        | TextInvalid | CaptchaWrong | CaptchaExpired | BotCheckFailed | BotCheckEscalated | AnswerWrong | QuestionMismatch | SerialMismatch
-        | DocumentNotVigente | CodeWrong | CodeExpired | CodeInvalid => StatusCode::UNPROCESSABLE_ENTITY,
+        | TextInvalid | CaptchaWrong | CaptchaExpired | BotCheckFailed | BotCheckEscalated | AnswerWrong
+        | QuestionMismatch | SerialMismatch | DocumentNotVigente | CodeWrong | CodeExpired | CodeInvalid => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
     }
 }
 

@@ -112,7 +112,8 @@ mod tests {
 
     #[test]
     fn every_template_exists_in_every_language_with_known_placeholders() {
-        let known = ["clave", "rut", "hours", "url", "new_email", "new_mobile", "no_fui_yo", "code", "minutes", "link"];
+        let known =
+            ["clave", "rut", "hours", "url", "new_email", "new_mobile", "no_fui_yo", "code", "minutes", "link", "what"];
         for (event, file) in FILES {
             let placeholders = |text: &str| -> Vec<String> {
                 let mut names: Vec<String> =

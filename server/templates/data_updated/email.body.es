@@ -1,6 +1,6 @@
 Estimado(a) usuario(a):
 
-Le informamos que los datos personales asociados a la Clave Sence del RUT {{rut}} (pregunta secreta, domicilio y datos de contacto) fueron actualizados correctamente.
+Le informamos que los datos personales asociados a la Clave Sence del RUT {{rut}} ({{what}}) fueron actualizados correctamente.
 
 Si usted no hizo este cambio, abra este enlace y pulse «No fui yo»: su cuenta quedará congelada, sus datos de contacto anteriores volverán a su lugar y nadie podrá usarla hasta que usted la recupere con el número de serie de su cédula (el enlace vale 10 días):
 {{no_fui_yo}}

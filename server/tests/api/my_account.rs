@@ -54,7 +54,7 @@ async fn a_citizen_sees_their_data_and_activity_after_signing_in() {
     let (status, data) = get(&app, &browser, "/api/account").await;
     assert_eq!(status, StatusCode::OK, "{data}");
     assert_eq!(data["rut"], "12.345.678-5");
-    assert_eq!(data["email"], "ju****@ex****.cl", "masked until asked");
+    assert_eq!(data["email"], "ju****ez@example.cl", "masked until asked");
     assert_eq!(data["mobile"], "+56 9 **** **32");
     assert_eq!((data["comuna"].as_str(), data["region"].as_str()), (Some("13101"), Some("13")));
     assert_eq!((data["origin"].as_str(), data["sessions"].as_i64()), (Some("registration"), Some(1)));

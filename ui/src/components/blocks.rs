@@ -102,15 +102,21 @@ pub fn ContactBlock(
     status: FormStatus,
     email_label: String,
     mobile_label: String,
+    /// §5's order: the mobile before "Teléfono Trabajo" (§2 has it last).
+    #[props(default)]
+    mobile_before_work: bool,
 ) -> Element {
     let mut status = status;
     let no_mobile = (contacts.no_mobile)();
+    let work = rsx! {
+        Field { id: "work_phone", label: t!("fields.work_phone").to_string(), value: contacts.work_phone, status, field: "work_phone",
+            kind: "tel", inputmode: "tel", autocomplete: "off" }
+    };
     rsx! {
         Field { id: "email", label: email_label, value: contacts.email, status, field: "email", required: true, kind: "email", autocomplete: "email" }
         Field { id: "home_phone", label: t!("fields.home_phone").to_string(), value: contacts.home_phone, status, field: "home_phone",
             kind: "tel", inputmode: "tel", hint: t!("fields.phone_hint").to_string(), autocomplete: "tel-national" }
-        Field { id: "work_phone", label: t!("fields.work_phone").to_string(), value: contacts.work_phone, status, field: "work_phone",
-            kind: "tel", inputmode: "tel", autocomplete: "off" }
+        if !mobile_before_work { {work.clone()} }
         if !no_mobile {
             Field { id: "mobile", label: mobile_label, value: contacts.mobile, status, field: "mobile", required: true,
                 kind: "tel", inputmode: "numeric", prefix: "+56 9", maxlength: "8", hint: t!("fields.mobile_hint").to_string(), autocomplete: "off" }
@@ -118,6 +124,7 @@ pub fn ContactBlock(
         Checkbox { id: "no_mobile", label: t!("fields.no_mobile").to_string(), checked: contacts.no_mobile,
             // What was typed stays for when the box is unticked; only its refusal goes.
             onchange: move |on: bool| if on { status.set_field("mobile", None) } }
+        if mobile_before_work { {work} }
     }
 }
 

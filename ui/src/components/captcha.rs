@@ -49,7 +49,8 @@ async fn solve(pow: &domain::api::PowChallenge) -> Option<String> {
     let function = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("claveSolvePow")).ok()?;
     let function: js_sys::Function = wasm_bindgen::JsCast::dyn_into(function).ok()?;
     let argument = serde_json::to_string(pow).ok().and_then(|json| js_sys::JSON::parse(&json).ok())?;
-    let promise: js_sys::Promise = wasm_bindgen::JsCast::dyn_into(function.call1(&JsValue::NULL, &argument).ok()?).ok()?;
+    let promise: js_sys::Promise =
+        wasm_bindgen::JsCast::dyn_into(function.call1(&JsValue::NULL, &argument).ok()?).ok()?;
     JsFuture::from(promise).await.ok()?.as_string()
 }
 

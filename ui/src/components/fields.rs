@@ -191,6 +191,7 @@ pub fn SelectField(
     field: String,
     #[props(default)] required: bool,
     #[props(default)] onchange: Option<EventHandler<String>>,
+    #[props(default)] disabled: bool,
 ) -> Element {
     let mut value = value;
     let error = status.error(&field);
@@ -200,7 +201,7 @@ pub fn SelectField(
         div { class: "field",
             Label { id: id.clone(), text: label, required }
             select {
-                id: "{id}", name: "{id}", required, aria_required: required, aria_invalid: error.is_some(), aria_describedby: described,
+                id: "{id}", name: "{id}", required, disabled, aria_required: required, aria_invalid: error.is_some(), aria_describedby: described,
                 onchange: move |e| {
                     let chosen = e.value();
                     value.set(chosen.clone());
@@ -218,13 +219,13 @@ pub fn SelectField(
 
 /// "Pregunta Secreta *": the fixed list of questions.
 #[component]
-pub fn QuestionSelect(value: Signal<String>, status: FormStatus) -> Element {
+pub fn QuestionSelect(value: Signal<String>, status: FormStatus, #[props(default)] disabled: bool) -> Element {
     let options = SecretQuestion::ALL
         .iter()
         .map(|q| (q.code().to_owned(), crate::api::text(&format!("questions.{}", q.code()))))
         .collect::<Vec<_>>();
     rsx! {
-        SelectField { id: "question", label: t!("fields.question").to_string(), value, options, status, field: "question", required: true }
+        SelectField { id: "question", label: t!("fields.question").to_string(), value, options, status, field: "question", required: true, disabled }
     }
 }
 

@@ -28,6 +28,12 @@ pub fn Layout() -> Element {
     });
     let mut active = move || idle.set(0);
     let page = use_page_key(&use_route::<Route>());
+    // A new screen: focus goes to its content, so a screen reader announces it (not on the first load).
+    use_effect(use_reactive!(|page| {
+        if page > 0 {
+            focus_content();
+        }
+    }));
     // Another language draws the page afresh (its texts are read once, as it is drawn).
     let language = crate::language::LANGUAGE().code();
     rsx! {
@@ -43,6 +49,7 @@ pub fn Layout() -> Element {
                         li { Link { to: Route::Recover { flow: FlowId::START }, {tr!("nav.recover")} } }
                         li { Link { to: Route::Change { flow: FlowId::START }, {tr!("nav.change")} } }
                         li { Link { to: Route::Update { flow: FlowId::START }, {tr!("nav.update")} } }
+                        li { Link { to: Route::Info {}, {tr!("nav.info")} } }
                     }
                 }
             }
@@ -60,6 +67,15 @@ pub fn Layout() -> Element {
                 IdleWarning { kiosk, idle }
             }
         }
+    }
+}
+
+/// Moves focus to `main#contenido` (focusable by its `tabindex="-1"`).
+fn focus_content() {
+    use wasm_bindgen::JsCast;
+    let main = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("contenido"));
+    if let Some(main) = main.and_then(|m| m.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = main.focus();
     }
 }
 

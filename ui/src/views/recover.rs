@@ -38,7 +38,10 @@ pub fn Recover(flow: FlowId) -> Element {
     let mut serial_phase = use_signal(|| false);
     let mut done = use_signal(|| None::<Completion>);
     let navigator = use_navigator();
+    let mut forgot_resumed = forgot;
     let page = use_flow_page(FlowKind::Recovery, &url, move |view: FlowView| {
+        // The serial step with the question on file was reached by "No recuerdo…": the box stays ticked.
+        forgot_resumed.set(view.step == FlowStep::Serial && view.question.is_some());
         question.set(view.question.clone());
         masked.set(view.email_masked.clone());
         serial_phase.set(view.step == FlowStep::Serial);
@@ -77,23 +80,21 @@ pub fn Recover(flow: FlowId) -> Element {
 
     // "No recuerdo la respuesta a mi pregunta secreta": the serial number takes the answer's place.
     let mut forgot_box = forgot;
+    // Unticked at the serial step: back to the answer.
     let on_forgot = move |on: bool| {
-        if !on {
-            return;
-        }
         if !status.begin() {
-            forgot_box.set(false);
+            forgot_box.set(!on);
             return;
         }
         let id = flow_id();
         spawn(async move {
-            let forgot = RecoveryAnswer { answer: String::new(), forgot: true };
+            let forgot = RecoveryAnswer { answer: String::new(), forgot: on };
             match status.settle(api::post::<_, FlowView>(&format!("/api/recovery/{id}/answer"), &forgot).await) {
                 Some(view) => {
-                    serial_phase.set(true);
+                    serial_phase.set(on);
                     flow.set(Some(view));
                 }
-                None => forgot_box.set(false),
+                None => forgot_box.set(!on),
             }
         });
     };
@@ -211,7 +212,7 @@ pub fn Recover(flow: FlowId) -> Element {
                 p { class: "label", {tr!("fields.question")} }
                 p { class: "value", id: "question-on-file", {api::text(&format!("questions.{code}"))} }
             }
-            if step == Some(FlowStep::Answer) {
+            if step == Some(FlowStep::Answer) || (step == Some(FlowStep::Serial) && forgot()) {
                 Checkbox { id: "forgot", label: t!("recover.forgot").to_string(), checked: forgot, onchange: on_forgot }
             }
         }

@@ -35,7 +35,7 @@ pub fn Update(flow: FlowId) -> Element {
         if let Some(data) = &view.data {
             address.fill(&data.address);
             contacts.fill(data);
-                    notices_in.set(data.language);
+            notices_in.set(data.language);
         }
         done.set(view.step == FlowStep::Done);
         flow.set(Some(view));
@@ -135,7 +135,8 @@ pub fn Update(flow: FlowId) -> Element {
             form { novalidate: true, onsubmit: security,
                 Section { title: t!("update.section_security").to_string(),
                     p { {tr!("update.security_note")} }
-                    QuestionSelect { value: question, status }
+                    // Validated, the question is the one answered: locked, as the data step keeps it.
+                    QuestionSelect { value: question, status, disabled: step != Some(FlowStep::Security) }
                     Field { id: "answer", label: t!("fields.answer").to_string(), value: answer, status, field: "answer", required: true,
                         autocomplete: "off", readonly: step != Some(FlowStep::Security) }
                     if step == Some(FlowStep::Security) {
@@ -159,7 +160,8 @@ pub fn Update(flow: FlowId) -> Element {
                     AddressBlock { address, status }
                 }
                 Section { title: t!("update.section_contact").to_string(),
-                    ContactBlock { contacts, status, email_label: t!("fields.email_current").to_string(), mobile_label: t!("fields.mobile_new").to_string() }
+                    ContactBlock { contacts, status, email_label: t!("fields.email_current").to_string(), mobile_label: t!("fields.mobile_new").to_string(),
+                        mobile_before_work: true }
                     crate::language::NoticeLanguage { value: notices_in }
                 }
                 FinalStep { captcha, status, label: t!("update.submit").to_string() }
