@@ -209,6 +209,8 @@ fn bench(args: &[String]) -> Result<()> {
     setup::ensure(setup::Purpose::Test)?;
     ui::build()?;
     status(cargo().args(["bench", "-p", "server", "--bench", "outbox"]))?;
+    // The client in headless Chromium: load to form, proof-of-work solve times (also 4× throttled), bot cost.
+    status(cargo().args(["bench", "-p", "e2e", "--bench", "client"]))?;
     // The service under load, on SQLite and on a throw-away PostgreSQL cluster.
     let cluster = postgres::Cluster::start()?;
     let mut service = cargo();
