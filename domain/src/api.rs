@@ -62,6 +62,14 @@ pub struct CaptchaRequest {
     pub rut: Option<String>,
 }
 
+/// A flow given more time ("Continuar con el trámite", before it expires).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct FlowExpiry {
+    /// Unix seconds after which the flow is refused.
+    pub expires_at: i64,
+}
+
 /// The bot-check part of a form: which challenge, and either the solved proof of work (the ALTCHA payload,
 /// base64 of its JSON) or the letters the citizen read from the image.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -278,6 +278,35 @@ async fn the_browsers_language_comes_first_and_the_picker_changes_it() {
     b.close().await;
 }
 
+/// Before a flow expires the citizen is warned and can extend it (WCAG 2.2.1), then finish it.
+#[tokio::test]
+async fn a_flow_about_to_expire_warns_and_is_extended() {
+    let _serial = SERIAL.lock();
+    // Two minutes and five seconds: the warning (at two minutes left) comes five seconds in.
+    let stack = Stack::start_with(|s| s.security.flow_ttl_seconds = 125).await;
+    stack.register(RUT, "juana.perez@example.cl", "98765432", "Mapocho#24").await;
+    let mut b = Browser::start(&stack.url, "flow-expiry").await;
+    b.goto("/recuperar").await;
+    b.fill("Rut *", RUT).await;
+    b.click_button("Validar").await;
+    b.wait_text("MI PAÍS FAVORITO").await;
+    b.wait_text("¿Necesita más tiempo?").await;
+    b.checkpoint("tramite-por-vencer").await;
+    b.click_button("Continuar con el trámite").await;
+    let gone = "//*[contains(normalize-space(.), '¿Necesita más tiempo?')]";
+    for _ in 0..20 {
+        if b.client.find(fantoccini::Locator::XPath(gone)).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(b.client.find(fantoccini::Locator::XPath(gone)).await.is_err(), "the warning stayed");
+    b.fill("Respuesta Secreta *", "peru").await;
+    b.click_button("Recuperar Clave").await;
+    b.wait_text("será enviada por SMS a su celular").await;
+    b.close().await;
+}
+
 /// When risk rises (here: every check from this address), the image with "Refrescar" appears, and a longer
 /// proof of work runs beside it: the citizen passes either by typing the letters or by simply waiting.
 #[tokio::test]

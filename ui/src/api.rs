@@ -11,8 +11,9 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use dioxus::prelude::{GlobalSignal, ReadableExt, Signal};
 use domain::ErrorCode;
-use domain::api::{CaptchaChallenge, ErrorBody, FlowKind, FlowView};
+use domain::api::{CaptchaChallenge, ErrorBody, FlowKind, FlowStep, FlowView};
 use gloo_net::http::{Request, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -96,6 +97,28 @@ fn flow_id_of(path: &str) -> Option<&str> {
     (FlowKind::parse(kind).is_some() && rest.len() <= 1).then_some(id)
 }
 
+/// The open flow on screen and when it expires: the layout warns before, and offers more time (WCAG 2.2.1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deadline {
+    pub kind: FlowKind,
+    pub id: String,
+    pub expires_at: i64,
+}
+
+pub static DEADLINE: GlobalSignal<Option<Deadline>> = Signal::global(|| None);
+
+/// Follows the flow of every view read: a finished flow has nothing to warn about.
+fn watch_deadline(view: &FlowView) {
+    let deadline = (view.step != FlowStep::Done).then(|| Deadline {
+        kind: view.kind,
+        id: view.id.clone(),
+        expires_at: view.expires_at,
+    });
+    if *DEADLINE.peek() != deadline {
+        *DEADLINE.write() = deadline;
+    }
+}
+
 /// The key to send with a request to `path`, when it names a flow this tab holds the key of.
 fn key_for(path: &str) -> Option<String> {
     flow_id_of(path).and_then(flow_key)
@@ -129,8 +152,11 @@ async fn read<R: DeserializeOwned + 'static>(response: gloo_net::http::Response)
     if response.ok() {
         let value = response.json::<R>().await.map_err(|_| Failure::Network)?;
         // The answer that opens a flow carries its key: kept for every later request for the flow.
-        if let Some(FlowView { id, key: Some(key), .. }) = (&value as &dyn Any).downcast_ref::<FlowView>() {
-            remember_flow_key(id, key);
+        if let Some(view) = (&value as &dyn Any).downcast_ref::<FlowView>() {
+            if let Some(key) = &view.key {
+                remember_flow_key(&view.id, key);
+            }
+            watch_deadline(view);
         }
         return Ok(value);
     }

@@ -88,6 +88,24 @@ pub async fn load<S: FlowState>(app: &AppState, id: &str, key: &FlowKey) -> Resu
     Ok(flow)
 }
 
+/// "Continuar con el trámite": another `flow_ttl_seconds` from now, for a citizen warned before the flow
+/// expires (WCAG 2.2.1). Only with the flow's key and while it is open: whoever holds the key can keep it open
+/// by asking, as a citizen still at work on it does. Returns the new expiry.
+pub async fn extend(app: &AppState, kind: FlowKind, id: &str, key: &FlowKey) -> Result<i64, Refusal> {
+    // Any state will do: the extension does not read it.
+    let flow = table::find::<serde_json::Value>(app.store.db(), kind, id)
+        .await?
+        .filter(|flow| key.opens(flow.key_hash.as_deref()))
+        .ok_or(Refusal::Denied(ErrorCode::FlowNotFound))?;
+    let now = app.now();
+    if flow.expires_at <= now {
+        return Err(Refusal::Denied(ErrorCode::FlowExpired));
+    }
+    let expires_at = now + app.settings.security.flow_ttl_seconds;
+    table::set_expiry(app.store.writer(), id, expires_at).await?;
+    Ok(expires_at)
+}
+
 /// The refusal for a request that names a step the flow is not waiting for.
 pub fn wrong_step() -> Refusal {
     Refusal::Denied(ErrorCode::FlowWrongStep)

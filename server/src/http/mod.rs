@@ -7,6 +7,7 @@ pub mod rate_limit;
 
 mod account;
 mod captcha;
+mod expiry;
 mod change;
 pub mod headers;
 mod health;
@@ -79,6 +80,7 @@ pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter, extra: Option
     let metrics_state = state.clone();
     let (api, doc) = utoipa_axum::router::OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
         .merge(captcha::router())
+        .merge(expiry::router())
         .merge(registration::router())
         .merge(recovery::router())
         .merge(change::router())

@@ -100,6 +100,12 @@ pub async fn advance<S: Serialize>(db: Db<'_>, flow: &StoredFlow<S>, summary: Su
     Ok(moved == 1)
 }
 
+/// A new expiry for flow `id` (extended at the citizen's request).
+pub async fn set_expiry(db: Db<'_>, id: &str, expires_at: i64) -> Result<(), StoreError> {
+    db.execute("UPDATE flows SET expires_at = $1 WHERE id = $2", params![expires_at, id]).await?;
+    Ok(())
+}
+
 /// Deletes flows that expired before `before` (their state may hold contact data).
 /// Ends every unfinished flow of `rut` ("No fui yo": whoever opened them is not the owner).
 pub async fn end_of(db: Db<'_>, rut: Rut) -> Result<u64, StoreError> {

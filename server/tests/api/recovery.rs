@@ -422,3 +422,27 @@ async fn the_forgotten_answer_box_can_be_unticked() {
     let (status, _) = app.step("recovery", &flow, "answer", &json!({ "forgot": false })).await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
+
+/// "Continuar con el trámite": a flow warned of its expiry gets another full lifetime, with its key only.
+#[tokio::test]
+async fn a_flow_is_extended_before_it_expires_and_not_after() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    let (_, flow) = app.start_recovery(RUT).await;
+    let first = flow["expires_at"].as_i64().unwrap();
+    app.clock.advance(25 * 60);
+    let (status, extended) = app.step("recovery", &flow, "extend", &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{extended}");
+    assert_eq!(extended["expires_at"].as_i64().unwrap(), first + 25 * 60);
+    // Past the first expiry, the flow still works.
+    app.clock.advance(10 * 60);
+    let (status, view) = app.step("recovery", &flow, "answer", &json!({ "answer": ANSWER })).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    // Without its key, nothing; once expired, too late.
+    let id = flow["id"].as_str().unwrap();
+    let response = app.client.post(format!("{}/api/recovery/{id}/extend", app.address)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    app.clock.advance(31 * 60);
+    let (status, body) = app.step("recovery", &flow, "extend", &json!({})).await;
+    assert_eq!((status, &body["code"]), (StatusCode::GONE, &json!("flow_expired")));
+}

@@ -66,6 +66,7 @@ pub fn Layout() -> Element {
             if let Some(kiosk) = kiosk {
                 IdleWarning { kiosk, idle }
             }
+            ExpiryWarning {}
         }
     }
 }
@@ -104,6 +105,57 @@ fn IdleWarning(kiosk: Kiosk, idle: Signal<u32>) -> Element {
                 button { class: "primary", autofocus: true,
                     onmounted: move |e: MountedEvent| async move { let _ = e.set_focus(true).await; },
                     onclick: move |_| idle.set(0), {tr!("common.kiosk_continue")} }
+            }
+        }
+    }
+}
+
+/// Seconds before a flow expires when the warning appears.
+const EXPIRY_WARNING_SECONDS: i64 = 120;
+
+/// "¿Necesita más tiempo?" in the last two minutes of the open flow on screen, with "Continuar con el
+/// trámite" to extend it (WCAG 2.2.1: a time limit the citizen is warned of and can extend).
+#[component]
+fn ExpiryWarning() -> Element {
+    let now = || (js_sys::Date::now() / 1000.0) as i64;
+    let mut clock = use_signal(now);
+    use_future(move || async move {
+        loop {
+            TimeoutFuture::new(1_000).await;
+            clock.set(now());
+        }
+    });
+    let route = use_route::<Route>();
+    let Some(deadline) = api::DEADLINE() else { return rsx! {} };
+    let on_screen = match &route {
+        Route::Register { flow } | Route::Recover { flow } | Route::Change { flow } | Route::Update { flow } => {
+            flow.0.as_deref() == Some(deadline.id.as_str())
+        }
+        _ => false,
+    };
+    let left = deadline.expires_at - clock();
+    if !on_screen || left > EXPIRY_WARNING_SECONDS || left <= 0 {
+        return rsx! {};
+    }
+    let extend = move |_| {
+        let deadline = deadline.clone();
+        spawn(async move {
+            let path = format!("/api/{}/{}/extend", deadline.kind.as_str(), deadline.id);
+            if let Ok(extended) = api::post::<_, domain::api::FlowExpiry>(&path, &serde_json::json!({})).await {
+                *api::DEADLINE.write() = Some(api::Deadline { expires_at: extended.expires_at, ..deadline });
+            }
+        });
+    };
+    let minutes = left.div_euclid(60);
+    let seconds = left.rem_euclid(60);
+    rsx! {
+        div { class: "backdrop",
+            div { class: "dialog warning", role: "alertdialog", aria_modal: "true", aria_labelledby: "expiry-title", aria_describedby: "expiry-text",
+                h2 { id: "expiry-title", {tr!("common.expiry_title")} }
+                p { id: "expiry-text", {tr!("common.expiry_text", left = format!("{minutes}:{seconds:02}"))} }
+                button { class: "primary", autofocus: true,
+                    onmounted: move |e: MountedEvent| async move { let _ = e.set_focus(true).await; },
+                    onclick: extend, {tr!("common.expiry_extend")} }
             }
         }
     }
