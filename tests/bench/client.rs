@@ -8,25 +8,11 @@
 use std::time::{Duration, Instant};
 
 use e2e::{Browser, Stack};
-use fantoccini::wd::{TimeoutConfiguration, WebDriverCompatibleCommand};
-use serde_json::{Value, json};
-
-/// A Chrome DevTools command through chromedriver (`/goog/cdp/execute`).
-#[derive(Debug)]
-struct Cdp(&'static str, Value);
-
-impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(json!({ "cmd": self.0, "params": self.1 }).to_string()))
-    }
-}
+use fantoccini::wd::TimeoutConfiguration;
+use serde_json::json;
 
 async fn throttle(b: &Browser, rate: u32) {
-    b.client.issue_cmd(Cdp("Emulation.setCPUThrottlingRate", json!({ "rate": rate }))).await.unwrap();
+    b.cdp("Emulation.setCPUThrottlingRate", json!({ "rate": rate })).await;
 }
 
 fn median(values: &[f64]) -> f64 {

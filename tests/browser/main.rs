@@ -307,6 +307,38 @@ async fn a_flow_about_to_expire_warns_and_is_extended() {
     b.close().await;
 }
 
+/// Every screen reflows at 320 CSS pixels (WCAG 1.4.10, the width of 1280 px at 400 %) and at 640 (200 %),
+/// with no horizontal scrolling; in forced-colours mode (Windows' high contrast) each passes axe.
+#[tokio::test]
+async fn every_screen_reflows_at_320_pixels_and_passes_axe_in_forced_colours() {
+    let _serial = SERIAL.lock();
+    let stack = Stack::start().await;
+    let mut b = Browser::start(&stack.url, "reflow").await;
+    let screens = ["/", "/registro", "/recuperar", "/cambiar", "/actualizar", "/mas-informacion", "/privacidad", "/mi-clave-sence"];
+    for width in [320, 640] {
+        let metrics = serde_json::json!({ "width": width, "height": 800, "deviceScaleFactor": 1, "mobile": false });
+        b.cdp("Emulation.setDeviceMetricsOverride", metrics).await;
+        for screen in screens {
+            b.goto(screen).await;
+            b.wait_for(fantoccini::Locator::Css("main h1"), screen).await;
+            let script = "return [document.documentElement.scrollWidth, window.innerWidth]";
+            let sizes = b.client.execute(script, vec![]).await.unwrap();
+            let (scroll, inner) = (sizes[0].as_i64().unwrap(), sizes[1].as_i64().unwrap());
+            assert!(scroll <= inner, "{screen} at {width} px scrolls sideways: {scroll} > {inner}");
+        }
+        b.checkpoint(&format!("reflow-{width}px")).await;
+    }
+    b.cdp("Emulation.clearDeviceMetricsOverride", serde_json::json!({})).await;
+    let forced = serde_json::json!({ "features": [{ "name": "forced-colors", "value": "active" }] });
+    b.cdp("Emulation.setEmulatedMedia", forced).await;
+    for screen in ["/", "/registro", "/recuperar"] {
+        b.goto(screen).await;
+        b.wait_for(fantoccini::Locator::Css("main h1"), screen).await;
+        b.checkpoint(&format!("colores-forzados{}", screen.replace('/', "-"))).await;
+    }
+    b.close().await;
+}
+
 /// When risk rises (here: every check from this address), the image with "Refrescar" appears, and a longer
 /// proof of work runs beside it: the citizen passes either by typing the letters or by simply waiting.
 #[tokio::test]

@@ -345,6 +345,11 @@ impl Browser {
         self.field(label).await.click().await.unwrap();
     }
 
+    /// A Chrome DevTools command (`Emulation.setCPUThrottlingRate`, …) through chromedriver.
+    pub async fn cdp(&self, command: &'static str, params: Value) -> Value {
+        self.client.issue_cmd(Cdp(command, params)).await.unwrap()
+    }
+
     /// The `id` of the focused element.
     pub async fn focused_id(&self) -> String {
         let id = self.client.execute("return document.activeElement && document.activeElement.id", vec![]).await;
@@ -424,5 +429,19 @@ impl Browser {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// A Chrome DevTools command through chromedriver (`/session/<id>/goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp(&'static str, Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "cmd": self.0, "params": self.1 }).to_string()))
     }
 }
