@@ -339,6 +339,93 @@ async fn every_screen_reflows_at_320_pixels_and_passes_axe_in_forced_colours() {
     b.close().await;
 }
 
+/// Every flow by keyboard only (Tab, typing, Space, Enter; no pointer), with the accessibility tree checked
+/// at each step: the names and roles a screen reader announces, and a live region for refusals.
+#[tokio::test]
+async fn every_flow_by_keyboard_only_with_its_accessibility_tree() {
+    const ENTER: char = '\u{E007}';
+    const SPACE: char = '\u{E00D}';
+    let _serial = SERIAL.lock();
+    let stack = Stack::start().await;
+    let mut b = Browser::start(&stack.url, "keyboard").await;
+
+    // §2: registration.
+    b.goto("/").await;
+    b.wait_text("Ingresar a las plataformas del Sence").await;
+    b.expect_tree("inicio", false, &["link: Regístrese aquí.", "link: Recuperar CS aquí.", "combobox: Idioma", "navigation: Menú principal"]).await;
+    b.key_press("Regístrese aquí.", ENTER).await;
+    b.wait_text("Registrar Persona Natural").await;
+    b.expect_tree(
+        "registro",
+        true,
+        &["heading: Registrar Persona Natural", "textbox: Rut", "combobox: Pregunta Secreta", "textbox: Email",
+          "checkbox: Sin Celular", "button: Crear Cuenta", "group: Validación de seguridad anti-Robots"],
+    )
+    .await;
+    b.key_fill("Rut *", RUT).await;
+    let serial = fakes::registro_civil::Fixtures::bundled().unwrap().serial_of(RUT).unwrap();
+    b.key_fill("Número de serie cédula de identidad *", &serial).await;
+    b.key_fill("Pregunta Secreta *", "MI P").await;
+    b.key_fill("Respuesta Secreta *", "Perú").await;
+    b.key_fill("Dirección Particular *", "Huérfanos").await;
+    b.key_fill("N° de Dirección Particular *", "1273").await;
+    b.key_fill("Región *", "XIII").await;
+    b.key_fill("Comuna *", "Santiago").await;
+    b.key_fill("Email *", "juana.perez@example.cl").await;
+    b.key_fill("Celular *", "98765432").await;
+    b.key_fill("Clave CS *", "Mapocho#24").await;
+    b.key_fill("Repetir Clave CS *", "Mapocho#24").await;
+    b.wait_text("Verificación completada").await;
+    b.key_press("Crear Cuenta", ENTER).await;
+    b.wait_text("Su Clave Sence fue creada correctamente.").await;
+    b.expect_tree("registro-exito", true, &["dialog: Éxito", "button: Aceptar"]).await;
+    b.key_press("Aceptar", ENTER).await;
+
+    // §3.3: recovery with the answer.
+    b.wait_text("Persona Natural").await;
+    b.key_press("Recuperar CS aquí.", ENTER).await;
+    b.wait_text("Recuperar CS (Clave Sence) Persona Natural").await;
+    b.key_fill("Rut *", RUT).await;
+    b.key_press("Validar", ENTER).await;
+    b.wait_text("MI PAÍS FAVORITO").await;
+    b.expect_tree("recuperar", true, &["textbox: Respuesta Secreta", "checkbox: No recuerdo la respuesta a mi pregunta secreta", "button: Recuperar Clave"]).await;
+    b.key_fill("Respuesta Secreta *", "peru").await;
+    b.key_press("Recuperar Clave", ENTER).await;
+    b.wait_text("será enviada por SMS a su celular").await;
+    let provisional = stack.provisional_from_dev_sink("+56998765432").await;
+    b.key_press("Aceptar", ENTER).await;
+
+    // §4: change, from the provisional CS.
+    b.wait_text("Cambiar CS (Clave Sence) Persona Natural").await;
+    b.key_fill("Rut *", RUT).await;
+    b.key_fill("CS Actual *", &provisional).await;
+    b.key_press("Validar", ENTER).await;
+    b.field("CS Nueva *").await;
+    b.expect_tree("cambiar", true, &["textbox: CS Nueva", "textbox: Repetir CS Nueva", "button: Cambiar Clave"]).await;
+    b.key_fill("CS Nueva *", "Alameda-77").await;
+    b.key_fill("Repetir CS Nueva *", "Alameda-77").await;
+    b.key_press("Cambiar Clave", ENTER).await;
+    b.wait_text("Generación de nueva clave Sence satisfactoria.").await;
+    b.key_press("Aceptar", ENTER).await;
+
+    // §5: update, with "Sin Celular" ticked by Space.
+    b.goto("/actualizar").await;
+    b.wait_text("Actualizar Datos Persona Natural").await;
+    b.key_fill("Rut *", RUT).await;
+    b.key_fill("Clave Sence *", "Alameda-77").await;
+    b.key_press("Validar", ENTER).await;
+    b.wait_text("Datos de Seguridad").await;
+    b.key_fill("Respuesta Secreta *", "Perú").await;
+    b.key_press("Validar", ENTER).await;
+    b.wait_text("Email Actual").await;
+    b.expect_tree("actualizar", true, &["textbox: Email Actual", "combobox: Idioma de los avisos (e-mail y SMS)", "button: Actualizar datos"]).await;
+    b.key_press("Sin Celular", SPACE).await;
+    b.key_press("Actualizar datos", ENTER).await;
+    b.wait_text("Sus datos han sido actualizados correctamente.").await;
+    b.checkpoint("teclado-actualizar-exito").await;
+    b.close().await;
+}
+
 /// When risk rises (here: every check from this address), the image with "Refrescar" appears, and a longer
 /// proof of work runs beside it: the citizen passes either by typing the letters or by simply waiting.
 #[tokio::test]

@@ -350,6 +350,82 @@ impl Browser {
         self.client.issue_cmd(Cdp(command, params)).await.unwrap()
     }
 
+    /// Presses the keys of `text` (characters, or WebDriver key codes such as Tab `\u{E004}`) on whatever has
+    /// the focus, as one sequence.
+    pub async fn keys(&self, text: &str) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let mut actions = KeyActions::new("keyboard".into());
+        for key in text.chars() {
+            actions = actions.then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+        }
+        self.client.perform_actions(actions).await.unwrap();
+    }
+
+    /// What a citizen hears for the focused element: its label, else its name or text.
+    async fn focused_name(&self) -> String {
+        let script = "const e = document.activeElement; if (!e || e === document.body) return ''; \
+            const l = e.labels && e.labels[0]; \
+            return (l ? l.textContent : (e.getAttribute('aria-label') || e.textContent)).replace(/\\s+/g, ' ').trim();";
+        self.client.execute(script, vec![]).await.unwrap().as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Keyboard only: Tab (at most 120 times, forwards) until the focus is on `name` (a field's label, a
+    /// button's or link's text).
+    pub async fn tab_to(&self, name: &str) {
+        for _ in 0..120 {
+            if self.focused_name().await == name {
+                return;
+            }
+            self.keys("\u{E004}").await;
+        }
+        panic!("Tab never reached {name}");
+    }
+
+    /// Keyboard only: Tab to the field labelled `label` and type `text` (a select takes the option's first
+    /// letters).
+    pub async fn key_fill(&self, label: &str, text: &str) {
+        self.tab_to(label).await;
+        self.keys(text).await;
+    }
+
+    /// Keyboard only: Tab to `name` and press Enter (a button or link) or Space (a checkbox or radio).
+    pub async fn key_press(&self, name: &str, key: char) {
+        self.tab_to(name).await;
+        self.keys(&key.to_string()).await;
+    }
+
+    /// The accessibility tree as assistive technology gets it (Chromium's, through CDP): every named node as
+    /// `role: name`, and the number of live regions.
+    pub async fn accessibility_tree(&self) -> (Vec<String>, usize) {
+        let tree = self.cdp("Accessibility.getFullAXTree", json!({})).await;
+        let mut named = Vec::new();
+        let mut live = 0;
+        for node in tree["nodes"].as_array().cloned().unwrap_or_default() {
+            let role = node["role"]["value"].as_str().unwrap_or_default();
+            let name = node["name"]["value"].as_str().unwrap_or_default().trim();
+            if !name.is_empty() && node["ignored"] != json!(true) {
+                named.push(format!("{role}: {name}"));
+            }
+            let properties = node["properties"].as_array().cloned().unwrap_or_default();
+            if properties.iter().any(|p| p["name"] == "live" && p["value"]["value"] != "off") {
+                live += 1;
+            }
+        }
+        (named, live)
+    }
+
+    /// Checks that the accessibility tree has each of `expected` (`role: name`; letter case aside, since the
+    /// style's capitals reach the tree) and, on a form (`form`), a live region for its refusals.
+    pub async fn expect_tree(&self, step: &str, form: bool, expected: &[&str]) {
+        let (named, live) = self.accessibility_tree().await;
+        let named: Vec<String> = named.iter().filter(|n| !n.starts_with("InlineTextBox")).map(|n| n.to_lowercase()).collect();
+        for want in expected {
+            let want = want.to_lowercase();
+            assert!(named.contains(&want), "{step}: no {want} in the accessibility tree: {named:?}");
+        }
+        assert!(!form || live > 0, "{step}: no live region to announce refusals");
+    }
+
     /// The `id` of the focused element.
     pub async fn focused_id(&self) -> String {
         let id = self.client.execute("return document.activeElement && document.activeElement.id", vec![]).await;
