@@ -314,7 +314,16 @@ async fn every_screen_reflows_at_320_pixels_and_passes_axe_in_forced_colours() {
     let _serial = SERIAL.lock();
     let stack = Stack::start().await;
     let mut b = Browser::start(&stack.url, "reflow").await;
-    let screens = ["/", "/registro", "/recuperar", "/cambiar", "/actualizar", "/mas-informacion", "/privacidad", "/mi-clave-sence"];
+    let screens = [
+        "/",
+        "/registro",
+        "/recuperar",
+        "/cambiar",
+        "/actualizar",
+        "/mas-informacion",
+        "/privacidad",
+        "/mi-clave-sence",
+    ];
     for width in [320, 640] {
         let metrics = serde_json::json!({ "width": width, "height": 800, "deviceScaleFactor": 1, "mobile": false });
         b.cdp("Emulation.setDeviceMetricsOverride", metrics).await;
@@ -352,14 +361,26 @@ async fn every_flow_by_keyboard_only_with_its_accessibility_tree() {
     // §2: registration.
     b.goto("/").await;
     b.wait_text("Ingresar a las plataformas del Sence").await;
-    b.expect_tree("inicio", false, &["link: Regístrese aquí.", "link: Recuperar CS aquí.", "combobox: Idioma", "navigation: Menú principal"]).await;
+    b.expect_tree(
+        "inicio",
+        false,
+        &["link: Regístrese aquí.", "link: Recuperar CS aquí.", "combobox: Idioma", "navigation: Menú principal"],
+    )
+    .await;
     b.key_press("Regístrese aquí.", ENTER).await;
     b.wait_text("Registrar Persona Natural").await;
     b.expect_tree(
         "registro",
         true,
-        &["heading: Registrar Persona Natural", "textbox: Rut", "combobox: Pregunta Secreta", "textbox: Email",
-          "checkbox: Sin Celular", "button: Crear Cuenta", "group: Validación de seguridad anti-Robots"],
+        &[
+            "heading: Registrar Persona Natural",
+            "textbox: Rut",
+            "combobox: Pregunta Secreta",
+            "textbox: Email",
+            "checkbox: Sin Celular",
+            "button: Crear Cuenta",
+            "group: Validación de seguridad anti-Robots",
+        ],
     )
     .await;
     b.key_fill("Rut *", RUT).await;
@@ -388,7 +409,16 @@ async fn every_flow_by_keyboard_only_with_its_accessibility_tree() {
     b.key_fill("Rut *", RUT).await;
     b.key_press("Validar", ENTER).await;
     b.wait_text("MI PAÍS FAVORITO").await;
-    b.expect_tree("recuperar", true, &["textbox: Respuesta Secreta", "checkbox: No recuerdo la respuesta a mi pregunta secreta", "button: Recuperar Clave"]).await;
+    b.expect_tree(
+        "recuperar",
+        true,
+        &[
+            "textbox: Respuesta Secreta",
+            "checkbox: No recuerdo la respuesta a mi pregunta secreta",
+            "button: Recuperar Clave",
+        ],
+    )
+    .await;
     b.key_fill("Respuesta Secreta *", "peru").await;
     b.key_press("Recuperar Clave", ENTER).await;
     b.wait_text("será enviada por SMS a su celular").await;
@@ -418,7 +448,12 @@ async fn every_flow_by_keyboard_only_with_its_accessibility_tree() {
     b.key_fill("Respuesta Secreta *", "Perú").await;
     b.key_press("Validar", ENTER).await;
     b.wait_text("Email Actual").await;
-    b.expect_tree("actualizar", true, &["textbox: Email Actual", "combobox: Idioma de los avisos (e-mail y SMS)", "button: Actualizar datos"]).await;
+    b.expect_tree(
+        "actualizar",
+        true,
+        &["textbox: Email Actual", "combobox: Idioma de los avisos (e-mail y SMS)", "button: Actualizar datos"],
+    )
+    .await;
     b.key_press("Sin Celular", SPACE).await;
     b.key_press("Actualizar datos", ENTER).await;
     b.wait_text("Sus datos han sido actualizados correctamente.").await;
@@ -590,6 +625,71 @@ const KIOSK_SHELL: &str = "window.CLAVE_SHELL = { kiosk: true, timeout: 10, warn
         if (cmd === 'handoff_qr') window.__claveHandoffs.push(args.path);\
         return null;\
     } } };";
+
+/// At a kiosk (a touch screen, no keyboard): a registration typed entirely on the on-screen keyboard, with the
+/// large-text and high-contrast switches; left idle, the wipe empties the keyboard's buffer with the fields.
+#[tokio::test]
+async fn a_kiosk_registration_is_typed_on_the_on_screen_keyboard() {
+    let _serial = SERIAL.lock();
+    let stack = Stack::start().await;
+    let mut b = Browser::start(&stack.url, "kiosk-keyboard").await;
+    b.before_every_page(KIOSK_SHELL).await;
+    b.goto("/registro").await;
+    b.wait_text("Registrar Persona Natural").await;
+    b.click_button("Texto grande").await;
+    b.click_button("Alto contraste").await;
+    let flags = b
+        .client
+        .execute("return [document.documentElement.dataset.text, document.documentElement.dataset.contrast]", vec![])
+        .await
+        .unwrap();
+    assert_eq!(flags, serde_json::json!(["large", "high"]));
+    b.touch_type("Rut *", "12345678-5").await;
+    b.checkpoint("kiosko-teclado-rut").await;
+    let serial = fakes::registro_civil::Fixtures::bundled().unwrap().serial_of(RUT).unwrap();
+    b.touch_type("Número de serie cédula de identidad *", &serial).await;
+    b.select("Pregunta Secreta *", "MI PAÍS FAVORITO").await;
+    b.touch_type("Respuesta Secreta *", "peru").await;
+    b.touch_type("Dirección Particular *", "Huerfanos").await;
+    b.touch_type("N° de Dirección Particular *", "1273").await;
+    b.select("Región *", "XIII - Metropolitana de Santiago").await;
+    b.select("Comuna *", "Santiago").await;
+    b.touch_type("Email *", "juana.perez@example.cl").await;
+    b.touch_type("Celular *", "98765432").await;
+    b.touch_type("Clave CS *", "Mapocho#24").await;
+    assert_eq!(
+        b.client.find(fantoccini::Locator::Id("keyboard-buffer")).await.unwrap().text().await.unwrap(),
+        "••••••••••"
+    );
+    b.checkpoint("kiosko-teclado-clave").await;
+    b.touch_type("Repetir Clave CS *", "Mapocho#24").await;
+    assert_eq!(b.value("Rut *").await, RUT, "typed and formatted");
+    b.click_button("Crear Cuenta").await;
+    b.wait_text("Su Clave Sence fue creada correctamente.").await;
+    b.click_button("Aceptar").await;
+
+    // Idle: the wipe leaves nothing in the fields, the keyboard's buffer or the switches.
+    b.click_link("Regístrese aquí.").await;
+    b.touch_type("Email *", "otra").await;
+    assert_eq!(b.client.find(fantoccini::Locator::Id("keyboard-buffer")).await.unwrap().text().await.unwrap(), "otra");
+    b.wait_text("¿Sigue ahí?").await;
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    b.wait_text("Sistema Clave Sence").await;
+    b.click_link("Regístrese aquí.").await;
+    b.touch_type("Email *", "").await;
+    assert_eq!(b.value("Email *").await, "");
+    assert_eq!(b.client.find(fantoccini::Locator::Id("keyboard-buffer")).await.unwrap().text().await.unwrap(), "");
+    let flags = b
+        .client
+        .execute(
+            "return [document.documentElement.dataset.text || '', document.documentElement.dataset.contrast || '']",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(flags, serde_json::json!(["", ""]));
+    b.close().await;
+}
 
 /// At a kiosk, the "Continúe en su celular" QR code holds the open flow's address with its key in the
 /// fragment. Left idle, the kiosk wipes everything, the flow keys too: Back to the previous citizen's flow

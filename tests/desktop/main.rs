@@ -154,7 +154,7 @@ fn decode_qr(data_url: &str) -> String {
 
 #[tokio::test]
 #[ignore = "needs a display and a Secret Service: run through `cargo xtask test`"]
-async fn an_idle_kiosk_wipes_a_half_filled_form_and_offers_a_qr_code() {
+async fn a_kiosk_registers_on_its_on_screen_keyboard_and_an_idle_one_wipes_everything() {
     let stack = Stack::start().await;
     let _ = Command::new("secret-tool").args(["clear", "service", SERVICE]).status();
     let env = [
@@ -165,10 +165,35 @@ async fn an_idle_kiosk_wipes_a_half_filled_form_and_offers_a_qr_code() {
         ("CLAVE_PUBLIC_URL", "https://cus.sence.cl"),
     ];
     let mut b = Browser::desktop(&app(), &env, "kiosk").await;
+
+    // A registration typed entirely on the on-screen keyboard (the selects are touched).
     b.click_link("Regístrese aquí.").await;
     b.wait_text("Continúe en su celular").await;
-    b.fill_and_leave("Rut *", RUT).await;
-    b.fill("Email *", "juana.perez@example.cl").await;
+    b.click_button("Texto grande").await;
+    b.touch_type("Rut *", "12345678-5").await;
+    let serial = fakes::registro_civil::Fixtures::bundled().unwrap().serial_of(RUT).unwrap();
+    b.touch_type("Número de serie cédula de identidad *", &serial).await;
+    b.select("Pregunta Secreta *", "MI PAÍS FAVORITO").await;
+    b.touch_type("Respuesta Secreta *", "peru").await;
+    b.touch_type("Dirección Particular *", "Huerfanos").await;
+    b.touch_type("N° de Dirección Particular *", "1273").await;
+    b.select("Región *", "XIII - Metropolitana de Santiago").await;
+    b.select("Comuna *", "Santiago").await;
+    b.touch_type("Email *", "juana.perez@example.cl").await;
+    b.touch_type("Celular *", "98765432").await;
+    b.touch_type("Clave CS *", "Mapocho#24").await;
+    b.touch_type("Repetir Clave CS *", "Mapocho#24").await;
+    b.shot("kiosko-teclado").await;
+    b.click_button("Crear Cuenta").await;
+    b.wait_text("Su Clave Sence fue creada correctamente.").await;
+    b.click_button("Aceptar").await;
+
+    // Half a form, then idle.
+    b.click_link("Regístrese aquí.").await;
+    b.touch_type("Rut *", "11111111-1").await;
+    b.touch_type("Email *", "otra").await;
+    let buffer = b.client.find(Locator::Id("keyboard-buffer")).await.unwrap().text().await.unwrap();
+    assert_eq!(buffer, "otra");
     assert!(
         b.client.find(Locator::XPath("//label[normalize-space(.)='Recordar mi RUT']")).await.is_err(),
         "no keyring at a kiosk"
@@ -186,7 +211,10 @@ async fn an_idle_kiosk_wipes_a_half_filled_form_and_offers_a_qr_code() {
     b.click_link("Regístrese aquí.").await;
     b.wait_text("Registrar Persona Natural").await;
     assert_eq!(b.value("Rut *").await, "");
+    b.touch_type("Email *", "").await;
     assert_eq!(b.value("Email *").await, "");
+    let buffer = b.client.find(Locator::Id("keyboard-buffer")).await.unwrap().text().await.unwrap();
+    assert_eq!(buffer, "", "the wipe empties the keyboard's buffer");
     b.close().await;
     assert!(keyring_secrets().is_empty(), "a kiosk never writes the keyring");
 }

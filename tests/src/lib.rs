@@ -318,6 +318,7 @@ impl Browser {
     /// Chooses the option with visible text `option` in the select labelled `label`.
     pub async fn select(&self, label: &str, option: &str) {
         let select = self.field(label).await;
+        self.center(&select).await;
         let xpath = format!(".//option[normalize-space(.)='{option}']");
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
@@ -332,12 +333,23 @@ impl Browser {
 
     pub async fn click_button(&self, text: &str) {
         let xpath = format!("//button[normalize-space(.)='{text}' and not(@disabled)]");
-        self.wait_for(Locator::XPath(&xpath), text).await.click().await.unwrap();
+        let button = self.wait_for(Locator::XPath(&xpath), text).await;
+        self.center(&button).await;
+        button.click().await.unwrap();
+    }
+
+    /// Scrolls `element` to the middle of the window, as a citizen does before touching it (at a kiosk the
+    /// on-screen keyboard covers the bottom of the screen).
+    async fn center(&self, element: &Element) {
+        let script = "arguments[0].scrollIntoView({ block: 'center' })";
+        self.client.execute(script, vec![serde_json::to_value(element).unwrap()]).await.unwrap();
     }
 
     pub async fn click_link(&self, text: &str) {
         let xpath = format!("//a[normalize-space(.)='{text}']");
-        self.wait_for(Locator::XPath(&xpath), text).await.click().await.unwrap();
+        let link = self.wait_for(Locator::XPath(&xpath), text).await;
+        self.center(&link).await;
+        link.click().await.unwrap();
     }
 
     /// Clicks a checkbox or radio by its label.
@@ -418,12 +430,47 @@ impl Browser {
     /// style's capitals reach the tree) and, on a form (`form`), a live region for its refusals.
     pub async fn expect_tree(&self, step: &str, form: bool, expected: &[&str]) {
         let (named, live) = self.accessibility_tree().await;
-        let named: Vec<String> = named.iter().filter(|n| !n.starts_with("InlineTextBox")).map(|n| n.to_lowercase()).collect();
+        let named: Vec<String> =
+            named.iter().filter(|n| !n.starts_with("InlineTextBox")).map(|n| n.to_lowercase()).collect();
         for want in expected {
             let want = want.to_lowercase();
             assert!(named.contains(&want), "{step}: no {want} in the accessibility tree: {named:?}");
         }
         assert!(!form || live > 0, "{step}: no live region to announce refusals");
+    }
+
+    /// Kiosk: touches the on-screen keyboard's key labelled `key`.
+    pub async fn touch_key(&self, key: &str) {
+        let xpath = format!("//div[contains(@class,'keyboard')]//button[normalize-space(.)=\"{key}\"]");
+        let key = self.wait_for(Locator::XPath(&xpath), key).await;
+        self.center(&key).await;
+        key.click().await.unwrap();
+    }
+
+    /// Kiosk: touches the field labelled `label`, then types `text` on the on-screen keyboard only (capitals
+    /// through "Mayúsculas", other signs through "Símbolos" when the letters' pad lacks them).
+    pub async fn touch_type(&self, label: &str, text: &str) {
+        let field = self.field(label).await;
+        self.center(&field).await;
+        field.click().await.unwrap();
+        let id = field.attr("id").await.unwrap().unwrap_or_default();
+        self.wait_for(Locator::Css(&format!("div.keyboard[data-field='{id}']")), "the keyboard for the field").await;
+        for c in text.chars() {
+            let key = c.to_string();
+            let on_pad = format!("//div[contains(@class,'keyboard')]//button[normalize-space(.)=\"{key}\"]");
+            if c == ' ' {
+                self.touch_key("Espacio").await;
+            } else if c.is_uppercase() {
+                self.touch_key("Mayúsculas").await;
+                self.touch_key(&key).await;
+            } else if self.client.find(Locator::XPath(&on_pad)).await.is_ok() {
+                self.touch_key(&key).await;
+            } else {
+                self.touch_key("Símbolos").await;
+                self.touch_key(&key).await;
+                self.touch_key("Símbolos").await;
+            }
+        }
     }
 
     /// The `id` of the focused element.

@@ -25,3 +25,41 @@ globalThis.claveSolvePow = (pow) =>
   });
 
 init({ module_or_path: new URL("./ui_bg.wasm", import.meta.url) });
+
+// The kiosk's on-screen keyboard types into the focused field as a physical keyboard would: the text at the
+// caret (at the end where a field has no caret API, as e-mail fields), then an `input` event for the UI.
+globalThis.claveKeyboard = (key) => {
+  const field = document.activeElement;
+  if (!field || field.tagName !== "INPUT" || field.readOnly || field.type === "checkbox" || field.type === "radio") {
+    return false;
+  }
+  let start = null;
+  try { start = field.selectionStart; } catch { start = null; }
+  if (start === null) {
+    field.value = key === "Backspace" ? field.value.slice(0, -1) : field.value + key;
+  } else {
+    const end = field.selectionEnd;
+    if (key === "Backspace") {
+      field.setRangeText("", start === end ? Math.max(0, start - 1) : start, end, "end");
+    } else {
+      field.setRangeText(key, start, end, "end");
+    }
+  }
+  field.dispatchEvent(new Event("input", { bubbles: true }));
+  return true;
+};
+
+// A field taken by the keyboard is brought to the middle of the screen, clear of the keyboard below.
+globalThis.claveKeyboardShow = () => {
+  const field = document.activeElement;
+  if (field && field.scrollIntoView) field.scrollIntoView({ block: "center" });
+};
+
+// "Siguiente": the next field of the page, as Tab would.
+globalThis.claveKeyboardNext = () => {
+  const fields = [...document.querySelectorAll("main input:not([readonly]):not([type=hidden]), main select")]
+    .filter((f) => !f.disabled && f.offsetParent !== null);
+  const at = fields.indexOf(document.activeElement);
+  const next = fields[at + 1] || fields[0];
+  if (next) next.focus();
+};

@@ -7,8 +7,8 @@ pub mod rate_limit;
 
 mod account;
 mod captcha;
-mod expiry;
 mod change;
+mod expiry;
 pub mod headers;
 mod health;
 mod login;

@@ -5,6 +5,7 @@ mod blocks;
 mod captcha;
 mod codes;
 mod fields;
+mod keyboard;
 mod layout;
 mod status;
 mod success;
@@ -13,6 +14,7 @@ pub use blocks::{AddressBlock, ContactBlock, CredentialsForm, use_address, use_c
 pub use captcha::{CaptchaField, FinalStep, use_captcha};
 pub use codes::ContactCodes;
 pub use fields::{Checkbox, Field, QuestionSelect, RegionComuna, RutField};
+pub use keyboard::OnScreenKeyboard;
 pub use layout::{Important, Section};
 pub use status::{Banner, FormStatus, SubmitButton, use_form_status};
 pub use success::SuccessDialog;

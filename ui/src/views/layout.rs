@@ -39,30 +39,34 @@ pub fn Layout() -> Element {
     rsx! {
         div { class: "app",
             onkeydown: move |_| active(), onpointerdown: move |_| active(), oninput: move |_| active(),
-            a { class: "skip", href: "#contenido", {tr!("common.skip")} }
-            header { class: "top",
-                Link { to: Route::Home {}, class: "brand", {tr!("common.title")} }
-                crate::language::LanguagePicker {}
-                nav { aria_label: t!("common.nav_label").to_string(),
-                    ul {
-                        li { Link { to: Route::Register { flow: FlowId::START }, {tr!("nav.register")} } }
-                        li { Link { to: Route::Recover { flow: FlowId::START }, {tr!("nav.recover")} } }
-                        li { Link { to: Route::Change { flow: FlowId::START }, {tr!("nav.change")} } }
-                        li { Link { to: Route::Update { flow: FlowId::START }, {tr!("nav.update")} } }
-                        li { Link { to: Route::Info {}, {tr!("nav.info")} } }
+            // At a kiosk the screen scrolls above the on-screen keyboard, which never covers it.
+            div { class: "screen",
+                a { class: "skip", href: "#contenido", {tr!("common.skip")} }
+                header { class: "top",
+                    Link { to: Route::Home {}, class: "brand", {tr!("common.title")} }
+                    crate::language::LanguagePicker {}
+                    nav { aria_label: t!("common.nav_label").to_string(),
+                        ul {
+                            li { Link { to: Route::Register { flow: FlowId::START }, {tr!("nav.register")} } }
+                            li { Link { to: Route::Recover { flow: FlowId::START }, {tr!("nav.recover")} } }
+                            li { Link { to: Route::Change { flow: FlowId::START }, {tr!("nav.change")} } }
+                            li { Link { to: Route::Update { flow: FlowId::START }, {tr!("nav.update")} } }
+                            li { Link { to: Route::Info {}, {tr!("nav.info")} } }
+                        }
                     }
                 }
+                main { id: "contenido", tabindex: "-1",
+                    // A keyed list of one: a new key mounts the page afresh.
+                    for key in [page] { Outlet::<Route> { key: "{key}-{language}" } }
+                }
+                if kiosk.is_some() { Handoff {} }
+                footer { class: "bottom",
+                    p { {tr!("common.help_line")} }
+                    p { {tr!("common.footer")} }
+                    p { Link { to: Route::Privacy {}, {tr!("privacy.link")} } " · " Link { to: Route::MyAccount {}, {tr!("my_account.heading")} } }
+                }
             }
-            main { id: "contenido", tabindex: "-1",
-                // A keyed list of one: a new key mounts the page afresh.
-                for key in [page] { Outlet::<Route> { key: "{key}-{language}" } }
-            }
-            if kiosk.is_some() { Handoff {} }
-            footer { class: "bottom",
-                p { {tr!("common.help_line")} }
-                p { {tr!("common.footer")} }
-                p { Link { to: Route::Privacy {}, {tr!("privacy.link")} } " · " Link { to: Route::MyAccount {}, {tr!("my_account.heading")} } }
-            }
+            if kiosk.is_some() { crate::components::OnScreenKeyboard {} }
             if let Some(kiosk) = kiosk {
                 IdleWarning { kiosk, idle }
             }
