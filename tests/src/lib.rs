@@ -473,6 +473,24 @@ impl Browser {
         }
     }
 
+    /// Kiosk: the registration form (§2) for `rut` (typed without dots, as on the pad), every field typed on
+    /// the on-screen keyboard and the selects touched; the Clave Sence is typed last, twice.
+    pub async fn touch_registration(&self, rut: &str, cs: &str) {
+        self.touch_type("Rut *", rut).await;
+        let serial = fakes::registro_civil::Fixtures::bundled().unwrap().serial_of(rut).expect("a RUT of the fixtures");
+        self.touch_type("Número de serie cédula de identidad *", &serial).await;
+        self.select("Pregunta Secreta *", "MI PAÍS FAVORITO").await;
+        self.touch_type("Respuesta Secreta *", "peru").await;
+        self.touch_type("Dirección Particular *", "Huerfanos").await;
+        self.touch_type("N° de Dirección Particular *", "1273").await;
+        self.select("Región *", "XIII - Metropolitana de Santiago").await;
+        self.select("Comuna *", "Santiago").await;
+        self.touch_type("Email *", "juana.perez@example.cl").await;
+        self.touch_type("Celular *", "98765432").await;
+        self.touch_type("Clave CS *", cs).await;
+        self.touch_type("Repetir Clave CS *", cs).await;
+    }
+
     /// The `id` of the focused element.
     pub async fn focused_id(&self) -> String {
         let id = self.client.execute("return document.activeElement && document.activeElement.id", vec![]).await;

@@ -1,5 +1,7 @@
 //! `AppJson`: axum's `Json` with our error shape, so malformed or oversized bodies get a 4xx with a stable
-//! code instead of axum's plain-text rejection (axum `examples/error-handling`).
+//! code instead of axum's plain-text rejection (axum `examples/error-handling`). Every body of this API is a
+//! JSON object: serde would also read a struct from an array (`[]` as a request with every field defaulted),
+//! so anything else is refused before parsing.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
@@ -22,11 +24,34 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
+        let invalid = || ApiError(Refusal::Denied(ErrorCode::InvalidRequest));
+        if !is_json(req.headers()) {
+            return Err(invalid());
+        }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError(Refusal::Denied(ErrorCode::PayloadTooLarge))
+            } else {
+                invalid()
+            }
+        })?;
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(invalid());
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(AppJson(value)),
             Err(rejection) => Err(reject(&rejection)),
         }
     }
+}
+
+/// `application/json` (with any parameters) or `application/<something>+json`, as axum's `Json` accepts.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 fn reject(rejection: &JsonRejection) -> ApiError {

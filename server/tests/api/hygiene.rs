@@ -58,6 +58,9 @@ async fn malformed_json_gets_a_stable_4xx() {
     let id = body["id"].as_str().unwrap();
     let (status, body) = app.post(&format!("/api/registration/{id}/form"), &json!({ "no_mobile": "yes" })).await;
     assert_eq!((status, body), (StatusCode::BAD_REQUEST, json!({ "code": "invalid_request" })));
+    // A body is an object: serde would read `[]` as a struct with every field defaulted.
+    let (status, body) = app.post("/api/captchas", &json!([])).await;
+    assert_eq!((status, body), (StatusCode::BAD_REQUEST, json!({ "code": "invalid_request" })));
     let response = app
         .client
         .post(format!("{}/api/login", app.address))
