@@ -47,14 +47,15 @@ impl Email {
 
     /// Shown to confirm the address on file without disclosing it (§3.1(6)): enough for its owner to tell two
     /// of their addresses apart (`juana.aromos@correo.cl` → `ju****os@correo.cl`, `juana.nueva@correo.cl` →
-    /// `ju****va@correo.cl`): the name's first two and last two characters (fewer when it is short) and the
-    /// whole domain, which is seldom personal. The stars never tell the name's length.
+    /// `ju****va@correo.cl`): the name's first two and last two characters, fewer when it is short (never more
+    /// than a third of it from eight characters down), and the whole domain, which is seldom personal. The
+    /// stars never tell the name's length.
     pub fn masked(&self) -> String {
         let (local, domain) = self.0.rsplit_once('@').unwrap_or((&self.0, ""));
         let chars: Vec<char> = local.chars().collect();
         let (head, tail) = match chars.len() {
-            0..=2 => (1, 0),
-            3..=5 => (1, 1),
+            0..=4 => (1, 0),
+            5..=7 => (1, 1),
             _ => (2, 2),
         };
         let head: String = chars.iter().take(head.min(chars.len())).collect();
@@ -130,7 +131,8 @@ mod tests {
         let masked = |raw: &str| Email::parse(raw).unwrap_or_else(|_| unreachable!()).masked();
         assert_eq!(masked("juana.aromos@correo.cl"), "ju****os@correo.cl");
         assert_eq!(masked("juana.nueva@correo.cl"), "ju****va@correo.cl");
-        assert_eq!(masked("ana@correo.cl"), "a****a@correo.cl");
+        assert_eq!(masked("pedro@correo.cl"), "p****o@correo.cl");
+        assert_eq!(masked("ana@correo.cl"), "a****@correo.cl");
         assert_eq!(masked("jo@correo.cl"), "j****@correo.cl");
     }
 

@@ -176,7 +176,7 @@ async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updat
     b.wait_text("Confirme sus nuevos datos de contacto").await;
     b.checkpoint("actualizar-codigo").await;
     let code = stack.code_from_dev_sink("juana.p@example.org").await;
-    b.fill("Código enviado a ju****.p@example.org *", &code).await;
+    b.fill("Código enviado a j****p@example.org *", &code).await;
     b.click_button("Validar códigos").await;
     b.wait_text("Sus datos han sido actualizados correctamente.").await;
     b.checkpoint("actualizar-exito").await;

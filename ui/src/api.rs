@@ -102,17 +102,22 @@ fn flow_id_of(path: &str) -> Option<&str> {
 pub struct Deadline {
     pub kind: FlowKind,
     pub id: String,
+    /// By this device's clock (the server's expiry less its clock's lead): a kiosk or phone whose clock is off
+    /// still warns on time.
     pub expires_at: i64,
+    /// Seconds the server's clock was ahead of this device's.
+    pub skew: i64,
 }
 
 pub static DEADLINE: GlobalSignal<Option<Deadline>> = Signal::global(|| None);
 
 /// Follows the flow of every view read: a finished flow has nothing to warn about.
-fn watch_deadline(view: &FlowView) {
+fn watch_deadline(view: &FlowView, skew: i64) {
     let deadline = (view.step != FlowStep::Done).then(|| Deadline {
         kind: view.kind,
         id: view.id.clone(),
-        expires_at: view.expires_at,
+        expires_at: view.expires_at - skew,
+        skew,
     });
     if *DEADLINE.peek() != deadline {
         *DEADLINE.write() = deadline;
@@ -150,13 +155,20 @@ pub fn adopt_key_from_address() {
 
 async fn read<R: DeserializeOwned + 'static>(response: gloo_net::http::Response) -> Result<R, Failure> {
     if response.ok() {
+        // Seconds the server's clock is ahead of this device's (its `Date`; 0 when it cannot be read).
+        let skew = response
+            .headers()
+            .get("date")
+            .map(|date| js_sys::Date::parse(&date))
+            .filter(|server| server.is_finite())
+            .map_or(0, |server| ((server - js_sys::Date::now()) / 1000.0).round() as i64);
         let value = response.json::<R>().await.map_err(|_| Failure::Network)?;
         // The answer that opens a flow carries its key: kept for every later request for the flow.
         if let Some(view) = (&value as &dyn Any).downcast_ref::<FlowView>() {
             if let Some(key) = &view.key {
                 remember_flow_key(&view.id, key);
             }
-            watch_deadline(view);
+            watch_deadline(view, skew);
         }
         return Ok(value);
     }

@@ -25,9 +25,10 @@ use crate::store::{Db, Store, StoreError, captchas as table};
 /// ALTCHA's verifier refuses numbers above this.
 const ALTCHA_MAX: u64 = 1_000_000;
 
-/// The failures that make a RUT risky: wrong Clave Sence from any address, secret answers, serial numbers
-/// and codes.
-const RUT_FAILURES: [Kind; 4] = [Kind::LoginTotal, Kind::Answer, Kind::Serial, Kind::ContactCode];
+/// The failures that make a RUT risky: wrong Clave Sence from any address, and serial numbers. Only kinds that
+/// are counted for any RUT, with an account or not: otherwise the image would tell who has one (secret answers
+/// and codes are only ever checked for accounts).
+const RUT_FAILURES: [Kind; 2] = [Kind::LoginTotal, Kind::Serial];
 
 #[derive(Clone)]
 pub struct Captchas {

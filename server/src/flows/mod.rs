@@ -88,9 +88,13 @@ pub async fn load<S: FlowState>(app: &AppState, id: &str, key: &FlowKey) -> Resu
     Ok(flow)
 }
 
+/// How many lifetimes a flow may last in all: WCAG 2.2.1 asks that a time limit be extendable at least ten
+/// times; past that, an authenticated flow (a change, an update) must not stay usable for days.
+const MAX_LIFETIMES: i64 = 11;
+
 /// "Continuar con el trámite": another `flow_ttl_seconds` from now, for a citizen warned before the flow
-/// expires (WCAG 2.2.1). Only with the flow's key and while it is open: whoever holds the key can keep it open
-/// by asking, as a citizen still at work on it does. Returns the new expiry.
+/// expires (WCAG 2.2.1). Only with the flow's key, while it is open and unfinished, and at most
+/// [`MAX_LIFETIMES`] lifetimes from its start. Returns the new expiry.
 pub async fn extend(app: &AppState, kind: FlowKind, id: &str, key: &FlowKey) -> Result<i64, Refusal> {
     // Any state will do: the extension does not read it.
     let flow = table::find::<serde_json::Value>(app.store.db(), kind, id)
@@ -101,8 +105,12 @@ pub async fn extend(app: &AppState, kind: FlowKind, id: &str, key: &FlowKey) -> 
     if flow.expires_at <= now {
         return Err(Refusal::Denied(ErrorCode::FlowExpired));
     }
-    let expires_at = now + app.settings.security.flow_ttl_seconds;
-    table::set_expiry(app.store.writer(), id, expires_at).await?;
+    let ttl = app.settings.security.flow_ttl_seconds;
+    let expires_at = now + ttl;
+    // Conditional, so that a flow that expired, finished or reached its cap meanwhile is not revived.
+    if !table::extend(app.store.writer(), id, now, expires_at, expires_at - MAX_LIFETIMES * ttl).await? {
+        return Err(Refusal::Denied(ErrorCode::FlowExpired));
+    }
     Ok(expires_at)
 }
 

@@ -222,21 +222,23 @@ struct Changed {
     secret: bool,
     address: bool,
     contacts: bool,
+    language: bool,
 }
 
 impl Changed {
     /// "pregunta secreta, domicilio y datos de contacto", or the part of it that changed (an update that
     /// changed nothing still says it was saved: its data and contact details were confirmed as they are).
     fn listed(&self, language: Language) -> String {
-        let (secret, address, contacts, and) = match language {
-            Language::Es => ("pregunta secreta", "domicilio", "datos de contacto", " y "),
-            Language::En => ("secret question", "address", "contact details", " and "),
-            Language::Ht => ("kesyon sekrè", "adrès kote ou rete", "enfòmasyon kontak", " ak "),
+        let (secret, address, contacts, notices, and) = match language {
+            Language::Es => ("pregunta secreta", "domicilio", "datos de contacto", "idioma de los avisos", " y "),
+            Language::En => ("secret question", "address", "contact details", "language of notices", " and "),
+            Language::Ht => ("kesyon sekrè", "adrès kote ou rete", "enfòmasyon kontak", "lang pou avi yo", " ak "),
         };
-        let mut items: Vec<&str> = [(self.secret, secret), (self.address, address), (self.contacts, contacts)]
-            .into_iter()
-            .filter_map(|(changed, name)| changed.then_some(name))
-            .collect();
+        let mut items: Vec<&str> =
+            [(self.secret, secret), (self.address, address), (self.contacts, contacts), (self.language, notices)]
+                .into_iter()
+                .filter_map(|(changed, name)| changed.then_some(name))
+                .collect();
         if items.is_empty() {
             items = vec![address, contacts];
         }
@@ -290,34 +292,20 @@ async fn apply(
         secret: secret_changed,
         address: before.address != after.address,
         contacts: contacts_changed || before.home_phone != after.home_phone || before.work_phone != after.work_phone,
+        language: before.language != after.language,
     };
-    let what = changed.listed(after.language);
-    let vars = Vars(
-        after.language,
-        vec![("rut", &display_rut), ("url", app.public_url()), ("no_fui_yo", &report), ("what", &what)],
-    );
-    outbox::enqueue(
-        tx.db(),
-        &app.sealer,
-        Channel::Email,
-        Event::DataUpdated,
-        after.email.as_ref(),
-        &vars,
-        app.now_ms(),
-    )
-    .await?;
-    // A changed address is told to the old one too, so a takeover does not go unnoticed.
+    // The new address reads the notice in the new language; the old one, as a warning, in the language its
+    // owner chose (a takeover could pick one the owner does not read).
+    let mut notices = vec![(after.email.as_ref(), after.language)];
     if !before.email.as_ref().eq_ignore_ascii_case(after.email.as_ref()) {
-        outbox::enqueue(
-            tx.db(),
-            &app.sealer,
-            Channel::Email,
-            Event::DataUpdated,
-            before.email.as_ref(),
-            &vars,
-            app.now_ms(),
-        )
-        .await?;
+        notices.push((before.email.as_ref(), before.language));
+    }
+    for (to, language) in notices {
+        let what = changed.listed(language);
+        let values =
+            vec![("rut", display_rut.as_str()), ("url", app.public_url()), ("no_fui_yo", &report), ("what", &what)];
+        let vars = Vars(language, values);
+        outbox::enqueue(tx.db(), &app.sealer, Channel::Email, Event::DataUpdated, to, &vars, app.now_ms()).await?;
     }
     advance(tx.db(), &mut flow, Update::Done { rut, completion: Completion { sms: false, email: true } }).await?;
     audit::record(tx.db(), now, Some(rut), "update", "ok").await?;
@@ -333,11 +321,13 @@ mod tests {
 
     #[test]
     fn the_notice_names_only_what_changed() {
-        let listed = |secret, address, contacts| Changed { secret, address, contacts }.listed(Language::Es);
+        let listed =
+            |secret, address, contacts| Changed { secret, address, contacts, language: false }.listed(Language::Es);
         assert_eq!(listed(true, true, true), "pregunta secreta, domicilio y datos de contacto");
         assert_eq!(listed(false, true, true), "domicilio y datos de contacto");
         assert_eq!(listed(false, false, true), "datos de contacto");
         assert_eq!(listed(true, false, false), "pregunta secreta");
-        assert_eq!(Changed { secret: false, address: true, contacts: false }.listed(Language::En), "address");
+        let only_language = Changed { secret: false, address: false, contacts: false, language: true };
+        assert_eq!(only_language.listed(Language::En), "language of notices");
     }
 }

@@ -35,11 +35,12 @@ use error::ApiError;
 fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
     use axum::http::{HeaderValue, Method, header};
     let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
-    tower_http::cors::CorsLayer::new().allow_origin(origins).allow_methods([Method::GET, Method::POST]).allow_headers([
-        header::CONTENT_TYPE,
-        header::AUTHORIZATION,
-        header::HeaderName::from_static(FLOW_KEY_HEADER),
-    ])
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::HeaderName::from_static(FLOW_KEY_HEADER)])
+        // The app reads the server's clock from `Date` (a flow's expiry warning must not trust the device's clock).
+        .expose_headers([header::DATE])
 }
 
 /// The `{id}` of a flow's path; anything that is not a readable id (invalid UTF-8, say) is an unknown flow,

@@ -100,10 +100,16 @@ pub async fn advance<S: Serialize>(db: Db<'_>, flow: &StoredFlow<S>, summary: Su
     Ok(moved == 1)
 }
 
-/// A new expiry for flow `id` (extended at the citizen's request).
-pub async fn set_expiry(db: Db<'_>, id: &str, expires_at: i64) -> Result<(), StoreError> {
-    db.execute("UPDATE flows SET expires_at = $1 WHERE id = $2", params![expires_at, id]).await?;
-    Ok(())
+/// Sets flow `id`'s expiry to `expires_at` if at `now` it is still open and unfinished and it began no
+/// earlier than `started_after` (the cap on extensions); true when it did.
+pub async fn extend(db: Db<'_>, id: &str, now: i64, expires_at: i64, started_after: i64) -> Result<bool, StoreError> {
+    let changed = db
+        .execute(
+            "UPDATE flows SET expires_at = $1 WHERE id = $2 AND expires_at > $3 AND step <> 'done' AND created_at >= $4",
+            params![expires_at, id, now, started_after],
+        )
+        .await?;
+    Ok(changed == 1)
 }
 
 /// Deletes flows that expired before `before` (their state may hold contact data).

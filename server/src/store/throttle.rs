@@ -230,21 +230,24 @@ pub async fn reserve_in(
     Ok(Reservation::Granted { lock_if_wrong })
 }
 
-/// Counts one event on `subject` (no lock) and returns how many there were within the last `window` seconds.
+/// Counts one event on `subject` (no lock) in fixed windows of `window` seconds and returns the count of the
+/// current one. Such a kind never locks, so `locked_until` holds when its window began.
 pub async fn bump(db: Db<'_>, subject: &str, kind: Kind, now: i64, window: i64) -> Result<i64, StoreError> {
     let (count,): (i64,) = db
         .fetch_one(
-            "INSERT INTO throttles (subject, kind, failures, last_failure_at, locked_until) VALUES ($1, $2, 1, $3, 0) \
+            "INSERT INTO throttles (subject, kind, failures, last_failure_at, locked_until) VALUES ($1, $2, 1, $3, $4) \
              ON CONFLICT (subject, kind) DO UPDATE SET \
-             failures = CASE WHEN throttles.last_failure_at < $4 THEN 1 ELSE throttles.failures + 1 END, \
-             last_failure_at = $5 RETURNING failures",
-            params![subject, kind.as_str(), now, now - window, now],
+             failures = CASE WHEN throttles.locked_until <= $5 THEN 1 ELSE throttles.failures + 1 END, \
+             locked_until = CASE WHEN throttles.locked_until <= $6 THEN $7 ELSE throttles.locked_until END, \
+             last_failure_at = $8 RETURNING failures",
+            params![subject, kind.as_str(), now, now, now - window, now - window, now, now],
         )
         .await?;
     Ok(count)
 }
 
-/// The failures of `subject` over `kinds` that are younger than `window` seconds.
+/// The failures of `subject` over `kinds` in the streaks whose last failure is younger than `window` seconds
+/// (each kind keeps its own reset: a streak of wrong Clave Sence lasts until a recovery).
 pub async fn recent_failures(
     db: Db<'_>,
     subject: &str,

@@ -180,7 +180,7 @@ async fn every_template_arrives_with_its_exact_spanish_subject_and_body() {
         warning.body(),
         format!(
             "Estimado(a) usuario(a):\n\n\
-             Al recuperar la Clave Sence (CS) del RUT 12.345.678-5, validando el número de serie de la cédula de identidad, se reemplazaron los datos de contacto registrados: el correo electrónico ahora es o****a@example.cl y el celular +56 9 **** **34.\n\n\
+             Al recuperar la Clave Sence (CS) del RUT 12.345.678-5, validando el número de serie de la cédula de identidad, se reemplazaron los datos de contacto registrados: el correo electrónico ahora es o****@example.cl y el celular +56 9 **** **34.\n\n\
              Si usted no hizo esta recuperación, abra este enlace y pulse «No fui yo»: su cuenta quedará congelada, este correo y su celular volverán a estar registrados y la clave provisoria dejará de servir (el enlace vale 10 días):\n\
              {report}\n\n\
              También puede llamarnos gratis al 800 80 10 30, de lunes a viernes de 9.00 a 18.00 horas.\n\n\

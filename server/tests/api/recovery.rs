@@ -438,6 +438,24 @@ async fn a_flow_is_extended_before_it_expires_and_not_after() {
     app.clock.advance(10 * 60);
     let (status, view) = app.step("recovery", &flow, "answer", &json!({ "answer": ANSWER })).await;
     assert_eq!(status, StatusCode::OK, "{view}");
+    // A finished flow has nothing to extend.
+    let (_, done) = app.step("recovery", &flow, "captcha", &json!({ "captcha": app.captcha().await })).await;
+    assert_eq!(done["step"], "done", "{done}");
+    let (status, body) = app.step("recovery", &flow, "extend", &json!({})).await;
+    assert_eq!((status, &body["code"]), (StatusCode::GONE, &json!("flow_expired")));
+    // At most eleven lifetimes from the start (WCAG 2.2.1 asks for ten extensions).
+    let (_, open) = app.start_recovery(RUT).await;
+    for _ in 0..10 {
+        app.clock.advance(29 * 60);
+        assert_eq!(app.step("recovery", &open, "extend", &json!({})).await.0, StatusCode::OK);
+    }
+    app.clock.advance(29 * 60);
+    let (status, body) = app.step("recovery", &open, "extend", &json!({})).await;
+    assert_eq!(
+        (status, &body["code"]),
+        (StatusCode::GONE, &json!("flow_expired")),
+        "the eleventh lifetime was the last"
+    );
     // Without its key, nothing; once expired, too late.
     let id = flow["id"].as_str().unwrap();
     let response = app.client.post(format!("{}/api/recovery/{id}/extend", app.address)).send().await.unwrap();

@@ -146,7 +146,8 @@ fn ExpiryWarning() -> Element {
         spawn(async move {
             let path = format!("/api/{}/{}/extend", deadline.kind.as_str(), deadline.id);
             if let Ok(extended) = api::post::<_, domain::api::FlowExpiry>(&path, &serde_json::json!({})).await {
-                *api::DEADLINE.write() = Some(api::Deadline { expires_at: extended.expires_at, ..deadline });
+                let expires_at = extended.expires_at - deadline.skew;
+                *api::DEADLINE.write() = Some(api::Deadline { expires_at, ..deadline });
             }
         });
     };
