@@ -28,13 +28,9 @@ pub enum Failure {
     Network,
 }
 
-fn global_string(name: &str) -> Option<String> {
-    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(name)).ok().and_then(|v| v.as_string())
-}
-
 /// Base URL of the API: `window.CLAVE_API_BASE`, or the page's origin.
 pub fn base() -> String {
-    global_string("CLAVE_API_BASE").unwrap_or_default().trim_end_matches('/').to_owned()
+    crate::js::global_string("CLAVE_API_BASE").unwrap_or_default().trim_end_matches('/').to_owned()
 }
 
 /// Where the key of flow `<id>` is kept in `sessionStorage`.

@@ -11,13 +11,10 @@ pub static LANGUAGE: GlobalSignal<Language> = Signal::global(initial);
 
 /// `window.CLAVE_LOCALE` when set (tests, an embedding page), else the browser's preference list.
 fn initial() -> Language {
-    let global = js_sys::global();
-    let forced = js_sys::Reflect::get(&global, &JsValue::from_str("CLAVE_LOCALE")).ok().and_then(|v| v.as_string());
-    if let Some(language) = forced.as_deref().and_then(Language::parse) {
+    if let Some(language) = crate::js::global_string("CLAVE_LOCALE").as_deref().and_then(Language::parse) {
         return language;
     }
-    let languages = js_sys::Reflect::get(&global, &JsValue::from_str("navigator"))
-        .and_then(|navigator| js_sys::Reflect::get(&navigator, &JsValue::from_str("languages")))
+    let languages = js_sys::Reflect::get(&crate::js::global("navigator"), &JsValue::from_str("languages"))
         .map(|list| js_sys::Array::from(&list).iter().filter_map(|v| v.as_string()).collect::<Vec<_>>())
         .unwrap_or_default();
     Language::negotiate(languages.iter().map(String::as_str))
@@ -47,11 +44,19 @@ pub fn LanguagePicker() -> Element {
                         apply(language);
                     }
                 },
-                for language in Language::ALL {
-                    option { key: "{language.code()}", value: "{language.code()}", lang: "{language.tag()}",
-                        selected: language == current, "{language.name()}" }
-                }
+                LanguageOptions { current }
             }
+        }
+    }
+}
+
+/// Every language, each named in itself (and tagged, so a screen reader pronounces it as such).
+#[component]
+fn LanguageOptions(current: Language) -> Element {
+    rsx! {
+        for language in Language::ALL {
+            option { key: "{language.code()}", value: "{language.code()}", lang: "{language.tag()}",
+                selected: language == current, "{language.name()}" }
         }
     }
 }
@@ -71,10 +76,7 @@ pub fn NoticeLanguage(value: Signal<Language>) -> Element {
                         value.set(language);
                     }
                 },
-                for language in Language::ALL {
-                    option { key: "{language.code()}", value: "{language.code()}", lang: "{language.tag()}",
-                        selected: language == current, "{language.name()}" }
-                }
+                LanguageOptions { current }
             }
             p { class: "hint", {tr!("fields.notice_language_hint")} }
         }

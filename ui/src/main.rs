@@ -14,6 +14,7 @@ macro_rules! tr {
 
 mod api;
 mod components;
+mod js;
 mod language;
 mod shell;
 mod views;

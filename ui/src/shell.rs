@@ -9,10 +9,6 @@ extern "C" {
     async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
 }
 
-fn global(name: &str) -> JsValue {
-    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
-}
-
 /// Running inside the Tauri shell.
 pub fn present() -> bool {
     js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str("__TAURI__")).unwrap_or(false)
@@ -26,7 +22,7 @@ pub struct Kiosk {
 
 /// Kiosk settings, when the shell runs as a SENCE office kiosk.
 pub fn kiosk() -> Option<Kiosk> {
-    let shell = global("CLAVE_SHELL");
+    let shell = crate::js::global("CLAVE_SHELL");
     let field = |name: &str| js_sys::Reflect::get(&shell, &JsValue::from_str(name)).ok();
     let on = field("kiosk").and_then(|v| v.as_bool()).unwrap_or(false);
     on.then(|| Kiosk {

@@ -9,7 +9,6 @@ use std::time::Duration;
 use dioxus::prelude::*;
 use domain::api::{CaptchaAnswer, CaptchaChallenge};
 use rust_i18n::t;
-use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
 use super::FormStatus;
@@ -46,11 +45,9 @@ pub fn use_captcha() -> CaptchaState {
 
 /// Runs `claveSolvePow` (main.js: a Web Worker) and returns the ALTCHA payload.
 async fn solve(pow: &domain::api::PowChallenge) -> Option<String> {
-    let function = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("claveSolvePow")).ok()?;
-    let function: js_sys::Function = wasm_bindgen::JsCast::dyn_into(function).ok()?;
     let argument = serde_json::to_string(pow).ok().and_then(|json| js_sys::JSON::parse(&json).ok())?;
     let promise: js_sys::Promise =
-        wasm_bindgen::JsCast::dyn_into(function.call1(&JsValue::NULL, &argument).ok()?).ok()?;
+        wasm_bindgen::JsCast::dyn_into(crate::js::call("claveSolvePow", &[argument])?).ok()?;
     JsFuture::from(promise).await.ok()?.as_string()
 }
 

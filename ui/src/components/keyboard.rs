@@ -37,16 +37,6 @@ fn focused_pad() -> Option<(String, Pad)> {
     Some((id, pad))
 }
 
-fn call(function: &str, argument: Option<&str>) {
-    let global = js_sys::global();
-    let Ok(function) = js_sys::Reflect::get(&global, &JsValue::from_str(function)) else { return };
-    let Ok(function) = wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(function) else { return };
-    let _ = match argument {
-        Some(argument) => function.call1(&JsValue::NULL, &JsValue::from_str(argument)),
-        None => function.call0(&JsValue::NULL),
-    };
-}
-
 /// Sets `name` on `<html>` (`data-text="large"`, `data-contrast="high"`), or removes it.
 fn page_flag(name: &str, value: Option<&str>) {
     let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else { return };
@@ -72,7 +62,7 @@ pub fn OnScreenKeyboard() -> Element {
             let now = focused_pad();
             if *focused.peek() != now {
                 if now.is_some() {
-                    call("claveKeyboardShow", None);
+                    crate::js::call("claveKeyboardShow", &[]);
                 }
                 focused.set(now);
                 buffer.set(String::new());
@@ -82,7 +72,7 @@ pub fn OnScreenKeyboard() -> Element {
     let pad = move || focused().map(|(_, pad)| pad);
     let field = focused().map(|(id, _)| id).unwrap_or_default();
     let mut press = move |key: String| {
-        call("claveKeyboard", Some(&key));
+        crate::js::call("claveKeyboard", &[JsValue::from_str(&key)]);
         if key == "Backspace" {
             buffer.write().pop();
         } else {
@@ -163,7 +153,7 @@ pub fn OnScreenKeyboard() -> Element {
                         button { r#type: "button", class: "key wide", onmousedown: move |e| e.prevent_default(),
                             onclick: move |_| press("Backspace".into()), {tr!("kiosk.backspace")} }
                         button { r#type: "button", class: "key wide", onmousedown: move |e| e.prevent_default(),
-                            onclick: move |_| { call("claveKeyboardNext", None); }, {tr!("kiosk.next")} }
+                            onclick: move |_| { crate::js::call("claveKeyboardNext", &[]); }, {tr!("kiosk.next")} }
                     }
                 }
             }
