@@ -6,12 +6,13 @@
 //! "Ñandú#2024" is the same CS whichever way a keyboard composed its "Ñ" and "ú". Both types hold a
 //! `SecretString`: no `Debug`/`Display` of the value, never logged.
 
+#[cfg(not(target_arch = "wasm32"))]
 use std::collections::HashSet;
+#[cfg(not(target_arch = "wasm32"))]
 use std::sync::LazyLock;
 
 use secrecy::{ExposeSecret, SecretString};
-use unicode_normalization::UnicodeNormalization;
-
+use crate::unicode::nfc;
 use crate::{ErrorCode, Rut};
 
 pub const MIN_CHARS: usize = 8;
@@ -19,6 +20,7 @@ pub const MAX_CHARS: usize = 10;
 /// A presented (current) CS longer than this cannot be ours; bounds the hashing work per request.
 const MAX_PRESENTED_CHARS: usize = 128;
 
+#[cfg(not(target_arch = "wasm32"))]
 static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     include_str!("../data/common-passwords.txt")
         .lines()
@@ -27,8 +29,16 @@ static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 });
 
 /// Whether `candidate` is on the shipped list of common passwords (compared in lower case).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn is_common(candidate: &str) -> bool {
     COMMON.contains(candidate.to_lowercase().as_str())
+}
+
+/// In the browser the list is the server's to check: a refused CS comes back on its field after the submit,
+/// and every phone and kiosk is spared downloading the list (about 12 KB compressed).
+#[cfg(target_arch = "wasm32")]
+pub fn is_common(_candidate: &str) -> bool {
+    false
 }
 
 /// A new Clave Sence that passed every rule.
@@ -37,7 +47,7 @@ pub struct ClaveSence(SecretString);
 impl ClaveSence {
     /// Checks a new CS for the citizen with `rut`.
     pub fn parse(raw: &str, rut: Rut) -> Result<Self, ErrorCode> {
-        let raw: String = raw.nfc().collect();
+        let raw = nfc(raw);
         let raw = raw.as_str();
         check_shape(raw)?;
         let lower = raw.to_lowercase();
@@ -54,7 +64,7 @@ impl ClaveSence {
     /// Checks the CS typed twice ("Clave CS" and "Repetir Clave CS"). The mismatch belongs to the second field.
     pub fn parse_pair(raw: &str, repeat: &str, rut: Rut) -> Result<Self, (&'static str, ErrorCode)> {
         let clave = ClaveSence::parse(raw, rut).map_err(|code| ("cs", code))?;
-        if clave.expose() != repeat.nfc().collect::<String>() {
+        if clave.expose() != nfc(repeat) {
             return Err(("cs_repeat", ErrorCode::CsMismatch));
         }
         Ok(clave)
@@ -74,7 +84,7 @@ pub fn check_shape(raw: &str) -> Result<(), ErrorCode> {
     if raw.chars().any(char::is_control) || raw.chars().all(char::is_whitespace) {
         return Err(ErrorCode::CsInvalidCharacter);
     }
-    match raw.nfc().count() {
+    match nfc(raw).chars().count() {
         n if n < MIN_CHARS => Err(ErrorCode::CsTooShort),
         n if n > MAX_CHARS => Err(ErrorCode::CsTooLong),
         _ => Ok(()),
@@ -98,9 +108,9 @@ impl PresentedClave {
         if raw.chars().count() > MAX_PRESENTED_CHARS {
             return Err(ErrorCode::CsTooLong);
         }
-        let nfc: String = raw.nfc().collect();
-        let as_typed = (nfc != raw).then(|| SecretString::from(raw));
-        Ok(PresentedClave { nfc: SecretString::from(nfc), as_typed })
+        let normal = nfc(raw);
+        let as_typed = (normal != raw).then(|| SecretString::from(raw));
+        Ok(PresentedClave { nfc: SecretString::from(normal), as_typed })
     }
 
     /// The NFC form, to check first.

@@ -17,6 +17,7 @@ pub mod rut;
 pub mod secret;
 pub mod serial;
 pub mod territory;
+mod unicode;
 
 pub use address::{Address, AddressForm};
 pub use clave::ClaveSence;

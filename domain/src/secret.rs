@@ -8,9 +8,9 @@ use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use unicode_normalization::UnicodeNormalization;
 
 use crate::ErrorCode;
+use crate::unicode::nfd;
 
 macro_rules! questions {
     ($($variant:ident => ($code:literal, $label:literal),)*) => {
@@ -84,7 +84,7 @@ impl<'de> Deserialize<'de> for SecretQuestion {
 /// Removes accents and case and collapses whitespace: "  Perú " and "peru" are the same answer.
 pub fn fold(raw: &str) -> String {
     let stripped: String =
-        raw.to_lowercase().nfd().filter(|c| !is_combining_mark(*c)).collect::<String>().to_lowercase();
+        nfd(&raw.to_lowercase()).chars().filter(|c| !is_combining_mark(*c)).collect::<String>().to_lowercase();
     stripped.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
