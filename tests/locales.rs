@@ -41,14 +41,14 @@ fn values(prefix: &str, value: &serde_yaml::Value, out: &mut std::collections::B
 }
 
 fn texts(locale: &str) -> std::collections::BTreeMap<String, String> {
-    let text = std::fs::read_to_string(e2e::root().join("locales").join(format!("{locale}.yml"))).unwrap();
+    let text = std::fs::read_to_string(e2e::root().join("locales").join(locale).join(format!("{locale}.yml"))).unwrap();
     let mut out = std::collections::BTreeMap::new();
     values("", &serde_yaml::from_str(&text).unwrap(), &mut out);
     out
 }
 
 fn keys(locale: &str) -> BTreeSet<String> {
-    let text = std::fs::read_to_string(e2e::root().join("locales").join(format!("{locale}.yml"))).unwrap();
+    let text = std::fs::read_to_string(e2e::root().join("locales").join(locale).join(format!("{locale}.yml"))).unwrap();
     let mut out = BTreeSet::new();
     flatten("", &serde_yaml::from_str(&text).unwrap(), &mut out);
     out
@@ -150,12 +150,12 @@ fn every_message_template_exists_in_every_language_with_the_same_placeholders() 
 fn every_key_the_ui_asks_for_exists() {
     let es = keys("es");
     let missing: Vec<_> = used_literally().union(&dynamic()).filter(|k| !es.contains(*k)).cloned().collect();
-    assert!(missing.is_empty(), "keys used but not in locales/es.yml: {missing:?}");
+    assert!(missing.is_empty(), "keys used but not in locales/es/es.yml: {missing:?}");
 }
 
 #[test]
 fn every_key_in_the_locales_is_used() {
     let used: BTreeSet<String> = used_literally().union(&dynamic()).cloned().collect();
     let unused: Vec<_> = keys("es").into_iter().filter(|k| !used.contains(k)).collect();
-    assert!(unused.is_empty(), "keys in locales/es.yml that no code uses: {unused:?}");
+    assert!(unused.is_empty(), "keys in locales/es/es.yml that no code uses: {unused:?}");
 }

@@ -19,7 +19,7 @@ pub enum Language {
 impl Language {
     pub const ALL: [Language; 3] = [Language::Es, Language::En, Language::Ht];
 
-    /// The code of `locales/<code>.yml` and of the message templates.
+    /// The code of `locales/<code>/<code>.yml` and of the message templates.
     pub const fn code(self) -> &'static str {
         match self {
             Language::Es => "es",

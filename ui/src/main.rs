@@ -5,7 +5,8 @@
 
 #![allow(non_snake_case)]
 
-rust_i18n::i18n!("../locales", fallback = "es");
+// Spanish is built in; another language's texts are fetched when it is chosen (see `language.rs`).
+rust_i18n::i18n!("../locales/es", fallback = "es", backend = language::Fetched);
 
 /// `t!` as an owned `String`, which rsx can render as a text node.
 macro_rules! tr {
@@ -61,7 +62,11 @@ pub enum Route {
 fn main() {
     // A key handed over in the address (`#k=…`, the kiosk's QR code) is taken out of it before anything else.
     api::adopt_key_from_address();
-    dioxus::launch(App);
+    // A citizen whose browser prefers a language other than Spanish sees it from the first screen.
+    wasm_bindgen_futures::spawn_local(async {
+        language::load(language::initial()).await;
+        dioxus::launch(App);
+    });
 }
 
 #[component]

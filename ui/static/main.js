@@ -24,6 +24,12 @@ globalThis.claveSolvePow = (pow) =>
     worker.postMessage(pow);
   });
 
+// The texts of a language other than the built-in Spanish, as JSON text, or null (the UI then stays in Spanish).
+globalThis.claveLocale = (code) =>
+  fetch(new URL(`./locales/${code}.json`, import.meta.url))
+    .then((response) => (response.ok ? response.text() : null))
+    .catch(() => null);
+
 init({ module_or_path: new URL("./ui_bg.wasm", import.meta.url) });
 
 // The kiosk's on-screen keyboard types into the focused field as a physical keyboard would: the text at the

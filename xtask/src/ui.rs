@@ -67,6 +67,24 @@ fn precompress(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Each language but the built-in Spanish as `<code>.json` (flat keys, as rust-i18n reads them), fetched by
+/// the UI when a citizen chooses it.
+fn write_locales(out: &Path) -> Result<()> {
+    std::fs::create_dir_all(out)?;
+    for entry in std::fs::read_dir(root().join("locales"))? {
+        let dir = entry?.path();
+        let code = dir.file_name().context("locale folder")?.to_string_lossy().into_owned();
+        if code == "es" || !dir.is_dir() {
+            continue;
+        }
+        let mut all = rust_i18n_support::load_locales(&dir.to_string_lossy(), |_| false);
+        let texts = all.remove(&code).with_context(|| format!("no texts in locales/{code}/"))?;
+        let texts: std::collections::BTreeMap<_, _> = texts.into_iter().collect();
+        std::fs::write(out.join(format!("{code}.json")), serde_json::to_vec(&texts)?)?;
+    }
+    Ok(())
+}
+
 pub fn build() -> Result<()> {
     println!("== building the UI (wasm)");
     status(cargo().args(["build", "-p", "ui", "--profile", "wasm-release", "--target", "wasm32-unknown-unknown"]))?;
@@ -99,6 +117,7 @@ pub fn build() -> Result<()> {
             std::fs::copy(entry.path(), staging.join(entry.file_name()))?;
         }
     }
+    write_locales(&staging.join("locales"))?;
     let mut hasher = Sha256::new();
     for file in files(&staging)? {
         hasher.update(file.strip_prefix(&staging)?.to_string_lossy().as_bytes());
