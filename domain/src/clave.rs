@@ -11,9 +11,9 @@ use std::collections::HashSet;
 #[cfg(not(target_arch = "wasm32"))]
 use std::sync::LazyLock;
 
-use secrecy::{ExposeSecret, SecretString};
 use crate::unicode::nfc;
 use crate::{ErrorCode, Rut};
+use secrecy::{ExposeSecret, SecretString};
 
 pub const MIN_CHARS: usize = 8;
 pub const MAX_CHARS: usize = 10;

@@ -4,7 +4,6 @@
 use dioxus::prelude::*;
 use domain::AddressForm;
 use domain::api::AccountData;
-use rust_i18n::t;
 
 use super::{Banner, Checkbox, Field, FormStatus, RegionComuna, RutField, Section, SubmitButton};
 
@@ -55,11 +54,11 @@ impl AddressSignals {
 #[component]
 pub fn AddressBlock(address: AddressSignals, status: FormStatus) -> Element {
     rsx! {
-        Field { id: "street", label: t!("fields.street").to_string(), value: address.street, status, field: "address.street", required: true,
-            placeholder: t!("fields.street_placeholder").to_string(), autocomplete: "address-line1" }
-        Field { id: "number", label: t!("fields.number").to_string(), value: address.number, status, field: "address.number", required: true, maxlength: "10" }
-        Field { id: "block", label: t!("fields.block").to_string(), value: address.block, status, field: "address.block", maxlength: "10" }
-        Field { id: "apartment", label: t!("fields.apartment").to_string(), value: address.apartment, status, field: "address.apartment", maxlength: "10" }
+        Field { id: "street", label: tr!("fields.street"), value: address.street, status, field: "address.street", required: true,
+            placeholder: tr!("fields.street_placeholder"), autocomplete: "address-line1" }
+        Field { id: "number", label: tr!("fields.number"), value: address.number, status, field: "address.number", required: true, maxlength: "10" }
+        Field { id: "block", label: tr!("fields.block"), value: address.block, status, field: "address.block", maxlength: "10" }
+        Field { id: "apartment", label: tr!("fields.apartment"), value: address.apartment, status, field: "address.apartment", maxlength: "10" }
         RegionComuna { region: address.region, comuna: address.comuna, status }
     }
 }
@@ -109,19 +108,19 @@ pub fn ContactBlock(
     let mut status = status;
     let no_mobile = (contacts.no_mobile)();
     let work = rsx! {
-        Field { id: "work_phone", label: t!("fields.work_phone").to_string(), value: contacts.work_phone, status, field: "work_phone",
+        Field { id: "work_phone", label: tr!("fields.work_phone"), value: contacts.work_phone, status, field: "work_phone",
             kind: "tel", inputmode: "tel", autocomplete: "off" }
     };
     rsx! {
         Field { id: "email", label: email_label, value: contacts.email, status, field: "email", required: true, kind: "email", autocomplete: "email" }
-        Field { id: "home_phone", label: t!("fields.home_phone").to_string(), value: contacts.home_phone, status, field: "home_phone",
-            kind: "tel", inputmode: "tel", hint: t!("fields.phone_hint").to_string(), autocomplete: "tel-national" }
+        Field { id: "home_phone", label: tr!("fields.home_phone"), value: contacts.home_phone, status, field: "home_phone",
+            kind: "tel", inputmode: "tel", hint: tr!("fields.phone_hint"), autocomplete: "tel-national" }
         if !mobile_before_work { {work.clone()} }
         if !no_mobile {
             Field { id: "mobile", label: mobile_label, value: contacts.mobile, status, field: "mobile", required: true,
-                kind: "tel", inputmode: "numeric", prefix: "+56 9", maxlength: "8", hint: t!("fields.mobile_hint").to_string(), autocomplete: "off" }
+                kind: "tel", inputmode: "numeric", prefix: "+56 9", maxlength: "8", hint: tr!("fields.mobile_hint"), autocomplete: "off" }
         }
-        Checkbox { id: "no_mobile", label: t!("fields.no_mobile").to_string(), checked: contacts.no_mobile,
+        Checkbox { id: "no_mobile", label: tr!("fields.no_mobile"), checked: contacts.no_mobile,
             // What was typed stays for when the box is unticked; only its refusal goes.
             onchange: move |on: bool| if on { status.set_field("mobile", None) } }
         if mobile_before_work { {work} }
@@ -142,11 +141,11 @@ pub fn CredentialsForm(
         form { novalidate: true, onsubmit: move |e| onsubmit.call(e),
             Section { title,
                 RutField { id: "{id}-rut", value: rut, status }
-                Field { id: "{id}-cs", label: t!("fields.clave_sence").to_string(), value: cs, status, field: "cs", required: true,
+                Field { id: "{id}-cs", label: tr!("fields.clave_sence"), value: cs, status, field: "cs", required: true,
                     kind: "password", autocomplete: "current-password" }
             }
             Banner { status }
-            SubmitButton { label: t!("home.login_submit").to_string(), status }
+            SubmitButton { label: tr!("home.login_submit"), status }
         }
     }
 }

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use dioxus::prelude::*;
 use domain::api::{CaptchaAnswer, CaptchaChallenge};
-use rust_i18n::t;
 use wasm_bindgen_futures::JsFuture;
 
 use super::FormStatus;
@@ -109,9 +108,9 @@ pub fn CaptchaField(captcha: CaptchaState, status: FormStatus) -> Element {
         _ => None,
     };
     let progress = match (&challenge, solved) {
-        (Some(Err(_)), _) => t!("common.network_error"),
-        (_, true) => t!("captcha.done"),
-        (_, false) => t!("captcha.checking"),
+        (Some(Err(_)), _) => tr!("common.network_error"),
+        (_, true) => tr!("captcha.done"),
+        (_, false) => tr!("captcha.checking"),
     };
     rsx! {
         fieldset { class: "section captcha",
@@ -122,7 +121,7 @@ pub fn CaptchaField(captcha: CaptchaState, status: FormStatus) -> Element {
             if let Some(src) = image {
                 p { {tr!("captcha.intro")} }
                 div { class: "captcha-row",
-                    img { class: "captcha-image", src: "{src}", alt: t!("captcha.image_alt").to_string(), width: "180", height: "64" }
+                    img { class: "captcha-image", src: "{src}", alt: tr!("captcha.image_alt"), width: "180", height: "64" }
                     button { r#type: "button", class: "secondary", onclick: move |_| state.refresh(), {tr!("captcha.refresh")} }
                 }
                 div { class: "field",

@@ -43,7 +43,7 @@ pub fn ContactCodes(kind: String, id: String, targets: VerifyTargets, on_done: E
     };
     rsx! {
         form { novalidate: true, onsubmit: submit,
-            Section { title: t!("codes.heading").to_string(),
+            Section { title: tr!("codes.heading"),
                 p { {tr!("codes.intro")} }
                 if let Some(to) = &targets.email {
                     Field { id: "email_code", label: t!("codes.email", to = to).to_string(), value: email_code, status, field: "email_code",
@@ -60,7 +60,7 @@ pub fn ContactCodes(kind: String, id: String, targets: VerifyTargets, on_done: E
             }
             Banner { status }
             div { class: "buttons",
-                SubmitButton { label: t!("codes.submit").to_string(), status }
+                SubmitButton { label: tr!("codes.submit"), status }
                 button { r#type: "button", class: "secondary", disabled: *status.busy.read(), onclick: resend, {tr!("codes.resend")} }
             }
         }

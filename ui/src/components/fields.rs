@@ -3,7 +3,6 @@
 
 use dioxus::prelude::*;
 use domain::{Region, Rut, SecretQuestion};
-use rust_i18n::t;
 
 use super::FormStatus;
 use crate::{api, shell};
@@ -146,12 +145,12 @@ pub fn RutField(
     let remember_id = format!("{id}-remember");
     rsx! {
         Field {
-            id, label: t!("fields.rut").to_string(), value, status, field: "rut", required: true,
-            hint: t!("fields.rut_hint").to_string(), autocomplete: "username", maxlength: "12", readonly,
+            id, label: tr!("fields.rut"), value, status, field: "rut", required: true,
+            hint: tr!("fields.rut_hint"), autocomplete: "username", maxlength: "12", readonly,
             onblur: check,
         }
         if can_remember {
-            Checkbox { id: remember_id, label: t!("fields.remember_rut").to_string(), checked: remember, onchange: toggle }
+            Checkbox { id: remember_id, label: tr!("fields.remember_rut"), checked: remember, onchange: toggle }
         }
     }
 }
@@ -225,7 +224,7 @@ pub fn QuestionSelect(value: Signal<String>, status: FormStatus, #[props(default
         .map(|q| (q.code().to_owned(), crate::api::text(&format!("questions.{}", q.code()))))
         .collect::<Vec<_>>();
     rsx! {
-        SelectField { id: "question", label: t!("fields.question").to_string(), value, options, status, field: "question", required: true, disabled }
+        SelectField { id: "question", label: tr!("fields.question"), value, options, status, field: "question", required: true, disabled }
     }
 }
 
@@ -240,9 +239,9 @@ pub fn RegionComuna(region: Signal<String>, comuna: Signal<String>, status: Form
         .unwrap_or_default();
     rsx! {
         SelectField {
-            id: "region", label: t!("fields.region").to_string(), value: region, options: regions, status,
+            id: "region", label: tr!("fields.region"), value: region, options: regions, status,
             field: "address.region", required: true, onchange: move |_| comuna.set(String::new()),
         }
-        SelectField { id: "comuna", label: t!("fields.comuna").to_string(), value: comuna, options: comunas, status, field: "address.comuna", required: true }
+        SelectField { id: "comuna", label: tr!("fields.comuna"), value: comuna, options: comunas, status, field: "address.comuna", required: true }
     }
 }

@@ -5,7 +5,6 @@
 //! memory: the idle wipe reloads the page, which empties the keyboard's buffer with the fields.
 
 use dioxus::prelude::*;
-use rust_i18n::t;
 use wasm_bindgen::JsValue;
 
 /// Which keys the focused field needs.
@@ -128,7 +127,7 @@ pub fn OnScreenKeyboard() -> Element {
                     {tr!("kiosk.high_contrast")} }
             }
             if !rows.is_empty() {
-                div { class: "keyboard", role: "group", aria_label: t!("kiosk.keyboard").to_string(), "data-field": "{field}",
+                div { class: "keyboard", role: "group", aria_label: tr!("kiosk.keyboard"), "data-field": "{field}",
                     p { id: "keyboard-buffer", class: "keyboard-buffer", aria_live: "polite", "{shown}" }
                     for (i, row) in rows.into_iter().enumerate() {
                         div { key: "{i}", class: "keyboard-row",

@@ -3,7 +3,6 @@
 
 use dioxus::prelude::*;
 use domain::{ErrorCode, FieldErrors};
-use rust_i18n::t;
 
 use crate::api::{self, Failure};
 
@@ -61,7 +60,7 @@ impl FormStatus {
     /// Local validation refused the form: nothing is sent.
     pub fn invalid(&mut self, fields: FieldErrors) {
         self.errors.set(fields);
-        self.banner.set(Some(t!("common.fix_fields").into_owned()));
+        self.banner.set(Some(tr!("common.fix_fields")));
     }
 
     pub fn fail(&mut self, failure: Failure) {
@@ -69,7 +68,7 @@ impl FormStatus {
         match failure {
             Failure::Refused(body) if !body.fields.is_empty() => {
                 self.errors.set(body.fields);
-                self.banner.set(Some(t!("common.fix_fields").into_owned()));
+                self.banner.set(Some(tr!("common.fix_fields")));
             }
             Failure::Refused(body) => {
                 // Refusals about one field's value go on that field too, where the citizen looks.
@@ -80,7 +79,7 @@ impl FormStatus {
                 self.errors.set(fields);
                 self.banner.set(Some(api::message(body.code, body.retry_after)));
             }
-            Failure::Network => self.banner.set(Some(t!("common.network_error").into_owned())),
+            Failure::Network => self.banner.set(Some(tr!("common.network_error"))),
         }
     }
 

@@ -4,7 +4,6 @@
 use dioxus::prelude::*;
 use domain::api::{Completion, Credentials, FlowKind, FlowView, NewClaveForm};
 use domain::{FieldErrors, Rut, clave};
-use rust_i18n::t;
 
 use super::FlowId;
 use super::flow::use_flow_page;
@@ -82,7 +81,7 @@ pub fn Change(flow: FlowId) -> Element {
             }
         });
     };
-    if let Some(interlude) = page.interlude(t!("change.heading").to_string()) {
+    if let Some(interlude) = page.interlude(tr!("change.heading")) {
         return interlude;
     }
     let validated = flow.read().is_some();
@@ -90,28 +89,28 @@ pub fn Change(flow: FlowId) -> Element {
     rsx! {
         h1 { {tr!("change.heading")} }
         p { {tr!("change.intro")} }
-        Important { text: t!("change.important").to_string() }
+        Important { text: tr!("change.important") }
         form { novalidate: true, onsubmit: validate,
-            Section { title: t!("change.section_validate").to_string(),
+            Section { title: tr!("change.section_validate"),
                 RutField { value: rut, status, readonly: validated }
-                Field { id: "current_cs", label: t!("fields.cs_current").to_string(), value: current, status,
+                Field { id: "current_cs", label: tr!("fields.cs_current"), value: current, status,
                     field: if validated { "current_cs" } else { "cs" }, required: true,
                     kind: "password", autocomplete: "current-password", readonly: validated }
                 if !validated {
                     Banner { status }
-                    SubmitButton { label: t!("common.validate").to_string(), status }
+                    SubmitButton { label: tr!("common.validate"), status }
                 }
             }
         }
         if validated {
             form { novalidate: true, onsubmit: change,
-                Section { title: t!("change.section_new").to_string(),
-                    Field { id: "new_cs", label: t!("fields.cs_new").to_string(), value: cs, status, field: "cs", required: true, kind: "password",
-                        autocomplete: "new-password", hint: t!("fields.cs_hint").to_string(), onblur: check_cs }
-                    Field { id: "new_cs_repeat", label: t!("fields.cs_new_repeat").to_string(), value: cs_repeat, status, field: "cs_repeat",
+                Section { title: tr!("change.section_new"),
+                    Field { id: "new_cs", label: tr!("fields.cs_new"), value: cs, status, field: "cs", required: true, kind: "password",
+                        autocomplete: "new-password", hint: tr!("fields.cs_hint"), onblur: check_cs }
+                    Field { id: "new_cs_repeat", label: tr!("fields.cs_new_repeat"), value: cs_repeat, status, field: "cs_repeat",
                         required: true, kind: "password", autocomplete: "new-password" }
                 }
-                FinalStep { captcha, status, label: t!("change.submit").to_string() }
+                FinalStep { captcha, status, label: tr!("change.submit") }
             }
         } else {
             div { class: "buttons", Link { to: Route::Home {}, class: "button secondary", {tr!("common.back")} } }
@@ -119,9 +118,9 @@ pub fn Change(flow: FlowId) -> Element {
         if let Some(completion) = done() {
             SuccessDialog {
                 lines: {
-                    let mut lines = vec![t!("change.done_line").to_string()];
-                    if completion.sms { lines.push(t!("change.sms_line").to_string()); }
-                    if completion.email { lines.push(t!("change.email_line").to_string()); }
+                    let mut lines = vec![tr!("change.done_line")];
+                    if completion.sms { lines.push(tr!("change.sms_line")); }
+                    if completion.email { lines.push(tr!("change.email_line")); }
                     lines
                 },
                 on_accept: move |_| { navigator.push(super::sign_in::after_flow()); },

@@ -10,7 +10,6 @@ use std::fmt;
 use dioxus::prelude::*;
 use dioxus::router::{FromRouteSegments, Navigator, ToRouteSegments};
 use domain::api::{FlowKind, FlowView};
-use rust_i18n::t;
 
 use crate::Route;
 use crate::api::{self, Failure};
@@ -130,7 +129,7 @@ impl FlowPage {
             Resume::Steps => return None,
             Resume::Loading => None,
             Resume::Refused(Failure::Refused(body)) => Some(api::message(body.code, body.retry_after)),
-            Resume::Refused(Failure::Network) => Some(t!("common.network_error").into_owned()),
+            Resume::Refused(Failure::Network) => Some(tr!("common.network_error")),
         };
         let start = route(self.kind, FlowId::START);
         Some(rsx! {

@@ -4,7 +4,6 @@
 
 use dioxus::prelude::*;
 use gloo_timers::future::TimeoutFuture;
-use rust_i18n::t;
 
 use crate::Route;
 use crate::api;
@@ -45,7 +44,7 @@ pub fn Layout() -> Element {
                 header { class: "top",
                     Link { to: Route::Home {}, class: "brand", {tr!("common.title")} }
                     crate::language::LanguagePicker {}
-                    nav { aria_label: t!("common.nav_label").to_string(),
+                    nav { aria_label: tr!("common.nav_label"),
                         ul {
                             li { Link { to: Route::Register { flow: FlowId::START }, {tr!("nav.register")} } }
                             li { Link { to: Route::Recover { flow: FlowId::START }, {tr!("nav.recover")} } }
@@ -189,7 +188,7 @@ fn Handoff() -> Element {
             h2 { id: "handoff-title", {tr!("common.handoff_title")} }
             p { {tr!("common.handoff_text")} }
             if let Some(src) = qr() {
-                img { id: "handoff-qr", src: "{src}", alt: t!("common.handoff_alt").to_string(), width: "180", height: "180" }
+                img { id: "handoff-qr", src: "{src}", alt: tr!("common.handoff_alt"), width: "180", height: "180" }
             }
         }
     }

@@ -107,7 +107,7 @@ fn MySignIn(on_signed: EventHandler<()>) -> Element {
     rsx! {
         h1 { {tr!("my_account.heading")} }
         p { {tr!("my_account.intro")} }
-        CredentialsForm { id: "mine", title: t!("my_account.sign_in").to_string(), rut, cs, status, onsubmit: submit }
+        CredentialsForm { id: "mine", title: tr!("my_account.sign_in"), rut, cs, status, onsubmit: submit }
     }
 }
 
@@ -127,7 +127,7 @@ fn Overview(data: MyData, reveal: Signal<bool>, version: Signal<u32>) -> Element
                     api::set_account_session(None);
                     version += 1;
                 }
-                Err(_) => said.set(Some(t!("common.network_error").into_owned())),
+                Err(_) => said.set(Some(tr!("common.network_error"))),
             }
         });
     };
@@ -136,16 +136,16 @@ fn Overview(data: MyData, reveal: Signal<bool>, version: Signal<u32>) -> Element
             let form = AccountRequestForm { kind: kind.to_owned() };
             match api::post_empty("/api/account/requests", &form).await {
                 Ok(()) => {
-                    said.set(Some(t!("my_account.request_sent").into_owned()));
+                    said.set(Some(tr!("my_account.request_sent")));
                     version += 1;
                 }
-                Err(_) => said.set(Some(t!("common.network_error").into_owned())),
+                Err(_) => said.set(Some(tr!("common.network_error"))),
             }
         });
     };
     let comuna = data.comuna.as_deref().and_then(|c| Comuna::parse(c).ok());
     let region = data.region.as_deref().and_then(|r| Region::parse(r).ok());
-    let none = t!("my_account.none").to_string();
+    let none = tr!("my_account.none");
     let or_none = |value: &Option<String>| value.clone().unwrap_or_else(|| none.clone());
     let address = match (&data.street, &data.number) {
         (Some(street), Some(number)) => {
@@ -177,7 +177,7 @@ fn Overview(data: MyData, reveal: Signal<bool>, version: Signal<u32>) -> Element
                 dt { {tr!("my_account.address")} } dd { "{address}" }
                 dt { {tr!("my_account.email")} }
                 dd { "{data.email}" if !data.email_confirmed { " " {tr!("my_account.email_unconfirmed")} } }
-                dt { {tr!("my_account.mobile")} } dd { {data.mobile.clone().unwrap_or_else(|| t!("fields.no_mobile").to_string())} }
+                dt { {tr!("my_account.mobile")} } dd { {data.mobile.clone().unwrap_or_else(|| tr!("fields.no_mobile"))} }
                 dt { {tr!("my_account.home_phone")} } dd { {or_none(&data.home_phone)} }
                 dt { {tr!("my_account.work_phone")} } dd { {or_none(&data.work_phone)} }
                 dt { {tr!("my_account.created")} } dd { {chile_time(data.created_at)} " (" {label("origin", &data.origin)} ")" }
@@ -227,7 +227,7 @@ fn Overview(data: MyData, reveal: Signal<bool>, version: Signal<u32>) -> Element
                     li { button { r#type: "button",
                         onclick: move |_| async move {
                             if download_export().await.is_err() {
-                                said.set(Some(t!("common.network_error").into_owned()));
+                                said.set(Some(tr!("common.network_error")));
                             }
                         },
                         {tr!("my_account.export")} } }

@@ -8,7 +8,6 @@ use domain::api::{
     RecoveryStart,
 };
 use domain::{ErrorCode, FieldErrors, Rut};
-use rust_i18n::t;
 
 use super::FlowId;
 use super::flow::use_flow_page;
@@ -179,7 +178,7 @@ pub fn Recover(flow: FlowId) -> Element {
         });
     };
 
-    if let Some(interlude) = page.interlude(t!("recover.heading").to_string()) {
+    if let Some(interlude) = page.interlude(tr!("recover.heading")) {
         return interlude;
     }
     let validated = step.is_some();
@@ -195,16 +194,16 @@ pub fn Recover(flow: FlowId) -> Element {
     rsx! {
         h1 { {tr!("recover.heading")} }
         p { {tr!("recover.intro")} }
-        Important { text: t!("recover.important").to_string() }
+        Important { text: tr!("recover.important") }
         form { novalidate: true, onsubmit: start,
-            Section { title: t!("recover.section").to_string(),
+            Section { title: tr!("recover.section"),
                 RutField { value: rut, status, readonly: validated }
             }
             if !validated {
                 // Before the answer says whether the RUT has an account (see the README's rules).
                 CaptchaField { captcha, status }
                 Banner { status }
-                div { class: "buttons", SubmitButton { label: t!("common.validate").to_string(), status } }
+                div { class: "buttons", SubmitButton { label: tr!("common.validate"), status } }
             }
         }
         if let Some(code) = question() {
@@ -213,23 +212,23 @@ pub fn Recover(flow: FlowId) -> Element {
                 p { class: "value", id: "question-on-file", {api::text(&format!("questions.{code}"))} }
             }
             if step == Some(FlowStep::Answer) || (step == Some(FlowStep::Serial) && forgot()) {
-                Checkbox { id: "forgot", label: t!("recover.forgot").to_string(), checked: forgot, onchange: on_forgot }
+                Checkbox { id: "forgot", label: tr!("recover.forgot"), checked: forgot, onchange: on_forgot }
             }
         }
         if serial_phase() {
             form { novalidate: true, onsubmit: check_serial,
-                Field { id: "serial", label: t!("fields.serial").to_string(), value: serial, status, field: "serial", required: true,
-                    hint: t!("fields.serial_hint").to_string(), autocomplete: "off", readonly: step != Some(FlowStep::Serial) }
+                Field { id: "serial", label: tr!("fields.serial"), value: serial, status, field: "serial", required: true,
+                    hint: tr!("fields.serial_hint"), autocomplete: "off", readonly: step != Some(FlowStep::Serial) }
                 if step == Some(FlowStep::Serial) {
                     Banner { status }
-                    SubmitButton { label: t!("common.validate").to_string(), status }
+                    SubmitButton { label: tr!("common.validate"), status }
                 }
             }
         }
         if final_form {
             form { novalidate: true, onsubmit: finish,
                 if asks_answer {
-                    Field { id: "answer", label: t!("fields.answer").to_string(), value: answer, status, field: "answer", required: true, autocomplete: "off" }
+                    Field { id: "answer", label: tr!("fields.answer"), value: answer, status, field: "answer", required: true, autocomplete: "off" }
                 }
                 if shows_contact {
                     p { {tr!("recover.will_send")} " " strong { id: "masked-email", {masked().unwrap_or_default()} } }
@@ -254,15 +253,15 @@ pub fn Recover(flow: FlowId) -> Element {
                         }
                     }
                     if email_correct() == Some(false) {
-                        Field { id: "new_email", label: t!("fields.email_current").to_string(), value: new_email, status, field: "email",
+                        Field { id: "new_email", label: tr!("fields.email_current"), value: new_email, status, field: "email",
                             required: true, kind: "email", autocomplete: "email", readonly: step != Some(FlowStep::Contact) }
-                        Field { id: "new_mobile", label: t!("fields.mobile_current").to_string(), value: new_mobile, status, field: "mobile",
-                            required: true, kind: "tel", inputmode: "numeric", prefix: "+56 9", maxlength: "8", hint: t!("fields.mobile_hint").to_string(),
+                        Field { id: "new_mobile", label: tr!("fields.mobile_current"), value: new_mobile, status, field: "mobile",
+                            required: true, kind: "tel", inputmode: "numeric", prefix: "+56 9", maxlength: "8", hint: tr!("fields.mobile_hint"),
                             readonly: step != Some(FlowStep::Contact) }
                     }
                 }
                 if codes.is_none() {
-                    FinalStep { captcha, status, label: t!("recover.submit").to_string() }
+                    FinalStep { captcha, status, label: tr!("recover.submit") }
                 }
             }
             if let Some((id, targets)) = codes {
@@ -280,9 +279,9 @@ pub fn Recover(flow: FlowId) -> Element {
             SuccessDialog {
                 lines: {
                     let mut lines = Vec::new();
-                    if completion.sms { lines.push(t!("recover.sms_line").to_string()); }
-                    if completion.email { lines.push(t!("recover.email_line").to_string()); }
-                    lines.push(t!("recover.reminder").to_string());
+                    if completion.sms { lines.push(tr!("recover.sms_line")); }
+                    if completion.email { lines.push(tr!("recover.email_line")); }
+                    lines.push(tr!("recover.reminder"));
                     lines
                 },
                 on_accept: move |_| { navigator.push(Route::Change { flow: FlowId::START }); },

@@ -3,7 +3,6 @@
 use dioxus::prelude::*;
 use domain::api::{FlowKind, FlowStep, FlowView, RegisterForm};
 use domain::{ErrorCode, clave};
-use rust_i18n::t;
 
 use super::FlowId;
 use super::flow::use_flow_page;
@@ -91,43 +90,43 @@ pub fn Register(flow: FlowId) -> Element {
         });
     };
 
-    if let Some(interlude) = page.interlude(t!("register.heading").to_string()) {
+    if let Some(interlude) = page.interlude(tr!("register.heading")) {
         return interlude;
     }
 
     rsx! {
         h1 { {tr!("register.heading")} }
         p { {tr!("register.intro")} }
-        Important { text: t!("register.info").to_string() }
+        Important { text: tr!("register.info") }
         form { novalidate: true, onsubmit: submit,
-            Section { title: t!("register.section_registration").to_string(),
+            Section { title: tr!("register.section_registration"),
                 RutField { value: rut, status }
-                Field { id: "serial", label: t!("fields.serial").to_string(), value: serial, status, field: "serial", required: true,
-                    hint: t!("fields.serial_hint").to_string(), autocomplete: "off" }
+                Field { id: "serial", label: tr!("fields.serial"), value: serial, status, field: "serial", required: true,
+                    hint: tr!("fields.serial_hint"), autocomplete: "off" }
                 QuestionSelect { value: question, status }
-                Field { id: "answer", label: t!("fields.answer").to_string(), value: answer, status, field: "answer", required: true, autocomplete: "off" }
+                Field { id: "answer", label: tr!("fields.answer"), value: answer, status, field: "answer", required: true, autocomplete: "off" }
             }
-            Section { title: t!("register.section_address").to_string(),
+            Section { title: tr!("register.section_address"),
                 AddressBlock { address, status }
             }
-            Section { title: t!("register.section_contact").to_string(),
-                ContactBlock { contacts, status, email_label: t!("fields.email").to_string(), mobile_label: t!("fields.mobile").to_string() }
+            Section { title: tr!("register.section_contact"),
+                ContactBlock { contacts, status, email_label: tr!("fields.email"), mobile_label: tr!("fields.mobile") }
                 crate::language::NoticeLanguage { value: notices_in }
             }
-            Section { title: t!("register.section_clave").to_string(),
-                Field { id: "cs", label: t!("fields.cs").to_string(), value: cs, status, field: "cs", required: true, kind: "password",
-                    autocomplete: "new-password", hint: t!("fields.cs_hint").to_string(), onblur: check_cs }
-                Field { id: "cs_repeat", label: t!("fields.cs_repeat").to_string(), value: cs_repeat, status, field: "cs_repeat", required: true,
+            Section { title: tr!("register.section_clave"),
+                Field { id: "cs", label: tr!("fields.cs"), value: cs, status, field: "cs", required: true, kind: "password",
+                    autocomplete: "new-password", hint: tr!("fields.cs_hint"), onblur: check_cs }
+                Field { id: "cs_repeat", label: tr!("fields.cs_repeat"), value: cs_repeat, status, field: "cs_repeat", required: true,
                     kind: "password", autocomplete: "new-password" }
             }
-            FinalStep { captcha, status, label: t!("register.submit").to_string() }
+            FinalStep { captcha, status, label: tr!("register.submit") }
         }
         if done() {
             SuccessDialog {
                 lines: vec![
-                    t!("register.done_line").to_string(),
-                    t!("register.done_next").to_string(),
-                    t!("register.email_line").to_string(),
+                    tr!("register.done_line"),
+                    tr!("register.done_next"),
+                    tr!("register.email_line"),
                 ],
                 on_accept: move |_| { navigator.push(super::sign_in::after_flow()); },
             }

@@ -127,7 +127,7 @@ pub fn SignIn(id: String) -> Element {
             p { {tr!("sign_in.shares")} }
             ul { for share in shares { li { {share} } } }
         }
-        CredentialsForm { id: "signin", title: t!("sign_in.section").to_string(), rut, cs, status, onsubmit: submit }
+        CredentialsForm { id: "signin", title: tr!("sign_in.section"), rut, cs, status, onsubmit: submit }
         // Each way out comes back here when its flow is done (a provisional CS: "Cambie su CS" first).
         ul { class: "actions", onclick: move |_| remember_return(&leaving),
             li { Link { to: Route::Recover { flow: FlowId::START }, {tr!("sign_in.forgot")} " " {tr!("home.recover_link")} } }

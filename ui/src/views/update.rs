@@ -3,7 +3,6 @@
 
 use dioxus::prelude::*;
 use domain::api::{Credentials, FlowKind, FlowStep, FlowView, SecurityForm, UpdateForm};
-use rust_i18n::t;
 
 use super::FlowId;
 use super::flow::use_flow_page;
@@ -109,7 +108,7 @@ pub fn Update(flow: FlowId) -> Element {
         });
     };
 
-    if let Some(interlude) = page.interlude(t!("update.heading").to_string()) {
+    if let Some(interlude) = page.interlude(tr!("update.heading")) {
         return interlude;
     }
     // The security step stays on screen once answered; not when resumed past it (the server no longer says
@@ -121,27 +120,27 @@ pub fn Update(flow: FlowId) -> Element {
         p { {tr!("update.intro")} }
         p { class: "important", {tr!("update.info")} " " Link { to: Route::Register { flow: FlowId::START }, {tr!("update.register_here")} } }
         form { novalidate: true, onsubmit: validate,
-            Section { title: t!("update.section_validate").to_string(),
+            Section { title: tr!("update.section_validate"),
                 RutField { value: rut, status, readonly: step.is_some() }
-                Field { id: "cs", label: t!("fields.clave_sence").to_string(), value: cs, status, field: "cs", required: true,
+                Field { id: "cs", label: tr!("fields.clave_sence"), value: cs, status, field: "cs", required: true,
                     kind: "password", autocomplete: "current-password", readonly: step.is_some() }
                 if step.is_none() {
                     Banner { status }
-                    SubmitButton { label: t!("common.validate").to_string(), status }
+                    SubmitButton { label: tr!("common.validate"), status }
                 }
             }
         }
         if shows_security {
             form { novalidate: true, onsubmit: security,
-                Section { title: t!("update.section_security").to_string(),
+                Section { title: tr!("update.section_security"),
                     p { {tr!("update.security_note")} }
                     // Validated, the question is the one answered: locked, as the data step keeps it.
                     QuestionSelect { value: question, status, disabled: step != Some(FlowStep::Security) }
-                    Field { id: "answer", label: t!("fields.answer").to_string(), value: answer, status, field: "answer", required: true,
+                    Field { id: "answer", label: tr!("fields.answer"), value: answer, status, field: "answer", required: true,
                         autocomplete: "off", readonly: step != Some(FlowStep::Security) }
                     if step == Some(FlowStep::Security) {
                         Banner { status }
-                        SubmitButton { label: t!("common.validate").to_string(), status }
+                        SubmitButton { label: tr!("common.validate"), status }
                     }
                 }
             }
@@ -156,22 +155,22 @@ pub fn Update(flow: FlowId) -> Element {
             }
         } else if step == Some(FlowStep::Data) || (step == Some(FlowStep::Done)) {
             form { novalidate: true, onsubmit: save,
-                Section { title: t!("update.section_address").to_string(),
+                Section { title: tr!("update.section_address"),
                     AddressBlock { address, status }
                 }
-                Section { title: t!("update.section_contact").to_string(),
-                    ContactBlock { contacts, status, email_label: t!("fields.email_current").to_string(), mobile_label: t!("fields.mobile_new").to_string(),
+                Section { title: tr!("update.section_contact"),
+                    ContactBlock { contacts, status, email_label: tr!("fields.email_current"), mobile_label: tr!("fields.mobile_new"),
                         mobile_before_work: true }
                     crate::language::NoticeLanguage { value: notices_in }
                 }
-                FinalStep { captcha, status, label: t!("update.submit").to_string() }
+                FinalStep { captcha, status, label: tr!("update.submit") }
             }
         } else {
             div { class: "buttons", Link { to: Route::Home {}, class: "button secondary", {tr!("common.back")} } }
         }
         if done() {
             SuccessDialog {
-                lines: vec![t!("update.done_line").to_string(), t!("update.email_line").to_string()],
+                lines: vec![tr!("update.done_line"), tr!("update.email_line")],
                 on_accept: move |_| { navigator.push(Route::Home {}); },
             }
         }
