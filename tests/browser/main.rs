@@ -267,6 +267,13 @@ async fn the_browsers_language_comes_first_and_the_picker_changes_it() {
     b.checkpoint("kreyol-inicio").await;
     b.click_link("Enskri").await;
     b.wait_text("Lang pou avi yo (imèl ak SMS)").await;
+    // The browser's back and forward buttons move between screens (the router's history is the UI's own).
+    b.client.back().await.unwrap();
+    b.wait_text("Sistèm Clave Sence").await;
+    assert_eq!(b.client.current_url().await.unwrap().path(), "/");
+    b.client.forward().await.unwrap();
+    b.wait_text("Lang pou avi yo (imèl ak SMS)").await;
+    assert_eq!(b.client.current_url().await.unwrap().path(), "/registro");
     assert_eq!(b.value("Lang pou avi yo (imèl ak SMS)").await, "ht");
     b.checkpoint("kreyol-registro").await;
     b.select("Lang", "English").await;

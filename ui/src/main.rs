@@ -23,6 +23,7 @@ fn text(key: &str) -> String {
 
 mod api;
 mod components;
+mod history;
 mod js;
 mod language;
 mod shell;
@@ -86,5 +87,10 @@ fn App() -> Element {
         }
     });
     use_hook(|| language::apply(*language::LANGUAGE.peek()));
+    use_hook(|| {
+        if let Some(history) = history::BrowserHistory::new() {
+            dioxus_history::provide_history_context(std::rc::Rc::new(history));
+        }
+    });
     rsx! { Router::<Route> {} }
 }
