@@ -44,8 +44,7 @@ impl dioxus_history::History for BrowserHistory {
     }
 
     fn push(&self, route: String) {
-        if route != self.current_route() && self.history.push_state_with_url(&JsValue::NULL, "", Some(&route)).is_ok()
-        {
+        if route != self.current_route() && self.history.push_state_with_url(&JsValue::NULL, "", Some(&route)).is_ok() {
             self.to_top();
         }
     }

@@ -5,8 +5,9 @@
 
 #![allow(non_snake_case)]
 
-// Spanish is built in; another language's texts are fetched when it is chosen (see `language.rs`).
-rust_i18n::i18n!("../locales/es", fallback = "es", backend = language::Fetched);
+// rust-i18n's `t!`, with the texts from `language::Texts`: Spanish compiled in by `build.rs`, another
+// language fetched when it is chosen. The macro's own path (`ui/locales`) holds nothing to embed.
+rust_i18n::i18n!(fallback = "es", backend = language::Texts);
 
 /// `t!` as an owned `String`, which rsx can render as a text node. A plain key goes through one shared
 /// function: rust-i18n's lookup inlined at each of some 280 places cost ~40 KB of wasm.

@@ -37,7 +37,10 @@ pub fn Layout() -> Element {
     let language = crate::language::LANGUAGE().code();
     rsx! {
         div { class: "app",
-            onkeydown: move |_| active(), onpointerdown: move |_| active(), oninput: move |_| active(),
+            // Activity for the kiosk's idle wipe: a touch, a click (also by Enter or Space), focus moving (Tab)
+            // or typing. No key listener: dioxus would bring its key-name tables (~8 KB of compressed wasm).
+            onfocusin: move |_| active(), onclick: move |_| active(), onpointerdown: move |_| active(),
+            oninput: move |_| active(),
             // At a kiosk the screen scrolls above the on-screen keyboard, which never covers it.
             div { class: "screen",
                 a { class: "skip", href: "#contenido", {tr!("common.skip")} }
