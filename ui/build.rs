@@ -2,6 +2,9 @@
 //! searches (`language::Texts`). rust-i18n's `i18n!` would build a hash map at start-up from code that fills
 //! it pair by pair, ~16 KB of wasm.
 
+// A build script reports a problem by panicking with its message.
+#![allow(clippy::expect_used)]
+
 use std::fmt::Write;
 
 fn main() {

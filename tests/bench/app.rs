@@ -10,17 +10,34 @@ use std::time::Instant;
 
 use e2e::{Browser, Stack};
 
-/// Resident memory (KiB) of `pid` and all its descendants.
-fn tree_rss(pid: u32) -> u64 {
-    let mut total = 0;
+/// One process of an app's tree: its name, resident and proportional memory (KiB; PSS splits shared pages
+/// among the processes that map them, so it adds up across WebKit's processes).
+struct Process {
+    name: String,
+    rss: u64,
+    pss: u64,
+}
+
+/// The `field:` line of a /proc status-like file, in KiB.
+fn kib(text: &str, field: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .unwrap_or(0)
+}
+
+/// `pid` and all its descendants.
+fn tree(pid: u32) -> Vec<Process> {
+    let mut out = Vec::new();
     let mut queue = vec![pid];
     while let Some(pid) = queue.pop() {
         if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-            total += status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-                .unwrap_or(0);
+            let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+            out.push(Process {
+                name: status.lines().find_map(|l| l.strip_prefix("Name:")).unwrap_or("?").trim().to_owned(),
+                rss: kib(&status, "VmRSS:"),
+                pss: kib(&rollup, "Pss:"),
+            });
         }
         for entry in std::fs::read_dir("/proc").unwrap().flatten() {
             let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
@@ -35,7 +52,19 @@ fn tree_rss(pid: u32) -> u64 {
             }
         }
     }
-    total
+    out
+}
+
+/// Resident memory (KiB) of a tree, summed.
+fn rss(tree: &[Process]) -> u64 {
+    tree.iter().map(|p| p.rss).sum()
+}
+
+/// Where a tree's memory is, one line per process.
+fn breakdown(label: &str, tree: &[Process]) {
+    for p in tree {
+        println!("  {label}: {:<24} RSS {:>4} MiB, PSS {:>4} MiB", p.name, p.rss / 1024, p.pss / 1024);
+    }
 }
 
 /// The newest process running `binary`.
@@ -60,7 +89,7 @@ async fn main() {
     b.field("Name").await;
     let hello_start = start.elapsed();
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    let hello_rss = tree_rss(pid_of(&hello));
+    let hello_tree = tree(pid_of(&hello));
     b.close().await;
 
     // The app: cold start to the home page's links, then one registration.
@@ -68,12 +97,14 @@ async fn main() {
     let mut b = Browser::desktop(&app, &[("CLAVE_BACKEND_URL", &stack.url)], "bench-app").await;
     b.wait_text("Regístrese aquí.").await;
     let app_start = start.elapsed();
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let idle_tree = tree(pid_of(&app));
     b.click_link("Regístrese aquí.").await;
     b.fill_registration("12.345.678-5", "Mapocho#24").await;
     b.click_button("Crear Cuenta").await;
     b.wait_text("Su Clave Sence fue creada correctamente.").await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    let app_rss = tree_rss(pid_of(&app));
+    let app_tree = tree(pid_of(&app));
     b.shot("after-registration").await;
     b.close().await;
 
@@ -83,13 +114,17 @@ async fn main() {
         "| Clave Sence app | {:.1} MiB | {} ms | {} MiB after one registration |",
         size_mib(&app),
         app_start.as_millis(),
-        app_rss / 1024
+        rss(&app_tree) / 1024
     );
     println!(
         "| Tauri hello-world | {:.1} MiB | {} ms | {} MiB idle |",
         size_mib(&hello),
         hello_start.as_millis(),
-        hello_rss / 1024
+        rss(&hello_tree) / 1024
     );
     println!("* from the WebDriver session request (which launches the app) until the first form field exists");
+    println!("\nBy process:");
+    breakdown("hello-world, idle", &hello_tree);
+    breakdown("app, idle on its home page", &idle_tree);
+    breakdown("app, after one registration", &app_tree);
 }

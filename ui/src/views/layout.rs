@@ -26,6 +26,8 @@ pub fn Layout() -> Element {
         }
     });
     let mut active = move || idle.set(0);
+    // "¿Sigue ahí?" takes the focus as it appears: that focus is no sign of anyone.
+    let warned = move || kiosk.is_some_and(|k| k.timeout.saturating_sub(*idle.peek()) <= k.warning);
     let page = use_page_key(&use_route::<Route>());
     // A new screen: focus goes to its content, so a screen reader announces it (not on the first load).
     use_effect(use_reactive!(|page| {
@@ -39,7 +41,7 @@ pub fn Layout() -> Element {
         div { class: "app",
             // Activity for the kiosk's idle wipe: a touch, a click (also by Enter or Space), focus moving (Tab)
             // or typing. No key listener: dioxus would bring its key-name tables (~8 KB of compressed wasm).
-            onfocusin: move |_| active(), onclick: move |_| active(), onpointerdown: move |_| active(),
+            onfocusin: move |_| if !warned() { active() }, onclick: move |_| active(), onpointerdown: move |_| active(),
             oninput: move |_| active(),
             // At a kiosk the screen scrolls above the on-screen keyboard, which never covers it.
             div { class: "screen",
