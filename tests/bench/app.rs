@@ -16,6 +16,34 @@ struct Process {
     name: String,
     rss: u64,
     pss: u64,
+    /// The web content process's largest mappings (where its memory is).
+    mappings: Vec<(u64, String)>,
+}
+
+/// A process's largest mappings by resident memory (KiB), anonymous ones named by their size in MiB.
+fn largest_mappings(pid: u32) -> Vec<(u64, String)> {
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let mut out = Vec::new();
+    let mut name = String::new();
+    for line in smaps.lines() {
+        let first = line.split_whitespace().next().unwrap_or_default();
+        if first.contains('-') && !first.ends_with(':') {
+            let mut parts = line.split_whitespace();
+            let range = parts.next().unwrap_or_default();
+            let size = range
+                .split_once('-')
+                .and_then(|(a, b)| Some(u64::from_str_radix(b, 16).ok()? - u64::from_str_radix(a, 16).ok()?))
+                .unwrap_or(0);
+            let path = parts.nth(4).unwrap_or("");
+            name = if path.is_empty() { format!("anonymous {} MiB", size >> 20) } else { path.to_owned() };
+        } else if let Some(rss) = line.strip_prefix("Rss:") {
+            let kib = rss.split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0);
+            out.push((kib, name.clone()));
+        }
+    }
+    out.sort_by(|a, b| b.cmp(a));
+    out.truncate(6);
+    out
 }
 
 /// The `field:` line of a /proc status-like file, in KiB.
@@ -33,11 +61,9 @@ fn tree(pid: u32) -> Vec<Process> {
     while let Some(pid) = queue.pop() {
         if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
             let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-            out.push(Process {
-                name: status.lines().find_map(|l| l.strip_prefix("Name:")).unwrap_or("?").trim().to_owned(),
-                rss: kib(&status, "VmRSS:"),
-                pss: kib(&rollup, "Pss:"),
-            });
+            let name = status.lines().find_map(|l| l.strip_prefix("Name:")).unwrap_or("?").trim().to_owned();
+            let mappings = if name.starts_with("WebKitWeb") { largest_mappings(pid) } else { Vec::new() };
+            out.push(Process { name, rss: kib(&status, "VmRSS:"), pss: kib(&rollup, "Pss:"), mappings });
         }
         for entry in std::fs::read_dir("/proc").unwrap().flatten() {
             let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
@@ -64,6 +90,9 @@ fn rss(tree: &[Process]) -> u64 {
 fn breakdown(label: &str, tree: &[Process]) {
     for p in tree {
         println!("  {label}: {:<24} RSS {:>4} MiB, PSS {:>4} MiB", p.name, p.rss / 1024, p.pss / 1024);
+        for (kib, mapping) in &p.mappings {
+            println!("      {kib:>6} KiB  {mapping}");
+        }
     }
 }
 
@@ -77,6 +106,9 @@ fn size_mib(path: &Path) -> f64 {
     std::fs::metadata(path).unwrap().len() as f64 / (1024.0 * 1024.0)
 }
 
+/// How long each app is left alone before its memory is read.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[tokio::main]
 async fn main() {
     let app = PathBuf::from(std::env::var("CLAVE_APP_RELEASE").expect("CLAVE_APP_RELEASE"));
@@ -88,7 +120,7 @@ async fn main() {
     let b = Browser::desktop(&hello, &[], "bench-hello").await;
     b.field("Name").await;
     let hello_start = start.elapsed();
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    tokio::time::sleep(SETTLE).await;
     let hello_tree = tree(pid_of(&hello));
     b.close().await;
 
@@ -97,13 +129,13 @@ async fn main() {
     let mut b = Browser::desktop(&app, &[("CLAVE_BACKEND_URL", &stack.url)], "bench-app").await;
     b.wait_text("Regístrese aquí.").await;
     let app_start = start.elapsed();
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    tokio::time::sleep(SETTLE).await;
     let idle_tree = tree(pid_of(&app));
     b.click_link("Regístrese aquí.").await;
     b.fill_registration("12.345.678-5", "Mapocho#24").await;
     b.click_button("Crear Cuenta").await;
     b.wait_text("Su Clave Sence fue creada correctamente.").await;
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    tokio::time::sleep(SETTLE).await;
     let app_tree = tree(pid_of(&app));
     b.shot("after-registration").await;
     b.close().await;

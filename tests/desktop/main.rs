@@ -74,6 +74,11 @@ async fn the_desktop_app_registers_recovers_and_changes_keeping_only_the_rut() {
 
     b.wait_text("Ingresar a las plataformas del Sence").await;
     b.shot("inicio").await;
+    // Another language's texts are fetched from the app's own assets when chosen.
+    b.select("Idioma", "English").await;
+    b.wait_text("Signing in to SENCE platforms").await;
+    b.select("Language", "Español").await;
+    b.wait_text("Ingresar a las plataformas del Sence").await;
     b.click_link("Regístrese aquí.").await;
     b.wait_text("Registrar Persona Natural").await;
     b.fill_registration(RUT, "Mapocho#24").await;
