@@ -25,8 +25,9 @@ globalThis.claveSolvePow = (pow) =>
   });
 
 // The texts of a language other than the built-in Spanish, as JSON text, or null (the UI then stays in Spanish).
+// The first screen waits for them when the browser prefers that language, so a stalled fetch gives up.
 globalThis.claveLocale = (code) =>
-  fetch(new URL(`./locales/${code}.json`, import.meta.url))
+  fetch(new URL(`./locales/${code}.json`, import.meta.url), { signal: AbortSignal.timeout(5000) })
     .then((response) => (response.ok ? response.text() : null))
     .catch(() => null);
 
