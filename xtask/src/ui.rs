@@ -1,9 +1,9 @@
 //! Builds the wasm UI without dioxus-cli: `cargo build --profile wasm-release --target wasm32-unknown-unknown`,
 //! then `wasm-bindgen --target web` and binaryen's `wasm-opt -Oz` into `ui/dist/assets/<content hash>/` with the
-//! static files, and
-//! `ui/dist/index.html` pointing there. Every asset also gets `.br` and `.gz` (zopfli) twins, so the server sends them
-//! compressed without compressing per request; the hash in the path lets it mark them immutable. The server
-//! serves that folder; the desktop shell embeds it.
+//! static files and the fetched languages' texts (`locales/<code>.json`), and `ui/dist/index.html` pointing
+//! there. Every asset also gets `.br` and `.gz` (zopfli) twins, so the server sends them compressed without
+//! compressing per request; the hash in the path lets it mark them immutable. The server serves that folder;
+//! the desktop shell embeds it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
