@@ -274,11 +274,53 @@ async fn the_browsers_language_comes_first_and_the_picker_changes_it() {
     b.client.forward().await.unwrap();
     b.wait_text("Lang pou avi yo (imèl ak SMS)").await;
     assert_eq!(b.client.current_url().await.unwrap().path(), "/registro");
+    // Back returns to where the screen was left, once it is drawn again.
+    let leave = "window.scrollTo(0, 400); document.querySelector('a[href=\"/mas-informacion\"]').click()";
+    b.client.execute(leave, vec![]).await.unwrap();
+    b.wait_text("Plis enfòmasyon sou Clave Sence").await;
+    b.client.back().await.unwrap();
+    b.wait_text("Lang pou avi yo (imèl ak SMS)").await;
+    let mut scrolled = serde_json::Value::Null;
+    for _ in 0..20 {
+        scrolled = b.client.execute("return Math.round(window.scrollY)", vec![]).await.unwrap();
+        if scrolled == 400 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(scrolled, 400, "the scroll of the screen returned to");
     assert_eq!(b.value("Lang pou avi yo (imèl ak SMS)").await, "ht");
     b.checkpoint("kreyol-registro").await;
     b.select("Lang", "English").await;
     b.wait_text("Language of notices (e-mail and SMS)").await;
     b.select("Language", "Español").await;
+    b.wait_text("Registrar Persona Natural").await;
+    let lang = b.client.execute("return document.documentElement.lang", vec![]).await.unwrap();
+    assert_eq!(lang, "es-CL");
+    b.close().await;
+}
+
+/// A language whose texts cannot be fetched leaves the screen in Spanish and the picker on "Español", so the
+/// citizen can try again; nothing half-switched (a Spanish page announced as English).
+#[tokio::test]
+async fn a_language_that_cannot_be_fetched_leaves_the_screen_as_it_was() {
+    let _serial = SERIAL.lock();
+    let stack = Stack::start().await;
+    let b = Browser::start(&stack.url, "language-offline").await;
+    b.cdp("Network.enable", serde_json::json!({})).await;
+    b.cdp("Network.setBlockedURLs", serde_json::json!({ "urls": ["*/locales/en.json"] })).await;
+    b.goto("/registro").await;
+    b.wait_text("Registrar Persona Natural").await;
+    b.select("Idioma", "English").await;
+    let mut value = String::new();
+    for _ in 0..30 {
+        value = b.value("Idioma").await;
+        if value == "es" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(value, "es", "the picker returns to the language on screen");
     b.wait_text("Registrar Persona Natural").await;
     let lang = b.client.execute("return document.documentElement.lang", vec![]).await.unwrap();
     assert_eq!(lang, "es-CL");

@@ -3,17 +3,31 @@
 //! account's e-mails and SMS follow the language chosen in its registration or update forms.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use dioxus::prelude::*;
 use domain::Language;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// The language on screen; the page's content is drawn afresh when it changes.
-pub static LANGUAGE: GlobalSignal<Language> = Signal::global(initial);
+pub static LANGUAGE: GlobalSignal<Language> = Signal::global(first);
+
+/// The first screen's language, settled by `start` before the UI is drawn.
+static FIRST: OnceLock<Language> = OnceLock::new();
+
+/// Settles the first screen's language: the preferred one once its texts are here, else Spanish.
+pub async fn start() {
+    let preferred = initial();
+    let _ = FIRST.set(if load(preferred).await { preferred } else { Language::Es });
+}
+
+fn first() -> Language {
+    FIRST.get().copied().unwrap_or(Language::Es)
+}
 
 /// `window.CLAVE_LOCALE` when set (tests, an embedding page), else the browser's preference list.
-pub fn initial() -> Language {
+fn initial() -> Language {
     if let Some(language) = crate::js::global_string("CLAVE_LOCALE").as_deref().and_then(Language::parse) {
         return language;
     }
@@ -57,29 +71,46 @@ impl rust_i18n::Backend for Texts {
 
 /// Fetches `language`'s texts (`locales/<code>.json` beside the wasm, built from `locales/<code>/`) unless
 /// they are built in or here already. Spanish keeps the download small for most citizens; a failed fetch
-/// leaves the screens in Spanish rather than blank.
-pub async fn load(language: Language) {
+/// leaves the screens in Spanish rather than blank. Whether the texts are here.
+async fn load(language: Language) -> bool {
     let code = language.code();
     if code == BUILT_IN || Texts::fetched(code).is_some() {
-        return;
+        return true;
     }
-    let Some(promise) = crate::js::call("claveLocale", &[JsValue::from_str(code)]) else { return };
-    let Ok(text) = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await else { return };
-    let Some(texts) = text.as_string().and_then(|text| serde_json::from_str(&text).ok()) else { return };
+    let Some(promise) = crate::js::call("claveLocale", &[JsValue::from_str(code)]) else { return false };
+    let Ok(text) = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await else { return false };
+    let Some(texts) = text.as_string().and_then(|text| serde_json::from_str(&text).ok()) else { return false };
     let mut loaded = LOADED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if !loaded.iter().any(|(known, _)| *known == code) {
         loaded.push((code, Box::leak(Box::new(texts))));
     }
+    true
 }
 
 /// The language whose texts are compiled into the wasm.
 const BUILT_IN: &str = "es";
 
-/// Fetches `language` if needed, then shows it.
+/// Counts the picker's choices, so that only the latest one is shown when fetches finish out of order.
+static CHOICES: AtomicU32 = AtomicU32::new(0);
+
+/// Fetches `language` if needed, then shows it, unless another was chosen meanwhile. If its texts cannot be
+/// fetched the screen stays as it was, and so does the picker (the citizen may try again).
 pub fn choose(language: Language) {
+    let choice = CHOICES.fetch_add(1, Ordering::Relaxed) + 1;
     spawn(async move {
-        load(language).await;
-        apply(language);
+        let here = load(language).await;
+        if CHOICES.load(Ordering::Relaxed) != choice {
+            return;
+        }
+        if here {
+            apply(language);
+        } else if let Some(picker) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("language"))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        {
+            picker.set_value(LANGUAGE.peek().code());
+        }
     });
 }
 

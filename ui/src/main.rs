@@ -74,7 +74,7 @@ fn main() {
     api::adopt_key_from_address();
     // A citizen whose browser prefers a language other than Spanish sees it from the first screen.
     wasm_bindgen_futures::spawn_local(async {
-        language::load(language::initial()).await;
+        language::start().await;
         dioxus::launch(App);
     });
 }

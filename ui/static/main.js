@@ -26,10 +26,14 @@ globalThis.claveSolvePow = (pow) =>
 
 // The texts of a language other than the built-in Spanish, as JSON text, or null (the UI then stays in Spanish).
 // The first screen waits for them when the browser prefers that language, so a stalled fetch gives up.
-globalThis.claveLocale = (code) =>
-  fetch(new URL(`./locales/${code}.json`, import.meta.url), { signal: AbortSignal.timeout(5000) })
+globalThis.claveLocale = (code) => {
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), 5000);
+  return fetch(new URL(`./locales/${code}.json`, import.meta.url), { signal: stop.signal })
     .then((response) => (response.ok ? response.text() : null))
-    .catch(() => null);
+    .catch(() => null)
+    .finally(() => clearTimeout(timer));
+};
 
 init({ module_or_path: new URL("./ui_bg.wasm", import.meta.url) });
 

@@ -26,8 +26,6 @@ pub fn Layout() -> Element {
         }
     });
     let mut active = move || idle.set(0);
-    // "¿Sigue ahí?" takes the focus as it appears: that focus is no sign of anyone.
-    let warned = move || kiosk.is_some_and(|k| k.timeout.saturating_sub(*idle.peek()) <= k.warning);
     let page = use_page_key(&use_route::<Route>());
     // A new screen: focus goes to its content, so a screen reader announces it (not on the first load).
     use_effect(use_reactive!(|page| {
@@ -40,8 +38,9 @@ pub fn Layout() -> Element {
     rsx! {
         div { class: "app",
             // Activity for the kiosk's idle wipe: a touch, a click (also by Enter or Space), focus moving (Tab)
-            // or typing. No key listener: dioxus would bring its key-name tables (~8 KB of compressed wasm).
-            onfocusin: move |_| if !warned() { active() }, onclick: move |_| active(), onpointerdown: move |_| active(),
+            // or typing; not scrolling by arrow keys. No key listener: dioxus would bring its key-name tables
+            // (~8 KB of compressed wasm).
+            onfocusin: move |_| if !warning_shown() { active() }, onclick: move |_| active(), onpointerdown: move |_| active(),
             oninput: move |_| active(),
             // At a kiosk the screen scrolls above the on-screen keyboard, which never covers it.
             div { class: "screen",
@@ -95,6 +94,15 @@ fn wipe() {
     if let Some(window) = web_sys::window() {
         let _ = window.location().replace("/");
     }
+}
+
+/// Whether a warning ("¿Sigue ahí?", "¿Necesita más tiempo?") is on screen. Each takes the focus as it
+/// appears, and that focus is no sign of anyone at the kiosk.
+fn warning_shown() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("[role=alertdialog]").ok().flatten())
+        .is_some()
 }
 
 /// "¿Sigue ahí?" in the last seconds before the wipe.
