@@ -132,6 +132,9 @@ async fn main() {
     tokio::time::sleep(SETTLE).await;
     let idle_tree = tree(pid_of(&app));
     b.click_link("Regístrese aquí.").await;
+    b.wait_text("Registrar Persona Natural").await;
+    tokio::time::sleep(SETTLE).await;
+    let form_tree = tree(pid_of(&app));
     b.fill_registration("12.345.678-5", "Mapocho#24").await;
     b.click_button("Crear Cuenta").await;
     b.wait_text("Su Clave Sence fue creada correctamente.").await;
@@ -158,5 +161,6 @@ async fn main() {
     println!("\nBy process:");
     breakdown("hello-world, idle", &hello_tree);
     breakdown("app, idle on its home page", &idle_tree);
+    breakdown("app, on the empty registration form", &form_tree);
     breakdown("app, after one registration", &app_tree);
 }
