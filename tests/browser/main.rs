@@ -262,8 +262,7 @@ async fn the_browsers_language_comes_first_and_the_picker_changes_it() {
     let mut b = Browser::start_in(&stack.url, "languages", "ht,fr-FR").await;
     b.goto("/").await;
     b.wait_text("Sistèm Clave Sence").await;
-    let lang = b.client.execute("return document.documentElement.lang", vec![]).await.unwrap();
-    assert_eq!(lang, "ht");
+    assert_eq!(b.page_lang().await, "ht");
     b.checkpoint("kreyol-inicio").await;
     b.click_link("Enskri").await;
     b.wait_text("Lang pou avi yo (imèl ak SMS)").await;
@@ -280,14 +279,7 @@ async fn the_browsers_language_comes_first_and_the_picker_changes_it() {
     b.wait_text("Plis enfòmasyon sou Clave Sence").await;
     b.client.back().await.unwrap();
     b.wait_text("Lang pou avi yo (imèl ak SMS)").await;
-    let mut scrolled = serde_json::Value::Null;
-    for _ in 0..20 {
-        scrolled = b.client.execute("return Math.round(window.scrollY)", vec![]).await.unwrap();
-        if scrolled == 400 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let scrolled = b.eventually("return Math.round(window.scrollY)", serde_json::json!(400)).await;
     assert_eq!(scrolled, 400, "the scroll of the screen returned to");
     assert_eq!(b.value("Lang pou avi yo (imèl ak SMS)").await, "ht");
     b.checkpoint("kreyol-registro").await;
@@ -295,8 +287,7 @@ async fn the_browsers_language_comes_first_and_the_picker_changes_it() {
     b.wait_text("Language of notices (e-mail and SMS)").await;
     b.select("Language", "Español").await;
     b.wait_text("Registrar Persona Natural").await;
-    let lang = b.client.execute("return document.documentElement.lang", vec![]).await.unwrap();
-    assert_eq!(lang, "es-CL");
+    assert_eq!(b.page_lang().await, "es-CL");
     b.close().await;
 }
 
@@ -312,18 +303,10 @@ async fn a_language_that_cannot_be_fetched_leaves_the_screen_as_it_was() {
     b.goto("/registro").await;
     b.wait_text("Registrar Persona Natural").await;
     b.select("Idioma", "English").await;
-    let mut value = String::new();
-    for _ in 0..30 {
-        value = b.value("Idioma").await;
-        if value == "es" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(value, "es", "the picker returns to the language on screen");
+    let picker = b.eventually("return document.getElementById('language').value", serde_json::json!("es")).await;
+    assert_eq!(picker, "es", "the picker returns to the language on screen");
     b.wait_text("Registrar Persona Natural").await;
-    let lang = b.client.execute("return document.documentElement.lang", vec![]).await.unwrap();
-    assert_eq!(lang, "es-CL");
+    assert_eq!(b.page_lang().await, "es-CL");
     b.close().await;
 }
 
@@ -342,14 +325,9 @@ async fn a_flow_about_to_expire_warns_and_is_extended() {
     b.wait_text("¿Necesita más tiempo?").await;
     b.checkpoint("tramite-por-vencer").await;
     b.click_button("Continuar con el trámite").await;
-    let gone = "//*[contains(normalize-space(.), '¿Necesita más tiempo?')]";
-    for _ in 0..20 {
-        if b.client.find(fantoccini::Locator::XPath(gone)).await.is_err() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(b.client.find(fantoccini::Locator::XPath(gone)).await.is_err(), "the warning stayed");
+    let gone = "return document.evaluate(\"//*[contains(normalize-space(.), '¿Necesita más tiempo?')]\", document, \
+                null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue === null";
+    assert_eq!(b.eventually(gone, serde_json::json!(true)).await, true, "the warning stayed");
     b.fill("Respuesta Secreta *", "peru").await;
     b.click_button("Recuperar Clave").await;
     b.wait_text("será enviada por SMS a su celular").await;

@@ -504,6 +504,25 @@ impl Browser {
         labels.as_array().unwrap().iter().map(|l| l.as_str().unwrap_or_default().to_owned()).collect()
     }
 
+    /// What `script` (a `return …`) gives once it gives `expected`, or what it gives after 3 s: for a state
+    /// the page reaches a moment after an action (a scroll restored, a picker reset).
+    pub async fn eventually(&self, script: &str, expected: Value) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        loop {
+            let value = self.client.execute(script, vec![]).await.unwrap();
+            if value == expected || Instant::now() >= deadline {
+                return value;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The page's language (`<html lang>`).
+    pub async fn page_lang(&self) -> String {
+        let lang = self.client.execute("return document.documentElement.lang", vec![]).await.unwrap();
+        lang.as_str().unwrap_or_default().to_owned()
+    }
+
     /// Waits until `text` is visible somewhere on the page.
     pub async fn wait_text(&self, text: &str) {
         let xpath = format!("//*[contains(normalize-space(.), \"{text}\")]");
