@@ -35,7 +35,7 @@ pub fn run() {
             if config.kiosk {
                 window = window.fullscreen(true).decorations(false).resizable(false);
             }
-            window.build()?;
+            paint_without_gpu(&window.build()?)?;
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -43,4 +43,20 @@ pub fn run() {
         eprintln!("Clave Sence could not start: {error}");
         std::process::exit(1);
     }
+}
+
+/// WebKitGTK paints the page on the CPU, without compositing layers. Every screen is a still form, so nothing is
+/// lost, and compositing costs ~100 MiB: the GL stack (under software GL, as at a kiosk without a GPU, LLVM's
+/// 57 MiB of code) and a tile of textures per 512 px of a tall form. `cargo xtask bench` measures it.
+fn paint_without_gpu(window: &tauri::WebviewWindow) -> tauri::Result<()> {
+    #[cfg(target_os = "linux")]
+    window.with_webview(|webview| {
+        use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+        if let Some(settings) = webview.inner().settings() {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+    })?;
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
+    Ok(())
 }

@@ -1,7 +1,9 @@
 //! App measurements for the closing note, next to a Tauri hello-world built the same way: release binary
 //! size, cold start to the first usable screen (through tauri-driver, same overhead for both), and resident
-//! memory (the app process and its WebKit children) after one registration. Run by `cargo xtask bench`
-//! inside a virtual display; prints, asserts nothing.
+//! memory (the app process and its WebKit children) after one registration. The hello-world runs stock and
+//! with the app's WebKit setting, each also showing a static copy of the registration form, so the page's
+//! cost and the app code's cost show apart. Run by `cargo xtask bench` inside a virtual display; prints,
+//! asserts nothing.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use e2e::{Browser, Stack};
+use fantoccini::Locator;
 
 /// One process of an app's tree: its name, resident and proportional memory (KiB; PSS splits shared pages
 /// among the processes that map them, so it adds up across WebKit's processes).
@@ -106,8 +109,48 @@ fn size_mib(path: &Path) -> f64 {
     std::fs::metadata(path).unwrap().len() as f64 / (1024.0 * 1024.0)
 }
 
+/// The registration form's body and style rules, for a hello-world to show without the app's code.
+const FORM_COPY: &str =
+    "return [[...document.styleSheets].flatMap(s => [...s.cssRules].map(r => r.cssText)).join('\\n'),
+    document.body.innerHTML];";
+
+/// Shows [`FORM_COPY`]'s result in place of the hello-world's page (a constructed style sheet: its CSP refuses
+/// a `<style>` element).
+const SHOW_COPY: &str = "const [css, body] = arguments[0];
+    const sheet = new CSSStyleSheet(); sheet.replaceSync(css); document.adoptedStyleSheets = [sheet];
+    document.body.innerHTML = body;";
+
 /// How long each app is left alone before its memory is read.
 const SETTLE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A hello-world's cold start and its memory: idle, showing a static copy of the app's registration form (same
+/// DOM and CSS, no script), and with text typed into that copy's fields.
+struct Hello {
+    start: std::time::Duration,
+    idle: Vec<Process>,
+    form: Vec<Process>,
+    typed: Vec<Process>,
+}
+
+async fn hello_world(hello: &Path, env: &[(&str, &str)], form: &serde_json::Value) -> Hello {
+    let start = Instant::now();
+    let b = Browser::desktop(hello, env, "bench-hello").await;
+    b.field("Name").await;
+    let start = start.elapsed();
+    tokio::time::sleep(SETTLE).await;
+    let idle = tree(pid_of(hello));
+    b.client.execute(SHOW_COPY, vec![form.clone()]).await.unwrap();
+    b.wait_text("Registrar Persona Natural").await;
+    tokio::time::sleep(SETTLE).await;
+    let form = tree(pid_of(hello));
+    for field in b.client.find_all(Locator::Css("input:not([type=checkbox])")).await.unwrap() {
+        field.send_keys("Juana Aromos").await.unwrap();
+    }
+    tokio::time::sleep(SETTLE).await;
+    let typed = tree(pid_of(hello));
+    b.close().await;
+    Hello { start, idle, form, typed }
+}
 
 #[tokio::main]
 async fn main() {
@@ -115,18 +158,9 @@ async fn main() {
     let hello = PathBuf::from(std::env::var("TAURI_HELLO_RELEASE").expect("TAURI_HELLO_RELEASE"));
     let stack = Stack::start().await;
 
-    // Hello-world.
-    let start = Instant::now();
-    let b = Browser::desktop(&hello, &[], "bench-hello").await;
-    b.field("Name").await;
-    let hello_start = start.elapsed();
-    tokio::time::sleep(SETTLE).await;
-    let hello_tree = tree(pid_of(&hello));
-    b.close().await;
-
     // The app: cold start to the home page's links, then one registration.
     let start = Instant::now();
-    let mut b = Browser::desktop(&app, &[("CLAVE_BACKEND_URL", &stack.url)], "bench-app").await;
+    let b = Browser::desktop(&app, &[("CLAVE_BACKEND_URL", &stack.url)], "bench-app").await;
     b.wait_text("Regístrese aquí.").await;
     let app_start = start.elapsed();
     tokio::time::sleep(SETTLE).await;
@@ -135,13 +169,17 @@ async fn main() {
     b.wait_text("Registrar Persona Natural").await;
     tokio::time::sleep(SETTLE).await;
     let form_tree = tree(pid_of(&app));
+    let form = b.client.execute(FORM_COPY, vec![]).await.unwrap();
     b.fill_registration("12.345.678-5", "Mapocho#24").await;
     b.click_button("Crear Cuenta").await;
     b.wait_text("Su Clave Sence fue creada correctamente.").await;
     tokio::time::sleep(SETTLE).await;
     let app_tree = tree(pid_of(&app));
-    b.shot("after-registration").await;
     b.close().await;
+
+    // The stock hello-world, then one with the app's WebKit setting (no GPU compositing).
+    let stock = hello_world(&hello, &[], &form).await;
+    let matched = hello_world(&hello, &[("HELLO_WITHOUT_GPU", "1")], &form).await;
 
     println!("| | release binary | cold start to first usable screen* | resident memory (process + WebKit children) |");
     println!("|---|---|---|---|");
@@ -152,14 +190,19 @@ async fn main() {
         rss(&app_tree) / 1024
     );
     println!(
-        "| Tauri hello-world | {:.1} MiB | {} ms | {} MiB idle |",
+        "| Tauri hello-world | {:.1} MiB | {} ms | {} MiB idle; {} MiB with the app's setting |",
         size_mib(&hello),
-        hello_start.as_millis(),
-        rss(&hello_tree) / 1024
+        stock.start.as_millis(),
+        rss(&stock.idle) / 1024,
+        rss(&matched.idle) / 1024
     );
     println!("* from the WebDriver session request (which launches the app) until the first form field exists");
     println!("\nBy process:");
-    breakdown("hello-world, idle", &hello_tree);
+    for (label, hello) in [("hello-world", &stock), ("hello-world with the app's setting", &matched)] {
+        breakdown(&format!("{label}, idle"), &hello.idle);
+        breakdown(&format!("{label}, static copy of the registration form"), &hello.form);
+        breakdown(&format!("{label}, text typed in that copy"), &hello.typed);
+    }
     breakdown("app, idle on its home page", &idle_tree);
     breakdown("app, on the empty registration form", &form_tree);
     breakdown("app, after one registration", &app_tree);
