@@ -66,6 +66,16 @@ globalThis.claveKeyboardShow = () => {
   if (field && field.scrollIntoView) field.scrollIntoView({ block: "center" });
 };
 
+// Resolves once the focus has moved (the next focusin or focusout, after the focus lands: moving between two
+// fields sends both), so the kiosk keyboard follows the focus without polling it.
+globalThis.claveFocusMoved = () =>
+  new Promise((resolve) => {
+    const stop = new AbortController();
+    const moved = () => { stop.abort(); setTimeout(resolve, 0); };
+    document.addEventListener("focusin", moved, { signal: stop.signal });
+    document.addEventListener("focusout", moved, { signal: stop.signal });
+  });
+
 // "Siguiente": the next field of the page, as Tab would.
 globalThis.claveKeyboardNext = () => {
   const fields = [...document.querySelectorAll("main input:not([readonly]):not([type=hidden]), main select")]

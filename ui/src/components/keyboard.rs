@@ -54,10 +54,9 @@ pub fn OnScreenKeyboard() -> Element {
     let mut buffer = use_signal(String::new);
     let mut large = use_signal(|| false);
     let mut contrast = use_signal(|| false);
-    // Follows the focus (the layout's `focusin` would do too; this also sees a click on a field).
+    // Follows the focus: woken by main.js each time it moves (a tap on a field, "Siguiente", a new screen).
     use_future(move || async move {
         loop {
-            gloo_timers::future::TimeoutFuture::new(100).await;
             let now = focused_pad();
             if *focused.peek() != now {
                 if now.is_some() {
@@ -66,6 +65,8 @@ pub fn OnScreenKeyboard() -> Element {
                 focused.set(now);
                 buffer.set(String::new());
             }
+            let Some(moved) = crate::js::call("claveFocusMoved", &[]) else { return };
+            let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(moved)).await;
         }
     });
     let pad = move || focused().map(|(_, pad)| pad);
