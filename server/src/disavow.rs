@@ -1,6 +1,6 @@
 //! "No fui yo" (after Login.gov's disavowal): every notice of a change carries a single-use link, valid 10
 //! days, that in one click and without logging in freezes the account. Freezing refuses login and every
-//! change (`account_frozen`), cancels any provisional CS, puts back the contacts the change replaced, ends
+//! change (`account_frozen`), cancels any provisional CS, puts back the contacts and notice language the change replaced, ends
 //! every session and records the report for SENCE staff. A recovery with the ID card's serial number (or staff
 //! at a SENCE office) lifts it.
 //!

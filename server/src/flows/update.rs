@@ -283,16 +283,22 @@ async fn apply(
         accounts::set_secret(tx.db(), rut, &secret, now).await?;
     }
     let display_rut = rut.to_string();
-    // "No fui yo" puts the contacts back if this update replaced them.
+    // "No fui yo" puts back the contacts and the notice language this update replaced (a takeover could pick a
+    // language the owner does not read, for every later notice).
     let contacts_changed =
         !before.email.as_ref().eq_ignore_ascii_case(after.email.as_ref()) || before.mobile != after.mobile;
-    let undo = contacts_changed.then(|| Undo { email: before.email.clone(), mobile: before.mobile });
+    let language_changed = before.language != after.language;
+    let undo = (contacts_changed || language_changed).then(|| Undo {
+        email: before.email.clone(),
+        mobile: before.mobile,
+        language: language_changed.then_some(before.language),
+    });
     let report = crate::disavow::link(app, &mut tx, rut, Event::DataUpdated, undo).await?;
     let changed = Changed {
         secret: secret_changed,
         address: before.address != after.address,
         contacts: contacts_changed || before.home_phone != after.home_phone || before.work_phone != after.work_phone,
-        language: before.language != after.language,
+        language: language_changed,
     };
     // The new address reads the notice in the new language; the old one, as a warning, in the language its
     // owner chose (a takeover could pick one the owner does not read).

@@ -365,17 +365,19 @@ pub async fn insert_synthetic(
     Ok(inserted)
 }
 
-/// "No fui yo": freezes the account, cancels any provisional CS and puts back `undo`'s contacts.
+/// "No fui yo": freezes the account, cancels any provisional CS and puts back `undo`'s contacts and language.
 pub async fn freeze(db: Db<'_>, rut: Rut, undo: Option<&super::links::Undo>, now: i64) -> Result<(), StoreError> {
     db.execute(
         "UPDATE accounts SET frozen_at = COALESCE(frozen_at, $1), provisional_hash = NULL, \
          provisional_expires_at = NULL, email = COALESCE($2, email), \
-         mobile = CASE WHEN $3 = 1 THEN $4 ELSE mobile END, updated_at = $1 WHERE rut = $5",
+         mobile = CASE WHEN $3 = 1 THEN $4 ELSE mobile END, language = COALESCE($5, language), updated_at = $1 \
+         WHERE rut = $6",
         params![
             now,
             undo.map(|u| u.email.to_string()),
             i64::from(undo.is_some()),
             undo.and_then(|u| u.mobile).map(Mobile::e164),
+            undo.and_then(|u| u.language).map(Language::code),
             rut.canonical()
         ],
     )

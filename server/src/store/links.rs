@@ -3,7 +3,7 @@
 
 use super::{Db, StoreError};
 use crate::params;
-use domain::{Email, ErrorCode, Mobile, Rut};
+use domain::{Email, ErrorCode, Language, Mobile, Rut};
 use serde::{Deserialize, Serialize};
 
 /// What a link is for.
@@ -24,11 +24,15 @@ impl Purpose {
     }
 }
 
-/// The contacts a recovery replaced (§3.1(7), §3.2(8)), to put back.
+/// The contacts a recovery (§3.1(7), §3.2(8)) or an update replaced, and the notice language an update
+/// replaced, to put back.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Undo {
     pub email: Email,
     pub mobile: Option<Mobile>,
+    /// Absent in links written before the language could be put back, and when it did not change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
 }
 
 /// A link as stored.

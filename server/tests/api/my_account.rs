@@ -220,6 +220,31 @@ async fn no_fui_yo_from_the_email_freezes_the_account_and_puts_back_the_replaced
 }
 
 #[tokio::test]
+async fn no_fui_yo_puts_back_the_notice_language_an_update_replaced() {
+    let app = spawn_app().await;
+    app.register_default().await;
+    // An update that changes only the language of notices (to one the owner may not read).
+    let (_, flow) = app.open("update", &json!({ "rut": RUT, "cs": CS })).await;
+    let (_, flow) =
+        app.step("update", &flow, "security", &json!({ "question": "favorite_country", "answer": ANSWER })).await;
+    let data = json!({
+        "address": flow["data"]["address"], "email": flow["data"]["email"], "home_phone": flow["data"]["home_phone"],
+        "mobile": "98765432", "language": "ht", "captcha": app.captcha().await,
+    });
+    let (status, done) = app.step("update", &flow, "data", &data).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(app.accounts().await[0].language, domain::Language::Ht);
+
+    let notice = app.outbox().await.into_iter().find(|m| m.event == "data_updated").unwrap();
+    let (status, _) = app.post(&format!("/api/disavowals/{}", link_in(&notice.body)), &json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let account = app.accounts().await.remove(0);
+    assert!(account.frozen_at.is_some());
+    assert_eq!(account.language, domain::Language::Es, "the owner's language is back");
+    assert_eq!(account.email.as_ref(), "juana.perez@example.cl", "the contacts stay as they were");
+}
+
+#[tokio::test]
 async fn no_fui_yo_links_come_with_every_change_notice_and_last_ten_days() {
     let app = spawn_app().await;
     app.register_default().await;
