@@ -46,8 +46,9 @@ pub fn run() {
 }
 
 /// WebKitGTK paints the page on the CPU, without compositing layers. Every screen is a still form, so nothing is
-/// lost, and compositing costs ~100 MiB: the GL stack (under software GL, as at a kiosk without a GPU, LLVM's
-/// 57 MiB of code) and a tile of textures per 512 px of a tall form. `cargo xtask bench` measures it.
+/// lost, and compositing costs ~90 MiB after one registration: the page's tiles as GL textures and the painting
+/// threads' caches, which under software GL (a kiosk without a GPU) live in the web process's own memory.
+/// `cargo xtask bench` measures it.
 fn paint_without_gpu(window: &tauri::WebviewWindow) -> tauri::Result<()> {
     #[cfg(target_os = "linux")]
     window.with_webview(|webview| {
