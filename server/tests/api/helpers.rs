@@ -226,6 +226,13 @@ impl TestApp {
         self.post(&format!("/api/{kind}/{id}/{step}"), body).await
     }
 
+    /// §5 opened with the default account's RUT and CS and past its secret question: the flow at its data step.
+    pub async fn update_at_data(&self) -> Value {
+        let (_, flow) = self.open("update", &json!({ "rut": RUT, "cs": CS })).await;
+        let security = json!({ "question": "favorite_country", "answer": ANSWER });
+        self.step("update", &flow, "security", &security).await.1
+    }
+
     /// Submits a registration form through a new flow.
     pub async fn register(&self, form: &RegisterForm) -> (StatusCode, Value) {
         let (status, flow) = self.open("registration", &json!({})).await;

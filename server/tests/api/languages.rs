@@ -29,9 +29,7 @@ async fn a_registration_in_kreyol_gets_its_messages_in_kreyol() {
 async fn the_language_is_changed_in_the_update_and_an_unknown_one_is_refused() {
     let app = spawn_app().await;
     app.register_default().await;
-    let (_, flow) = app.open("update", &json!({ "rut": RUT, "cs": CS })).await;
-    let (_, flow) =
-        app.step("update", &flow, "security", &json!({ "question": "favorite_country", "answer": ANSWER })).await;
+    let flow = app.update_at_data().await;
     assert_eq!(flow["data"]["language"], "es");
     let mut data = json!({
         "address": flow["data"]["address"], "email": flow["data"]["email"], "home_phone": "221234567",

@@ -224,9 +224,7 @@ async fn no_fui_yo_puts_back_the_notice_language_an_update_replaced() {
     let app = spawn_app().await;
     app.register_default().await;
     // An update that changes only the language of notices (to one the owner may not read).
-    let (_, flow) = app.open("update", &json!({ "rut": RUT, "cs": CS })).await;
-    let (_, flow) =
-        app.step("update", &flow, "security", &json!({ "question": "favorite_country", "answer": ANSWER })).await;
+    let flow = app.update_at_data().await;
     let data = json!({
         "address": flow["data"]["address"], "email": flow["data"]["email"], "home_phone": flow["data"]["home_phone"],
         "mobile": "98765432", "language": "ht", "captcha": app.captcha().await,

@@ -72,9 +72,7 @@ async fn update_asks_the_secret_question_then_replaces_address_and_contacts() {
 async fn update_refuses_a_comuna_outside_its_region_and_a_provisional_clave() {
     let app = spawn_app().await;
     app.register_default().await;
-    let (_, flow) = app.open("update", &json!({ "rut": RUT, "cs": CS })).await;
-    let (_, flow) =
-        app.step("update", &flow, "security", &json!({ "question": "favorite_country", "answer": ANSWER })).await;
+    let flow = app.update_at_data().await;
     let mut data = new_data(app.captcha().await);
     data["address"]["region"] = json!("13");
     let (status, body) = app.step("update", &flow, "data", &data).await;
@@ -130,9 +128,7 @@ async fn an_account_without_a_question_sets_one_in_update() {
 async fn new_contacts_are_stored_only_with_the_codes_sent_to_them() {
     let app = spawn_app().await;
     app.register_default().await;
-    let (_, flow) = app.open("update", &json!({ "rut": RUT, "cs": CS })).await;
-    let (_, flow) =
-        app.step("update", &flow, "security", &json!({ "question": "favorite_country", "answer": ANSWER })).await;
+    let flow = app.update_at_data().await;
     let mut data = new_data(app.captcha().await);
     (data["mobile"], data["no_mobile"]) = (json!("955554444"), json!(false));
     let (_, verify) = app.step("update", &flow, "data", &data).await;
@@ -187,9 +183,7 @@ async fn new_contacts_are_stored_only_with_the_codes_sent_to_them() {
     assert_eq!(account.email.as_ref(), "juana.p@example.org");
     assert_eq!(account.mobile.map(domain::Mobile::e164).as_deref(), Some("+56955554444"));
     // A fourth send is refused.
-    let (_, flow) = app.open("update", &json!({ "rut": RUT, "cs": CS })).await;
-    let (_, flow) =
-        app.step("update", &flow, "security", &json!({ "question": "favorite_country", "answer": ANSWER })).await;
+    let flow = app.update_at_data().await;
     let mut data = new_data(app.captcha().await);
     data["email"] = json!("otra.vez@example.org");
     let (_, verify) = app.step("update", &flow, "data", &data).await;
