@@ -25,8 +25,18 @@ pub const EVENTS: &[&str] = &[
 ];
 
 /// The outcomes the page names in words (the rest are shown as their code).
-pub const OUTCOMES: &[&str] =
-    &["ok", "invalid_credentials", "locked", "frozen", "vigente", "no_coincide", "no_vigente", "wrong"];
+pub const OUTCOMES: &[&str] = &[
+    "ok",
+    "invalid_credentials",
+    "locked",
+    "frozen",
+    "frozen_contacts_restored",
+    "frozen_language_restored",
+    "vigente",
+    "no_coincide",
+    "no_vigente",
+    "wrong",
+];
 
 /// What a citizen can ask SENCE staff (`account_requests.kind`).
 pub const REQUEST_KINDS: &[&str] = &["no_fui_yo", "block", "delete"];

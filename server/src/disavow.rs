@@ -1,8 +1,8 @@
 //! "No fui yo" (after Login.gov's disavowal): every notice of a change carries a single-use link, valid 10
 //! days, that in one click and without logging in freezes the account. Freezing refuses login and every
-//! change (`account_frozen`), cancels any provisional CS, puts back the contacts and notice language the change replaced, ends
-//! every session and records the report for SENCE staff. A recovery with the ID card's serial number (or staff
-//! at a SENCE office) lifts it.
+//! change (`account_frozen`), cancels any provisional CS, puts back the contacts and notice language the change
+//! replaced, ends every session and records the report for SENCE staff. A recovery with the ID card's serial
+//! number (or staff at a SENCE office) lifts it.
 //!
 //! The link opens a page that asks for the click (`POST`): mail scanners follow links in e-mails, and a `GET`
 //! must not freeze an account.
@@ -62,15 +62,13 @@ pub async fn report(app: &AppState, token: &str) -> Result<(), Refusal> {
     store::oidc::end_sessions_of(&mut tx, rut).await?;
     store::flows::end_of(tx.db(), rut).await?;
     let detail = format!("event={} undone={}", link.event, link.undo.is_some());
+    let outcome = match &link.undo {
+        Some(undo) if undo.contacts => "frozen_contacts_restored",
+        Some(undo) if undo.language.is_some() => "frozen_language_restored",
+        _ => "frozen",
+    };
     requests::insert(tx.db(), rut, Kind::NoFuiYo, &detail, now).await?;
-    audit::record(
-        tx.db(),
-        now,
-        Some(rut),
-        "no_fui_yo",
-        if link.undo.is_some() { "frozen_contacts_restored" } else { "frozen" },
-    )
-    .await?;
+    audit::record(tx.db(), now, Some(rut), "no_fui_yo", outcome).await?;
     store::commit(tx).await?;
     metrics::counter!(crate::telemetry::metric::DISAVOWALS).increment(1);
     tracing::warn!(rut = ?rut, event = %link.event, "\"No fui yo\": account frozen");

@@ -329,8 +329,12 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
     let display_rut = rut.to_string();
     let hours = (app.settings.security.provisional_ttl_seconds / 3600).max(1).to_string();
     // "No fui yo" puts back the contacts this recovery replaces.
-    let undo =
-        replacement.as_ref().map(|_| Undo { email: account.email.clone(), mobile: account.mobile, language: None });
+    let undo = replacement.as_ref().map(|_| Undo {
+        email: account.email.clone(),
+        mobile: account.mobile,
+        contacts: true,
+        language: None,
+    });
     let report = crate::disavow::link(app, &mut tx, rut, Event::ProvisionalIssued, undo.clone()).await?;
     let vars = Vars(
         account.language,

@@ -291,6 +291,7 @@ async fn apply(
     let undo = (contacts_changed || language_changed).then(|| Undo {
         email: before.email.clone(),
         mobile: before.mobile,
+        contacts: contacts_changed,
         language: language_changed.then_some(before.language),
     });
     let report = crate::disavow::link(app, &mut tx, rut, Event::DataUpdated, undo).await?;

@@ -367,6 +367,7 @@ pub async fn insert_synthetic(
 
 /// "No fui yo": freezes the account, cancels any provisional CS and puts back `undo`'s contacts and language.
 pub async fn freeze(db: Db<'_>, rut: Rut, undo: Option<&super::links::Undo>, now: i64) -> Result<(), StoreError> {
+    let contacts = undo.filter(|undo| undo.contacts);
     db.execute(
         "UPDATE accounts SET frozen_at = COALESCE(frozen_at, $1), provisional_hash = NULL, \
          provisional_expires_at = NULL, email = COALESCE($2, email), \
@@ -374,9 +375,9 @@ pub async fn freeze(db: Db<'_>, rut: Rut, undo: Option<&super::links::Undo>, now
          WHERE rut = $6",
         params![
             now,
-            undo.map(|u| u.email.to_string()),
-            i64::from(undo.is_some()),
-            undo.and_then(|u| u.mobile).map(Mobile::e164),
+            contacts.map(|u| u.email.to_string()),
+            i64::from(contacts.is_some()),
+            contacts.and_then(|u| u.mobile).map(Mobile::e164),
             undo.and_then(|u| u.language).map(Language::code),
             rut.canonical()
         ],

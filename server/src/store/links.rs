@@ -24,15 +24,23 @@ impl Purpose {
     }
 }
 
-/// The contacts a recovery (§3.1(7), §3.2(8)) or an update replaced, and the notice language an update
-/// replaced, to put back.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// What "No fui yo" puts back: the contacts a recovery (§3.1(7), §3.2(8)) or an update replaced, and the
+/// notice language an update replaced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Undo {
     pub email: Email,
     pub mobile: Option<Mobile>,
-    /// Absent in links written before the language could be put back, and when it did not change.
+    /// Whether `email` and `mobile` go back: not after an update that changed only the language, whose link must
+    /// not undo a later change of contacts. Links written before this field always put them back.
+    #[serde(default = "always")]
+    pub contacts: bool,
+    /// Absent when the language did not change (and in links written before it could be put back).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<Language>,
+}
+
+fn always() -> bool {
+    true
 }
 
 /// A link as stored.
@@ -123,4 +131,18 @@ pub async fn spend(db: Db<'_>, token_hash: &str, purpose: Purpose, now: i64) -> 
 /// Forgets links past their expiry.
 pub async fn purge(db: Db<'_>, now: i64) -> Result<u64, StoreError> {
     db.execute("DELETE FROM account_links WHERE expires_at <= $1", params![now]).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_undo_stored_before_contacts_and_language_existed_still_puts_the_contacts_back() {
+        let stored = r#"{"email":"juana.perez@example.cl","mobile":"+56998765432"}"#;
+        let undo: Undo = serde_json::from_str(stored).unwrap();
+        assert!(undo.contacts);
+        assert_eq!(undo.language, None);
+        assert_eq!(undo.mobile.map(Mobile::e164).as_deref(), Some("+56998765432"));
+    }
 }

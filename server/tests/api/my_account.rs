@@ -233,13 +233,21 @@ async fn no_fui_yo_puts_back_the_notice_language_an_update_replaced() {
     assert_eq!(status, StatusCode::OK, "{done}");
     assert_eq!(app.accounts().await[0].language, domain::Language::Ht);
 
+    // Later the e-mail changes (a §5 with its code; here straight in the store). The older link, of a change
+    // that left the contacts alone, must not put the previous e-mail back.
+    let mut account = app.accounts().await.remove(0);
+    account.email = domain::Email::parse("juana.nueva@example.cl").unwrap();
+    server::store::accounts::set_personal_data(app.store.writer(), &account, 1).await.unwrap();
+
     let notice = app.outbox().await.into_iter().find(|m| m.event == "data_updated").unwrap();
     let (status, _) = app.post(&format!("/api/disavowals/{}", link_in(&notice.body)), &json!({})).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let account = app.accounts().await.remove(0);
     assert!(account.frozen_at.is_some());
     assert_eq!(account.language, domain::Language::Es, "the owner's language is back");
-    assert_eq!(account.email.as_ref(), "juana.perez@example.cl", "the contacts stay as they were");
+    assert_eq!(account.email.as_ref(), "juana.nueva@example.cl", "the contacts stay as they are");
+    let audit = server::store::audit::of(app.store.db(), domain::Rut::parse(RUT).unwrap()).await.unwrap();
+    assert!(audit.contains(&("no_fui_yo".into(), "frozen_language_restored".into())), "{audit:?}");
 }
 
 #[tokio::test]
