@@ -16,6 +16,9 @@ pub struct ShellConfig {
     pub timeout: u32,
     /// `CLAVE_KIOSK_WARNING_SECONDS` (default 20): how long the "¿Sigue ahí?" warning shows first.
     pub warning: u32,
+    /// `CLAVE_GPU_COMPOSITING=1`: keeps WebKitGTK's GPU compositing, which the shell turns off (it costs ~90 MiB).
+    #[serde(skip)]
+    pub gpu_compositing: bool,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -27,12 +30,14 @@ impl ShellConfig {
         let backend =
             var("CLAVE_BACKEND_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into()).trim_end_matches('/').to_owned();
         let number = |name: &str, default: u32| var(name).and_then(|v| v.parse().ok()).unwrap_or(default);
+        let flag = |name: &str| matches!(var(name).as_deref(), Some("1" | "true" | "yes"));
         ShellConfig {
             public_url: var("CLAVE_PUBLIC_URL").unwrap_or_else(|| backend.clone()).trim_end_matches('/').to_owned(),
             backend,
-            kiosk: matches!(var("CLAVE_KIOSK").as_deref(), Some("1" | "true" | "yes")),
+            kiosk: flag("CLAVE_KIOSK"),
             timeout: number("CLAVE_KIOSK_TIMEOUT_SECONDS", 120).max(10),
             warning: number("CLAVE_KIOSK_WARNING_SECONDS", 20),
+            gpu_compositing: flag("CLAVE_GPU_COMPOSITING"),
         }
     }
 

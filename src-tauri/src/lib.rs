@@ -35,7 +35,13 @@ pub fn run() {
             if config.kiosk {
                 window = window.fullscreen(true).decorations(false).resizable(false);
             }
-            paint_without_gpu(&window.build()?)?;
+            let window = window.build()?;
+            if !config.gpu_compositing
+                && let Err(error) = paint_without_gpu(&window)
+            {
+                // Only memory is at stake: the app works either way.
+                eprintln!("Clave Sence keeps GPU compositing: {error}");
+            }
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -45,10 +51,10 @@ pub fn run() {
     }
 }
 
-/// WebKitGTK paints the page on the CPU, without compositing layers. Every screen is a still form, so nothing is
-/// lost, and compositing costs ~90 MiB after one registration: the page's tiles as GL textures and the painting
-/// threads' caches, which under software GL (a kiosk without a GPU) live in the web process's own memory.
-/// `cargo xtask bench` measures it.
+/// WebKitGTK paints the page on the CPU, without compositing layers (unless `CLAVE_GPU_COMPOSITING=1`). Every
+/// screen is a still form, and compositing costs ~90 MiB after one registration: the page's tiles as GL
+/// textures and the painting threads' caches, which under software GL (a kiosk without a GPU) live in the web
+/// process's own memory. `cargo xtask bench` measures it.
 fn paint_without_gpu(window: &tauri::WebviewWindow) -> tauri::Result<()> {
     #[cfg(target_os = "linux")]
     window.with_webview(|webview| {

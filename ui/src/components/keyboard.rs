@@ -72,7 +72,13 @@ pub fn OnScreenKeyboard() -> Element {
     let pad = move || focused().map(|(_, pad)| pad);
     let field = focused().map(|(id, _)| id).unwrap_or_default();
     let mut press = move |key: String| {
-        crate::js::call("claveKeyboard", &[JsValue::from_str(&key)]);
+        let typed = crate::js::call("claveKeyboard", &[JsValue::from_str(&key)]).and_then(|v| v.as_bool());
+        if typed != Some(true) {
+            // The field went without a focus event (taken off the page, made read-only): follow it now.
+            focused.set(focused_pad());
+            buffer.set(String::new());
+            return;
+        }
         if key == "Backspace" {
             buffer.write().pop();
         } else {
