@@ -26,7 +26,7 @@ impl Purpose {
 
 /// What "No fui yo" puts back: the contacts a recovery (§3.1(7), §3.2(8)) or an update replaced, and the
 /// notice language an update replaced.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Undo {
     pub email: Email,
     pub mobile: Option<Mobile>,

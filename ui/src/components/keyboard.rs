@@ -54,17 +54,21 @@ pub fn OnScreenKeyboard() -> Element {
     let mut buffer = use_signal(String::new);
     let mut large = use_signal(|| false);
     let mut contrast = use_signal(|| false);
+    // Takes the focused field's pad (and an empty buffer) when the focus is on another field than before.
+    let mut follow = move || {
+        let now = focused_pad();
+        if *focused.peek() != now {
+            if now.is_some() {
+                crate::js::call("claveKeyboardShow", &[]);
+            }
+            focused.set(now);
+            buffer.set(String::new());
+        }
+    };
     // Follows the focus: woken by main.js each time it moves (a tap on a field, "Siguiente", a new screen).
     use_future(move || async move {
         loop {
-            let now = focused_pad();
-            if *focused.peek() != now {
-                if now.is_some() {
-                    crate::js::call("claveKeyboardShow", &[]);
-                }
-                focused.set(now);
-                buffer.set(String::new());
-            }
+            follow();
             let Some(moved) = crate::js::call("claveFocusMoved", &[]) else { return };
             let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(moved)).await;
         }
@@ -75,8 +79,7 @@ pub fn OnScreenKeyboard() -> Element {
         let typed = crate::js::call("claveKeyboard", &[JsValue::from_str(&key)]).and_then(|v| v.as_bool());
         if typed != Some(true) {
             // The field went without a focus event (taken off the page, made read-only): follow it now.
-            focused.set(focused_pad());
-            buffer.set(String::new());
+            follow();
             return;
         }
         if key == "Backspace" {
