@@ -1,6 +1,8 @@
 """A relying party written with Authlib (not by us) logs a citizen in through the provider.
 
-Usage: authlib_rp.py ISSUER CLIENT_ID CLIENT_SECRET REDIRECT_URI RUT CS
+Usage: authlib_rp.py ISSUER CLIENT_ID CLIENT_SECRET REDIRECT_URI RUT CS [AUTH_METHOD]
+AUTH_METHOD: the client authentication at the token endpoint (client_secret_post, ...); without it, Authlib's
+default. The scopes are those libraries ask by default plus ours: `profile` must be ignored, not refused.
 Prints one line per check; exits non-zero at the first failure. The browser's part (the login page) is
 played with `requests`: the page's own call, `POST /api/authorize/<id>`.
 """
@@ -16,19 +18,21 @@ from authlib.jose.errors import JoseError
 from authlib.oidc.core import CodeIDToken
 
 issuer, client_id, client_secret, redirect_uri, rut, cs = sys.argv[1:7]
+auth_method = sys.argv[7] if len(sys.argv) > 7 else None
 
 meta = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=10).json()
 assert meta["issuer"] == issuer, meta["issuer"]
 assert "S256" in meta["code_challenge_methods_supported"]
 print("discovery ok")
 
+options = {"token_endpoint_auth_method": auth_method} if auth_method else {}
 rp = OAuth2Session(
     client_id,
     client_secret,
-    scope="openid rut email",
+    scope="openid profile email rut",
     redirect_uri=redirect_uri,
     code_challenge_method="S256",
-    token_endpoint_auth_method="client_secret_basic",
+    **options,
 )
 verifier = generate_token(48)
 nonce = generate_token(20)
@@ -73,4 +77,5 @@ info = rp.get(meta["userinfo_endpoint"], timeout=10).json()
 assert info["sub"] == claims["sub"], info
 assert info["rut"]["numero"] * 1 > 0 and "dv" in info["rut"], info
 assert "email" in info, info
+assert "name" not in info and "given_name" not in info, info
 print("userinfo ok")

@@ -17,7 +17,7 @@ use super::error::ApiError;
 use super::json::AppJson;
 use super::rate_limit::ClientIp;
 use crate::auth::{Provisional, authenticate};
-use crate::oidc::{self, AuthorizeParams, Authorized, LogoutParams, OidcError, TokenParams};
+use crate::oidc::{self, AuthorizeParams, Authorized, LoggedOut, LogoutParams, OidcError, TokenParams};
 use crate::refusal::Refusal;
 use crate::state::AppState;
 use domain::ErrorCode;
@@ -28,11 +28,11 @@ const SESSION_COOKIE: &str = "clave_sso";
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/.well-known/openid-configuration", get(discovery))
-        .route("/oauth2/authorize", get(authorize))
+        .route("/oauth2/authorize", get(authorize).post(authorize_form))
         .route("/oauth2/token", axum::routing::post(token))
         .route("/oauth2/userinfo", get(userinfo).post(userinfo))
         .route("/oauth2/jwks", get(jwks))
-        .route("/oauth2/logout", get(logout))
+        .route("/oauth2/logout", get(logout).post(logout_form))
         .route("/oauth2/revoke", axum::routing::post(revoke))
         .route("/api/authorize/{id}", get(pending).post(login))
 }
@@ -69,16 +69,25 @@ impl IntoResponse for OidcError {
     }
 }
 
+/// Text for HTML, in an element or a quoted attribute.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
 /// A page for a browser that cannot be sent back to the platform.
 fn page(status: StatusCode, title: &str, text: &str) -> Response {
-    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    page_with(status, title, &format!("<p>{}</p>", escape(text)))
+}
+
+fn page_with(status: StatusCode, title: &str, body_html: &str) -> Response {
     let html = format!(
-        "<!doctype html><html lang=\"es\"><meta charset=\"utf-8\"><title>{t}</title>\
-         <body style=\"font-family:sans-serif;max-width:40rem;margin:3rem auto\"><h1>{t}</h1><p>{x}</p></body></html>",
+        "<!doctype html><html lang=\"es\"><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{t}</title>\
+         <body style=\"font-family:sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem\"><main><h1>{t}</h1>\
+         {body_html}</main></body></html>",
         t = escape(title),
-        x = escape(text)
     );
-    (status, Html(html)).into_response()
+    no_store((status, Html(html)).into_response())
 }
 
 pub(super) fn cookie(headers: &HeaderMap) -> Option<String> {
@@ -116,10 +125,10 @@ async fn discovery(State(app): State<AppState>) -> Response {
         "grant_types_supported": ["authorization_code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["ES256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "none"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "none"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
-        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "rut", "email", "email_verified"],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "sid", "rut", "email", "email_verified"],
         "prompt_values_supported": ["none", "login"],
         "authorization_response_iss_parameter_supported": true,
         "request_parameter_supported": false,
@@ -135,14 +144,27 @@ async fn authorize(
     headers: HeaderMap,
     query: Result<Query<AuthorizeParams>, QueryRejection>,
 ) -> Response {
-    let Ok(Query(params)) = query else {
+    authorized(&app, &headers, query.ok().map(|Query(p)| p)).await
+}
+
+/// `POST /oauth2/authorize` with the same parameters form-encoded (OpenID Connect Core §3.1.2.1).
+async fn authorize_form(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<AuthorizeParams>, FormRejection>,
+) -> Response {
+    authorized(&app, &headers, form.ok().map(|Form(p)| p)).await
+}
+
+async fn authorized(app: &AppState, headers: &HeaderMap, params: Option<AuthorizeParams>) -> Response {
+    let Some(params) = params else {
         return page(
             StatusCode::BAD_REQUEST,
             "Solicitud inválida",
             "La plataforma envió una solicitud de ingreso que no se puede leer.",
         );
     };
-    match oidc::authorize(&app, params, cookie(&headers).as_deref()).await {
+    match oidc::authorize(app, params, cookie(headers).as_deref()).await {
         Ok(Authorized::Redirect(url)) => Redirect::to(&url).into_response(),
         Ok(Authorized::Login(id)) => Redirect::to(&format!("/ingresar/{id}")).into_response(),
         Err(OidcError::Protocol(_, why)) => page(
@@ -232,12 +254,73 @@ async fn logout(
     headers: HeaderMap,
     query: Result<Query<LogoutParams>, QueryRejection>,
 ) -> Response {
-    // An unreadable request still ends the session (it only loses the way back to the platform), and so does
-    // one the platform got wrong: the page says so.
-    let params = query.map(|Query(p)| p).unwrap_or_default();
-    let mut response = match oidc::logout(&app, params, cookie(&headers).as_deref()).await {
-        Ok(Some(url)) => Redirect::to(&url).into_response(),
-        Ok(None) => {
+    // An unreadable request is one without parameters: the citizen is asked, and only loses the way back.
+    logged_out(&app, &headers, query.map(|Query(p)| p).unwrap_or_default(), false).await
+}
+
+/// `POST /oauth2/logout`: a platform's form (RP-Initiated Logout §2), or the citizen's answer on our page.
+#[derive(Debug, Default, serde::Deserialize)]
+struct LogoutForm {
+    #[serde(flatten)]
+    params: LogoutParams,
+    /// "si" from our confirmation page's button.
+    confirm: Option<String>,
+}
+
+async fn logout_form(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<LogoutForm>, FormRejection>,
+) -> Response {
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    // Our page's button, pressed on our page: a form posted from another site is no confirmation (and carries
+    // no `SameSite=Lax` cookie anyway).
+    let confirmed = form.confirm.as_deref() == Some("si") && same_origin(&app, &headers);
+    logged_out(&app, &headers, form.params, confirmed).await
+}
+
+/// Whether the browser says the request comes from our own pages (`Sec-Fetch-Site`, else `Origin`).
+fn same_origin(app: &AppState, headers: &HeaderMap) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    match (header("sec-fetch-site"), header("origin")) {
+        (Some(site), _) => site == "same-origin" || site == "none",
+        (None, Some(origin)) => origin == app.public_url().trim_end_matches('/'),
+        (None, None) => true,
+    }
+}
+
+/// "¿Cerrar su sesión de Clave Sence?": a button that posts the same request back, confirmed.
+fn confirm_page(params: &LogoutParams) -> Response {
+    let hidden = [
+        ("id_token_hint", &params.id_token_hint),
+        ("client_id", &params.client_id),
+        ("post_logout_redirect_uri", &params.post_logout_redirect_uri),
+        ("state", &params.state),
+    ]
+    .iter()
+    .filter_map(|(name, value)| {
+        value.as_deref().map(|v| format!("<input type=\"hidden\" name=\"{name}\" value=\"{}\">", escape(v)))
+    })
+    .collect::<String>();
+    page_with(
+        StatusCode::OK,
+        "¿Cerrar su sesión de Clave Sence?",
+        &format!(
+            "<p>Una página le pidió cerrar su sesión de Clave Sence en este navegador. Si no fue usted quien lo \
+             pidió, elija «No, seguir con mi sesión».</p>\
+             <form method=\"post\" action=\"/oauth2/logout\">{hidden}\
+             <input type=\"hidden\" name=\"confirm\" value=\"si\">\
+             <button type=\"submit\" style=\"font-size:1.1rem;padding:.6rem 1.2rem\">Cerrar sesión</button> \
+             <a href=\"/\" style=\"margin-left:1rem\">No, seguir con mi sesión</a></form>"
+        ),
+    )
+}
+
+async fn logged_out(app: &AppState, headers: &HeaderMap, params: LogoutParams, confirmed: bool) -> Response {
+    let mut response = match oidc::logout(app, params.clone(), cookie(headers).as_deref(), confirmed).await {
+        Ok(LoggedOut::Confirm) => return confirm_page(&params),
+        Ok(LoggedOut::Redirect(url)) => Redirect::to(&url).into_response(),
+        Ok(LoggedOut::Closed) => {
             page(StatusCode::OK, "Sesión cerrada", "Cerró su sesión de Clave Sence. Ya puede cerrar esta ventana.")
         }
         Err(OidcError::Protocol(_, why)) => page(
@@ -247,7 +330,7 @@ async fn logout(
         ),
         Err(error) => return error.into_response(),
     };
-    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&app, "", true));
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(app, "", true));
     response
 }
 
@@ -281,7 +364,7 @@ async fn login(
     authenticate(&app, rut, &cs, Provisional::Refuse, "oidc_login", client.0).await?;
     let previous = cookie(&headers);
     let (session, redirect) =
-        oidc::logged_in(&app, &id, &pending, rut, request.kiosk, previous.as_deref()).await.map_err(internal)?;
+        oidc::logged_in(&app, &pending, rut, request.kiosk, previous.as_deref()).await.map_err(internal)?;
     let mut response = no_store(Json(serde_json::json!({ "redirect": redirect })).into_response());
     // At a kiosk the session has already ended: no cookie, and any left from before is removed.
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&app, &session, request.kiosk));

@@ -1,18 +1,22 @@
 //! "Ingresar con Clave Sence": an OpenID Connect provider, so that SENCE's platforms log citizens in by
 //! redirect and never see a Clave Sence. Authorization code flow only, PKCE S256 required of every client,
 //! redirect URIs matched exactly, `iss` in every authorization response (RFC 9207), single-use codes (a second
-//! use revokes what the first got), `prompt=login|none` and `max_age` honoured, ES256 ID tokens.
+//! use revokes what the first got), `prompt=login|none` and `max_age` honoured (`max_age=0` always asks for the
+//! CS), an `id_token_hint` naming another citizen never reuses the session, ES256 ID tokens. Scopes we do not
+//! offer (`profile`) are ignored, as OpenID Connect Core §5.4 says; clients authenticate with
+//! `client_secret_basic` or `client_secret_post`.
 //!
 //! The steps: a platform sends the citizen to `/oauth2/authorize`; with a live single sign-on session (and no
 //! `prompt=login` or too old a login) the answer is at once a redirect with a code; otherwise the request is
-//! kept and the citizen is sent to the UI's login page (`/ingresar/<id>`), which posts RUT + CS to
+//! sealed into the address of the UI's login page (`/ingresar/<sealed request>`: nothing is stored until the
+//! citizen signs in, so no caller can fill a table by asking), which posts RUT + CS to
 //! `/api/authorize/<id>` ([`login`]): the same checks and counts as every login, then a session and the code.
 //! The platform trades the code at `/oauth2/token` for an access token (opaque, for `/oauth2/userinfo`) and
 //! an ID token.
 
 pub mod keys;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::refusal::Refusal;
 use crate::secrets::{random_id, same, sha256_hex};
@@ -67,6 +71,7 @@ pub struct AuthorizeParams {
     pub response_mode: Option<String>,
     pub request: Option<String>,
     pub request_uri: Option<String>,
+    pub id_token_hint: Option<String>,
 }
 
 /// Where `/oauth2/authorize` sends the browser.
@@ -129,11 +134,15 @@ pub async fn authorize(app: &AppState, p: AuthorizeParams, session: Option<&str>
     if p.response_mode.as_deref().is_some_and(|m| m != "query") {
         return refuse("invalid_request", "only response_mode=query");
     }
-    let scope: Vec<String> = p.scope.as_deref().unwrap_or_default().split_whitespace().map(str::to_owned).collect();
+    let mut scope: Vec<String> = p.scope.as_deref().unwrap_or_default().split_whitespace().map(str::to_owned).collect();
     if !scope.iter().any(|s| s == "openid") {
         return refuse("invalid_scope", "the openid scope is required");
     }
-    if let Some(extra) = scope.iter().find(|s| !client.scopes.contains(s) || !SCOPES.contains(&s.as_str())) {
+    // Scopes we do not offer (`profile`, asked by default by several libraries) are ignored (OpenID Connect Core
+    // §5.4: "unrecognized scope values SHOULD be ignored"); one we offer but this client may not have is refused.
+    scope.retain(|s| SCOPES.contains(&s.as_str()));
+    scope.dedup();
+    if let Some(extra) = scope.iter().find(|s| !client.scopes.contains(s)) {
         return refuse("invalid_scope", &format!("scope {extra} is not allowed for this client"));
     }
     let challenge = match (p.code_challenge.as_deref(), p.code_challenge_method.as_deref()) {
@@ -150,10 +159,12 @@ pub async fn authorize(app: &AppState, p: AuthorizeParams, session: Option<&str>
     if let Some(other) = prompts.iter().find(|p| !["none", "login"].contains(p)) {
         return refuse("invalid_request", &format!("prompt={other} is not supported"));
     }
-    let (none, force_login) = (prompts.contains(&"none"), prompts.contains(&"login"));
-    if none && force_login {
+    let (none, prompt_login) = (prompts.contains(&"none"), prompts.contains(&"login"));
+    if none && prompt_login {
         return refuse("invalid_request", "prompt=none cannot go with other values");
     }
+    // `max_age=0` asks for a login now: compared in whole seconds, a login in the same second would pass.
+    let force_login = prompt_login || max_age == Some(0);
     let request = AuthRequest {
         client_id: client.id.clone(),
         redirect_uri: redirect_uri.to_owned(),
@@ -169,7 +180,11 @@ pub async fn authorize(app: &AppState, p: AuthorizeParams, session: Option<&str>
     // app that claims its redirect scheme must not get a code without the citizen seeing a page (RFC 8252 §8.6).
     if !force_login && client.secret_hash.is_some() {
         if let Some((session_hash, session)) = live_session(app, session, now).await? {
-            if max_age.is_none_or(|age| now - session.auth_time <= age) {
+            let same_citizen = match p.id_token_hint.as_deref() {
+                None => true,
+                Some(hint) => hint_names(app, hint, &session_hash, session.rut, now).await?,
+            };
+            if same_citizen && max_age.is_none_or(|age| now - session.auth_time <= age) {
                 let redirect = issue_code(app, &request, session.rut, &session_hash, session.auth_time).await?;
                 return Ok(Authorized::Redirect(redirect));
             }
@@ -178,9 +193,43 @@ pub async fn authorize(app: &AppState, p: AuthorizeParams, session: Option<&str>
     if none {
         return refuse("login_required", "the citizen must log in");
     }
-    let id = random_id();
-    table::insert_request(app.store.writer(), &id, &request, now + app.settings.oidc.request_ttl_seconds).await?;
-    Ok(Authorized::Login(id))
+    Ok(Authorized::Login(seal_request(app, &request, now + app.settings.oidc.request_ttl_seconds)))
+}
+
+/// Whether a valid ID token of ours (`hint`) names this session (its `sid`) or, for tokens issued before `sid`,
+/// this citizen (its `sub`). Anything else (another citizen, a token that is not ours) is `false`.
+async fn hint_names(app: &AppState, hint: &str, session_hash: &str, rut: Rut, now: i64) -> Result<bool, StoreError> {
+    let Some(claims) = keys::verify_hint(app, hint, now).await else { return Ok(false) };
+    claims_name(app, &claims, session_hash, rut).await
+}
+
+/// Whether verified ID token claims name this session or its citizen (see [`hint_names`]).
+async fn claims_name(
+    app: &AppState,
+    claims: &serde_json::Value,
+    session_hash: &str,
+    rut: Rut,
+) -> Result<bool, StoreError> {
+    if let Some(sid) = claims["sid"].as_str() {
+        return Ok(same(sid.as_bytes(), session_hash.as_bytes()));
+    }
+    let subject = table::find_subject(app.store.db(), rut).await?;
+    Ok(subject.is_some_and(|sub| claims["sub"].as_str() == Some(sub.as_str())))
+}
+
+/// Associated data of a sealed pending request: it opens as nothing else.
+const REQUEST_PURPOSE: &[u8] = b"clave-sence oidc pending request v1";
+
+#[derive(Serialize, Deserialize)]
+struct SealedRequest {
+    request: AuthRequest,
+    expires_at: i64,
+}
+
+fn seal_request(app: &AppState, request: &AuthRequest, expires_at: i64) -> String {
+    let sealed = SealedRequest { request: request.clone(), expires_at };
+    let json = serde_json::to_vec(&sealed).unwrap_or_default();
+    app.sealer.seal_value(REQUEST_PURPOSE, &json)
 }
 
 /// RFC 7636's alphabet and length for a challenge (43) or verifier (43 to 128).
@@ -229,19 +278,23 @@ async fn issue_code(
     Ok(redirect_to(app, &request.redirect_uri, &[("code", Some(&code)), ("state", request.state.as_deref())]))
 }
 
-/// What the login page shows: the platform's name and what it asks for.
+/// What the login page shows: the platform's name and what it asks for; `None` for an id that is not a
+/// request we sealed, or one that expired.
 pub async fn pending(app: &AppState, id: &str) -> Result<Option<(Client, AuthRequest)>, OidcError> {
-    let Some(request) = table::find_request(app.store.db(), id, app.now()).await? else { return Ok(None) };
-    let client = table::find_client(app.store.db(), &request.client_id).await?;
-    Ok(client.map(|c| (c, request)))
+    let Some(bytes) = app.sealer.open_value(REQUEST_PURPOSE, id) else { return Ok(None) };
+    let Ok(sealed) = serde_json::from_slice::<SealedRequest>(&bytes) else { return Ok(None) };
+    if sealed.expires_at <= app.now() {
+        return Ok(None);
+    }
+    let client = table::find_client(app.store.db(), &sealed.request.client_id).await?;
+    Ok(client.map(|c| (c, sealed.request)))
 }
 
-/// After the citizen's RUT and CS were accepted for request `id`: a new session (its id for the cookie) and
-/// the redirect back to the platform with a code. At a kiosk the session ends as it begins: it only ties the
-/// tokens together for logout, and no later request can use it.
+/// After the citizen's RUT and CS were accepted for a pending request: a new session (its id for the cookie)
+/// and the redirect back to the platform with a code. At a kiosk the session ends as it begins: it only ties
+/// the tokens together for logout, and no later request can use it.
 pub async fn logged_in(
     app: &AppState,
-    id: &str,
     request: &AuthRequest,
     rut: Rut,
     kiosk: bool,
@@ -251,7 +304,6 @@ pub async fn logged_in(
     let session_id = open_session(app, rut, lasts, previous).await?;
     let session_hash = sha256_hex(&session_id);
     let redirect = issue_code(app, request, rut, &session_hash, app.now()).await?;
-    table::delete_request(app.store.writer(), id).await?;
     Ok((session_id, redirect))
 }
 
@@ -267,16 +319,23 @@ pub struct TokenParams {
     pub token: Option<String>,
 }
 
-/// The client a token or revocation request comes from: HTTP Basic for confidential clients
-/// (`client_secret_basic`), `client_id` alone for public ones.
+/// The client a token or revocation request comes from: HTTP Basic (`client_secret_basic`) or the form's
+/// `client_id` + `client_secret` (`client_secret_post`) for confidential clients, `client_id` alone for public
+/// ones. RFC 6749 §2.3: a request uses one method, never two.
 async fn client_of(app: &AppState, basic: Option<(String, String)>, p: &TokenParams) -> Result<Client, OidcError> {
-    if p.client_secret.is_some() {
-        // client_secret_post is not offered: a secret goes in the Authorization header only.
-        return Err(OidcError::InvalidClient);
-    }
-    match basic {
-        Some((id, secret)) => confidential_client(app, &id, &secret).await?.ok_or(OidcError::InvalidClient),
-        None => {
+    match (basic, p.client_secret.as_deref()) {
+        (Some(_), Some(_)) => Err(protocol("invalid_request", "use one client authentication method, not two")),
+        (Some((id, secret)), None) => {
+            if p.client_id.as_deref().is_some_and(|given| given != id) {
+                return Err(protocol("invalid_request", "client_id differs from the authenticated client"));
+            }
+            confidential_client(app, &id, &secret).await?.ok_or(OidcError::InvalidClient)
+        }
+        (None, Some(secret)) => {
+            let id = p.client_id.as_deref().ok_or(OidcError::InvalidClient)?;
+            confidential_client(app, id, secret).await?.ok_or(OidcError::InvalidClient)
+        }
+        (None, None) => {
             let id = p.client_id.as_deref().ok_or(OidcError::InvalidClient)?;
             let client = table::find_client(app.store.db(), id).await?.ok_or(OidcError::InvalidClient)?;
             // A confidential client must prove itself.
@@ -305,6 +364,9 @@ struct IdTokenClaims<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     nonce: Option<&'a str>,
     amr: [&'static str; 1],
+    /// The session (OpenID Connect Front-Channel Logout §3: `sid`): the hash of its cookie, never the cookie.
+    /// A platform's logout with this token as hint ends this session even when the browser sends no cookie.
+    sid: &'a str,
 }
 
 /// `/oauth2/token`: a code for an access token and an ID token.
@@ -371,6 +433,7 @@ pub async fn token(
         auth_time: stored.grant.auth_time,
         nonce: stored.grant.nonce.as_deref(),
         amr: ["pwd"],
+        sid: &stored.session_hash,
     };
     let id_token = signer.sign(&claims)?;
     Ok(serde_json::json!({
@@ -415,16 +478,26 @@ pub async fn userinfo(app: &AppState, bearer: Option<&str>) -> Result<serde_json
     Ok(claims)
 }
 
-/// `/oauth2/revoke` (RFC 7009): the same answer whether or not the token existed or was this client's.
+/// `/oauth2/revoke` (RFC 7009): 200 for the client's own token and for one we do not know; another client's
+/// token is refused (§2.1) and stays valid.
 pub async fn revoke(app: &AppState, basic: Option<(String, String)>, p: TokenParams) -> Result<(), OidcError> {
     let client = client_of(app, basic, &p).await?;
     let token = p.token.as_deref().ok_or_else(|| protocol("invalid_request", "token is missing"))?;
-    table::revoke_token(app.store.writer(), &sha256_hex(token), &client.id).await?;
-    Ok(())
+    let hash = sha256_hex(token);
+    match table::token_client(app.store.db(), &hash).await? {
+        Some(owner) if owner != client.id => {
+            Err(protocol("unauthorized_client", "the token was not issued to this client"))
+        }
+        Some(_) => {
+            table::revoke_token(app.store.writer(), &hash, &client.id).await?;
+            Ok(())
+        }
+        None => Ok(()),
+    }
 }
 
-/// The query of `/oauth2/logout` (RP-initiated logout 1.0).
-#[derive(Debug, Default, Deserialize)]
+/// The query (GET) or form (POST) of `/oauth2/logout` (RP-initiated logout 1.0 §2).
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct LogoutParams {
     pub id_token_hint: Option<String>,
     pub client_id: Option<String>,
@@ -432,29 +505,56 @@ pub struct LogoutParams {
     pub state: Option<String>,
 }
 
-/// `/oauth2/logout`: ends the session (and revokes every token issued under it), then back to the platform
-/// when it named a post-logout URI registered for it; `None`: show our own "session closed" page.
-pub async fn logout(app: &AppState, p: LogoutParams, cookie: Option<&str>) -> Result<Option<String>, OidcError> {
-    // The session ends whatever else the request gets wrong: a citizen who asked to leave is never left in.
-    if let Some(id) = cookie {
-        end_session(app, &sha256_hex(id)).await?;
-    }
+/// What `/oauth2/logout` answers.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LoggedOut {
+    /// Back to the platform's registered post-logout URI.
+    Redirect(String),
+    /// Our own "session closed" page.
+    Closed,
+    /// Nothing proves the platform asked for this citizen's session: ask the citizen first (§2: "the OP SHOULD
+    /// ask the End-User whether to log out"), so that no other site can end a session with a bare link.
+    Confirm,
+}
+
+/// `/oauth2/logout`: ends the session (and revokes every token issued under it) when a valid `id_token_hint`
+/// names it or the citizen confirmed on our page; then back to the platform when it named a post-logout URI
+/// registered for it. The hint's own session (`sid`) ends even without a cookie: a platform's form POST is
+/// cross-site, and the browser sends no `SameSite=Lax` cookie with it.
+pub async fn logout(
+    app: &AppState,
+    p: LogoutParams,
+    cookie: Option<&str>,
+    confirmed: bool,
+) -> Result<LoggedOut, OidcError> {
     let now = app.now();
     let hinted = match p.id_token_hint.as_deref() {
-        Some(hint) => Some(
-            keys::verify_hint(app, hint, now)
-                .await
-                .ok_or_else(|| protocol("invalid_request", "id_token_hint is not a token of this provider"))?,
-        ),
+        Some(hint) => keys::verify_hint(app, hint, now).await,
         None => None,
     };
+    if let Some(sid) = hinted.as_ref().and_then(|c| c["sid"].as_str()) {
+        end_session(app, sid).await?;
+    }
+    if let Some((hash, session)) = live_session(app, cookie, now).await? {
+        let named = match &hinted {
+            Some(claims) => claims_name(app, claims, &hash, session.rut).await?,
+            None => false,
+        };
+        if !named && !confirmed {
+            return Ok(LoggedOut::Confirm);
+        }
+        end_session(app, &hash).await?;
+    }
+    if p.id_token_hint.is_some() && hinted.is_none() {
+        return Err(protocol("invalid_request", "id_token_hint is not a token of this provider"));
+    }
     let hinted_client = hinted.as_ref().and_then(|c| c["aud"].as_str().map(str::to_owned));
     if let (Some(given), Some(hinted)) = (&p.client_id, &hinted_client) {
         if given != hinted {
             return Err(protocol("invalid_request", "client_id is not the id_token_hint's audience"));
         }
     }
-    let Some(uri) = p.post_logout_redirect_uri.as_deref() else { return Ok(None) };
+    let Some(uri) = p.post_logout_redirect_uri.as_deref() else { return Ok(LoggedOut::Closed) };
     let client = match p.client_id.clone().or(hinted_client) {
         Some(id) => table::find_client(app.store.db(), &id).await?,
         None => None,
@@ -468,7 +568,7 @@ pub async fn logout(app: &AppState, p: LogoutParams, cookie: Option<&str>) -> Re
     if let Some(state) = &p.state {
         url.query_pairs_mut().append_pair("state", state);
     }
-    Ok(Some(String::from(url)))
+    Ok(LoggedOut::Redirect(String::from(url)))
 }
 
 /// Opens a single sign-on session of `rut` that ends `lasts` seconds from now; returns its id (for the cookie).

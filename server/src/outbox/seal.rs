@@ -2,11 +2,15 @@
 //! with a key that lives outside the database (`notifications.seal_key`). PostgreSQL keeps old row versions
 //! until vacuum, and backups keep everything: what they hold of a provisional key is ciphertext. The worker
 //! opens the text just before sending, then the row's text is replaced by a placeholder.
+//!
+//! The same key seals values the server hands out and must get back unchanged ([`Sealer::seal_value`]): a
+//! platform's pending login request travels in the login page's address instead of a table row anyone could
+//! fill by calling `/oauth2/authorize` in a loop.
 
-use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng};
+use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
@@ -50,6 +54,30 @@ impl Sealer {
         }
     }
 
+    /// `value` sealed for the purpose `purpose` (bound as associated data: a value sealed for one purpose never
+    /// opens as another's), in base64url so it fits a URL's path.
+    pub fn seal_value(&self, purpose: &[u8], value: &[u8]) -> String {
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        match self.0.encrypt(&nonce, Payload { msg: value, aad: purpose }) {
+            Ok(ciphertext) => {
+                let mut sealed = nonce.to_vec();
+                sealed.extend_from_slice(&ciphertext);
+                URL_SAFE_NO_PAD.encode(sealed)
+            }
+            Err(_) => String::new(),
+        }
+    }
+
+    /// What [`Sealer::seal_value`] sealed for `purpose`; `None` for anything else.
+    pub fn open_value(&self, purpose: &[u8], sealed: &str) -> Option<Vec<u8>> {
+        let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+        if bytes.len() < 12 {
+            return None;
+        }
+        let (nonce, ciphertext) = bytes.split_at(12);
+        self.0.decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad: purpose }).ok()
+    }
+
     /// The text of `body`: opened when sealed, as it is otherwise.
     pub fn open(&self, body: &str) -> Result<String, String> {
         let Some(sealed) = body.strip_prefix(PREFIX) else { return Ok(body.to_owned()) };
@@ -82,5 +110,20 @@ mod tests {
         assert!(other.open(&sealed).is_err());
         assert_eq!(sealer.open("plain text").as_deref(), Ok("plain text"));
         assert!(Sealer::from_base64(&SecretString::from("c2hvcnQ=")).is_err());
+    }
+
+    #[test]
+    fn a_sealed_value_opens_only_for_its_purpose_and_unchanged() {
+        let sealer = Sealer::development();
+        let sealed = sealer.seal_value(b"oidc-request", b"{\"client_id\":\"x\"}");
+        assert!(sealed.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{sealed}");
+        assert_eq!(sealer.open_value(b"oidc-request", &sealed).as_deref(), Some(&b"{\"client_id\":\"x\"}"[..]));
+        assert_eq!(sealer.open_value(b"other", &sealed), None);
+        let mut bytes = URL_SAFE_NO_PAD.decode(&sealed).unwrap_or_default();
+        if let Some(last) = bytes.last_mut() {
+            *last ^= 1;
+        }
+        assert_eq!(sealer.open_value(b"oidc-request", &URL_SAFE_NO_PAD.encode(bytes)), None, "tampered");
+        assert_eq!(sealer.open_value(b"oidc-request", "not sealed"), None);
     }
 }

@@ -362,7 +362,15 @@ pub async fn find_token(db: Db<'_>, token_hash: &str, now: i64) -> Result<Option
     .transpose()
 }
 
-/// Revokes one client's token (RFC 7009: another client's token is left alone, and the answer is the same).
+/// The client a token was issued to, whether or not it is still valid (RFC 7009 §2.1: a client may revoke only
+/// its own tokens, and is told when it tries another's).
+pub async fn token_client(db: Db<'_>, token_hash: &str) -> Result<Option<String>, StoreError> {
+    let row: Option<(String,)> =
+        db.fetch_optional("SELECT client_id FROM oidc_tokens WHERE token_hash = $1", params![token_hash]).await?;
+    Ok(row.map(|(client_id,)| client_id))
+}
+
+/// Revokes one client's token (another client's is left alone).
 pub async fn revoke_token(db: Db<'_>, token_hash: &str, client_id: &str) -> Result<u64, StoreError> {
     db.execute(
         "UPDATE oidc_tokens SET revoked = 1 WHERE token_hash = $1 AND client_id = $2",

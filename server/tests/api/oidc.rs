@@ -4,8 +4,8 @@
 
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreProviderMetadata};
 use openidconnect::{
-    AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
-    PkceCodeChallenge, RedirectUrl, Scope, TokenResponse, UserInfoClaims,
+    AdditionalClaims, AuthType, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
+    OAuth2TokenResponse, PkceCodeChallenge, RedirectUrl, Scope, TokenResponse, UserInfoClaims,
 };
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -83,6 +83,11 @@ impl Provider {
     }
 
     async fn rp(&self, id: &str, secret: Option<&str>) -> impl RelyingParty {
+        self.rp_with(id, secret, AuthType::BasicAuth).await
+    }
+
+    /// A relying party that authenticates as `auth` says (the library's default is HTTP Basic).
+    async fn rp_with(&self, id: &str, secret: Option<&str>, auth: AuthType) -> impl RelyingParty {
         let metadata =
             CoreProviderMetadata::discover_async(IssuerUrl::new(self.issuer()).unwrap(), &self.http).await.unwrap();
         CoreClient::from_provider_metadata(
@@ -91,6 +96,7 @@ impl Provider {
             secret.map(|s| ClientSecret::new(s.into())),
         )
         .set_redirect_uri(RedirectUrl::new(PLATFORM.into()).unwrap())
+        .set_auth_type(auth)
     }
 
     /// Follows the browser from the platform's authorization URL: to the login page (RUT + CS typed), or
@@ -207,9 +213,31 @@ impl RelyingParty for fakes::sample_platform::DiscoveredClient {
 
 #[tokio::test]
 async fn a_platform_logs_a_citizen_in_with_the_openidconnect_crate() {
+    logs_in_with_the_openidconnect_crate(AuthType::BasicAuth).await;
+}
+
+/// The same with `client_secret_post`, the method several libraries use when given only a secret.
+#[tokio::test]
+async fn a_platform_logs_a_citizen_in_with_the_openidconnect_crate_posting_its_secret() {
+    logs_in_with_the_openidconnect_crate(AuthType::RequestBody).await;
+}
+
+/// The whole walk, with `profile` asked as several libraries do by default: it is ignored (we hold no names),
+/// and nothing else changes.
+async fn logs_in_with_the_openidconnect_crate(auth: AuthType) {
     let (provider, secret) = provider().await;
-    let rp = provider.rp("plataforma", Some(&secret)).await;
-    let (url, state, nonce, verifier) = rp.start(&["rut", "email"]);
+    let discovery: serde_json::Value = reqwest::get(format!("{}/.well-known/openid-configuration", provider.issuer()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        discovery["token_endpoint_auth_methods_supported"],
+        json!(["client_secret_basic", "client_secret_post", "none"])
+    );
+    let rp = provider.rp_with("plataforma", Some(&secret), auth.clone()).await;
+    let (url, state, nonce, verifier) = rp.start(&["profile", "rut", "email"]);
     let back = provider.browse(&url, Some((RUT, CS))).await;
     assert_eq!(param(&back, "state"), Some(state.secret().as_str()));
     assert_eq!(param(&back, "iss"), Some(provider.issuer().as_str()), "RFC 9207");
@@ -231,9 +259,11 @@ async fn a_platform_logs_a_citizen_in_with_the_openidconnect_crate() {
     assert_eq!(info.subject().as_str(), sub);
     assert_eq!(info.additional_claims().rut, Some(RutClaim { numero: 12_345_678, dv: "5".into() }));
     assert_eq!(info.email().map(|e| e.as_str()), Some("juana.perez@example.cl"));
+    assert!(info.name().is_none() && info.given_name().is_none(), "profile: no claim we do not hold");
+    assert_eq!(tokens.scopes().map(|s| s.len()), Some(3), "openid rut email: {:?}", tokens.scopes());
 
     // A second platform gets in without typing: single sign-on.
-    let other = provider.rp("otra-plataforma", Some(&provider.other_secret)).await;
+    let other = provider.rp_with("otra-plataforma", Some(&provider.other_secret), auth).await;
     let (url, _, nonce, verifier) = other.start(&["rut"]);
     let back = provider.browse(&url, None).await;
     let tokens = other.exchange(param(&back, "code").unwrap(), verifier, &provider.http).await.unwrap();
@@ -336,10 +366,19 @@ async fn the_provider_refuses_what_the_standards_refuse() {
         "invalid_grant"
     );
 
-    // Logout: an unregistered post-logout URI is refused (no open redirect); a registered one ends the session.
-    let logout = format!("{}/oauth2/logout?client_id=plataforma&post_logout_redirect_uri=", provider.issuer());
+    // Logout with the platform's ID token as hint: an unregistered post-logout URI is refused (no open
+    // redirect), and the session ends all the same; a registered one is where the browser goes.
+    let (url, _, _, verifier) = rp.start(&[]);
+    let back = provider.browse(&url, None).await;
+    let tokens = rp.exchange(param(&back, "code").unwrap(), verifier, &provider.http).await.unwrap();
+    let hint = urlencode(&tokens.id_token().unwrap().to_string());
+    let logout = format!(
+        "{}/oauth2/logout?id_token_hint={hint}&client_id=plataforma&post_logout_redirect_uri=",
+        provider.issuer()
+    );
     let page = provider.browser.get(format!("{logout}{}", urlencode("https://evil.example/"))).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+    assert!(page.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
     let gone = provider.browser.get(format!("{logout}{}&state=s1", urlencode(LOGGED_OUT))).send().await.unwrap();
     assert_eq!(gone.headers()["location"], format!("{LOGGED_OUT}?state=s1"));
     let (url, _, _, _) = rp.start(&[]);
@@ -443,7 +482,7 @@ async fn a_login_at_a_kiosk_leaves_no_session_behind() {
 }
 
 /// A changed Clave Sence ends every session and token of the citizen: whoever knew the old one keeps nothing.
-/// A logout the platform gets wrong (a hint that is no token of ours) still ends the session.
+/// A confirmed logout the platform got wrong (a hint that is no token of ours) still ends the session.
 #[tokio::test]
 async fn a_changed_clave_and_any_logout_end_the_sessions() {
     let (provider, secret) = provider().await;
@@ -469,9 +508,12 @@ async fn a_changed_clave_and_any_logout_end_the_sessions() {
 
     provider.browse(&url, Some((RUT, "Alameda-77"))).await;
     assert!(!login_page(url.clone()).await);
+    // A hint that is no token of ours proves nothing: the citizen is asked, and the answer ends the session
+    // even though the way back to the platform is lost.
     let wrong = provider
         .browser
-        .get(format!("{}/oauth2/logout?id_token_hint=not-a-token", provider.issuer()))
+        .post(format!("{}/oauth2/logout", provider.issuer()))
+        .form(&[("id_token_hint", "not-a-token"), ("confirm", "si")])
         .send()
         .await
         .unwrap();
@@ -494,14 +536,298 @@ async fn a_platform_written_with_authlib_logs_a_citizen_in() {
     let (provider, secret) = provider().await;
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("authlib_rp.py");
     let issuer = provider.issuer();
-    let output = tokio::process::Command::new(python)
-        .arg(script)
-        .args([issuer.as_str(), "plataforma", secret.as_str(), PLATFORM, RUT, CS])
-        .output()
+    // Authlib's default client authentication, then the one libraries use when given only a secret.
+    for method in [None, Some("client_secret_post")] {
+        let output = tokio::process::Command::new(&python)
+            .arg(&script)
+            .args([issuer.as_str(), "plataforma", secret.as_str(), PLATFORM, RUT, CS])
+            .args(method)
+            .output()
+            .await
+            .expect("run python");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        println!("{method:?}: {stdout}");
+        assert!(output.status.success(), "{method:?}: {stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+        assert!(stdout.contains("tampered id token rejected") && stdout.contains("userinfo ok"), "{stdout}");
+    }
+}
+
+/// A second citizen (11.111.111-1) with its own CS.
+const OTHER_RUT: &str = "11.111.111-1";
+const OTHER_CS: &str = "Maipú-1818";
+
+async fn register_other(app: &TestApp) {
+    let mut form = register_form(&app.captcha().await);
+    form.rut = OTHER_RUT.into();
+    form.serial = "100200300".into();
+    form.email = "pedro.soto@example.cl".into();
+    form.cs = OTHER_CS.into();
+    form.cs_repeat = OTHER_CS.into();
+    let (status, body) = app.register(&form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// Whether `browser` is sent to the login page by the platform's authorization URL (no live session for it).
+async fn asks_to_log_in(browser: &reqwest::Client, url: &str) -> bool {
+    let response = browser.get(url).send().await.unwrap();
+    response.headers()["location"].to_str().unwrap().starts_with("/ingresar/")
+}
+
+/// OpenID Connect Core §3.1.2.1: the authorization endpoint takes POST (form-encoded) as well as GET; RP-Initiated
+/// Logout §2: so does the logout endpoint. A platform's logout form posted from its own site carries no
+/// `SameSite=Lax` cookie: the hint's `sid` ends the session all the same.
+#[tokio::test]
+async fn authorize_and_logout_accept_post_as_the_standards_require() {
+    let (provider, secret) = provider().await;
+    let rp = provider.rp("plataforma", Some(&secret)).await;
+    let (url, _, nonce, verifier) = rp.start(&["rut"]);
+    let (endpoint, query) = url.split_once('?').unwrap();
+    let posted = provider
+        .browser
+        .post(endpoint)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(query.to_owned())
+        .send()
         .await
-        .expect("run python");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    println!("{stdout}");
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains("tampered id token rejected") && stdout.contains("userinfo ok"), "{stdout}");
+        .unwrap();
+    assert!(posted.status().is_redirection(), "{}", posted.status());
+    let location = posted.headers()["location"].to_str().unwrap().to_owned();
+    let id = location.strip_prefix("/ingresar/").expect("the login page");
+    let answer = provider
+        .browser
+        .post(format!("{}/api/authorize/{id}", provider.issuer()))
+        .json(&json!({ "rut": RUT, "cs": CS }))
+        .send()
+        .await
+        .unwrap();
+    let back: serde_json::Value = answer.json().await.unwrap();
+    let back = url::Url::parse(back["redirect"].as_str().unwrap()).unwrap();
+    let code = back.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let tokens = rp.exchange(&code, verifier, &provider.http).await.unwrap();
+    rp.verify(&tokens, &nonce).unwrap();
+    assert!(!asks_to_log_in(&provider.browser, &url).await, "a session");
+
+    // The platform's logout form, posted from its site: no cookie comes with it.
+    let cookieless = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let hint = tokens.id_token().unwrap().to_string();
+    let response = cookieless
+        .post(format!("{}/oauth2/logout", provider.issuer()))
+        .form(&[("id_token_hint", hint.as_str()), ("post_logout_redirect_uri", LOGGED_OUT), ("state", "s2")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["location"], format!("{LOGGED_OUT}?state=s2"));
+    assert!(asks_to_log_in(&provider.browser, &url).await, "the hinted session ended");
+    assert!(rp.userinfo(&tokens, &provider.http).await.is_err(), "and its tokens");
+}
+
+/// `max_age=0` means a login now, even in the second of the last one; `prompt=none` with a hint naming another
+/// citizen than the session's answers `login_required`, never a code for the session's citizen.
+#[tokio::test]
+async fn max_age_zero_and_a_hint_of_another_citizen_never_reuse_the_session() {
+    let (provider, secret) = provider().await;
+    register_other(&provider.app).await;
+    let rp = provider.rp("plataforma", Some(&secret)).await;
+    let (url, _, _, verifier) = rp.start(&[]);
+    let back = provider.browse(&url, Some((RUT, CS))).await;
+    let mine = rp.exchange(param(&back, "code").unwrap(), verifier, &provider.http).await.unwrap();
+    assert!(asks_to_log_in(&provider.browser, &format!("{url}&max_age=0")).await, "the same second");
+    assert!(!asks_to_log_in(&provider.browser, &url).await);
+    let back = provider.browse(&format!("{url}&max_age=0&prompt=none"), None).await;
+    assert_eq!(param(&back, "error"), Some("login_required"));
+
+    // Another browser where the other citizen signs in: its ID token is the hint.
+    let (url2, _, _, verifier2) = rp.start(&[]);
+    let elsewhere =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let id = elsewhere.get(&url2).send().await.unwrap().headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/ingresar/")
+        .to_owned();
+    let answer: serde_json::Value = elsewhere
+        .post(format!("{}/api/authorize/{id}", provider.issuer()))
+        .json(&json!({ "rut": OTHER_RUT, "cs": OTHER_CS }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = url::Url::parse(answer["redirect"].as_str().unwrap())
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let theirs = rp.exchange(&code, verifier2, &provider.http).await.unwrap();
+    let hint = |tokens: &openidconnect::core::CoreTokenResponse| urlencode(&tokens.id_token().unwrap().to_string());
+
+    let back = provider.browse(&format!("{url}&prompt=none&id_token_hint={}", hint(&theirs)), None).await;
+    assert_eq!(param(&back, "error"), Some("login_required"), "another citizen's hint");
+    assert!(asks_to_log_in(&provider.browser, &format!("{url}&id_token_hint={}", hint(&theirs))).await);
+    let back = provider.browse(&format!("{url}&prompt=none&id_token_hint=not-a-token"), None).await;
+    assert_eq!(param(&back, "error"), Some("login_required"), "a hint that is not ours");
+    let back = provider.browse(&format!("{url}&prompt=none&id_token_hint={}", hint(&mine)), None).await;
+    assert!(param(&back, "code").is_some(), "the session's own citizen: {back:?}");
+}
+
+/// RFC 7009 §2.1: a platform may revoke only its own tokens; another's is refused with an error and stays valid.
+/// RFC 6749 §2.3: one client authentication method per request.
+#[tokio::test]
+async fn a_platform_cannot_revoke_another_platforms_token_nor_authenticate_twice() {
+    let (provider, secret) = provider().await;
+    let rp = provider.rp("plataforma", Some(&secret)).await;
+    let (url, _, _, verifier) = rp.start(&["rut"]);
+    let back = provider.browse(&url, Some((RUT, CS))).await;
+    let tokens = rp.exchange(param(&back, "code").unwrap(), verifier, &provider.http).await.unwrap();
+    let token = tokens.access_token().secret().clone();
+    let revoke = format!("{}/oauth2/revoke", provider.issuer());
+    let refused = provider
+        .browser
+        .post(&revoke)
+        .basic_auth("otra-plataforma", Some(&provider.other_secret))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(refused.json::<serde_json::Value>().await.unwrap()["error"], "unauthorized_client");
+    assert!(rp.userinfo(&tokens, &provider.http).await.is_ok(), "still valid");
+    let twice = provider
+        .browser
+        .post(&revoke)
+        .basic_auth("plataforma", Some(&secret))
+        .form(&[("token", token.as_str()), ("client_id", "plataforma"), ("client_secret", secret.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(twice.json::<serde_json::Value>().await.unwrap()["error"], "invalid_request");
+    let wrong_secret = provider
+        .browser
+        .post(&revoke)
+        .form(&[("token", token.as_str()), ("client_id", "plataforma"), ("client_secret", "not-it")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_secret.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong_secret.json::<serde_json::Value>().await.unwrap()["error"], "invalid_client");
+    let unknown = provider
+        .browser
+        .post(&revoke)
+        .form(&[("token", "nunca-emitido"), ("client_id", "plataforma"), ("client_secret", secret.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::OK, "an unknown token: nothing to say (§2.2)");
+    let own = provider
+        .browser
+        .post(&revoke)
+        .form(&[("token", token.as_str()), ("client_id", "plataforma"), ("client_secret", secret.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::OK);
+    assert!(rp.userinfo(&tokens, &provider.http).await.is_err(), "revoked by its own platform");
+}
+
+/// A bare link to the logout endpoint (from any site) does not end the session: the citizen is asked
+/// ("¿Cerrar su sesión de Clave Sence?"), and only the answer posted from our own page ends it.
+#[tokio::test]
+async fn a_logout_without_a_valid_hint_asks_the_citizen_first() {
+    let (provider, secret) = provider().await;
+    let rp = provider.rp("plataforma", Some(&secret)).await;
+    let (url, _, _, _) = rp.start(&[]);
+    provider.browse(&url, Some((RUT, CS))).await;
+    let logout = format!("{}/oauth2/logout", provider.issuer());
+    for asked in [logout.clone(), format!("{logout}?id_token_hint=not-a-token")] {
+        let page = provider.browser.get(&asked).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        assert!(page.headers().get("set-cookie").is_none(), "{asked}");
+        let html = page.text().await.unwrap();
+        assert!(html.contains("¿Cerrar su sesión de Clave Sence?") && html.contains("name=\"confirm\""), "{html}");
+        assert!(!asks_to_log_in(&provider.browser, &url).await, "still in after {asked}");
+    }
+    // Another site's form that says "confirm": its origin is not ours.
+    let forged = provider
+        .browser
+        .post(&logout)
+        .header("origin", "https://evil.example")
+        .form(&[("confirm", "si")])
+        .send()
+        .await
+        .unwrap();
+    assert!(forged.text().await.unwrap().contains("¿Cerrar su sesión"), "asked again");
+    assert!(!asks_to_log_in(&provider.browser, &url).await);
+    // The citizen's answer on our page, with the platform's way back carried along.
+    let confirmed = provider
+        .browser
+        .post(&logout)
+        .header("origin", provider.issuer())
+        .form(&[
+            ("confirm", "si"),
+            ("client_id", "plataforma"),
+            ("post_logout_redirect_uri", LOGGED_OUT),
+            ("state", "s3"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.headers()["location"], format!("{LOGGED_OUT}?state=s3"));
+    assert!(confirmed.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert!(asks_to_log_in(&provider.browser, &url).await, "ended");
+    // With no session there is nothing to ask.
+    let page = provider.browser.get(&logout).send().await.unwrap();
+    assert!(page.text().await.unwrap().contains("Sesión cerrada"));
+}
+
+/// Only a browser's GET or HEAD of a UI route gets the page; an endpoint we do not have, under `/oauth2/`,
+/// `/api/` or with any other method, is a JSON refusal.
+#[tokio::test]
+async fn unknown_protocol_paths_and_methods_are_refused_not_served_the_page() {
+    let (provider, _) = provider().await;
+    let client = reqwest::Client::new();
+    for (method, path, status, code) in [
+        (reqwest::Method::POST, "/oauth2/introspect", StatusCode::NOT_FOUND, "not_found"),
+        (reqwest::Method::GET, "/oauth2/device", StatusCode::NOT_FOUND, "not_found"),
+        (reqwest::Method::GET, "/.well-known/webfinger", StatusCode::NOT_FOUND, "not_found"),
+        (reqwest::Method::POST, "/api/nada", StatusCode::NOT_FOUND, "not_found"),
+        (reqwest::Method::POST, "/recuperar", StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        (reqwest::Method::DELETE, "/", StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+    ] {
+        let response = client.request(method.clone(), format!("{}{path}", provider.issuer())).send().await.unwrap();
+        assert_eq!(response.status(), status, "{method} {path}");
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        assert_eq!(body["code"], code, "{method} {path}");
+    }
+}
+
+/// A platform's request waits in the login page's address, sealed: asking a thousand times stores nothing,
+/// and an address that was not sealed by us (or was altered) is no request.
+#[tokio::test]
+async fn pending_login_requests_are_sealed_in_the_address_not_stored() {
+    let (provider, secret) = provider().await;
+    let rp = provider.rp("plataforma", Some(&secret)).await;
+    let (url, _, _, _) = rp.start(&[]);
+    let mut ids = Vec::new();
+    for _ in 0..200 {
+        let response = provider.browser.get(&url).send().await.unwrap();
+        ids.push(response.headers()["location"].to_str().unwrap().trim_start_matches("/ingresar/").to_owned());
+    }
+    let stored: (i64,) =
+        provider.app.store.db().fetch_one("SELECT COUNT(*) FROM oidc_requests", server::params![]).await.unwrap();
+    assert_eq!(stored.0, 0, "nothing stored");
+    let pending = |id: String| {
+        let browser = provider.browser.clone();
+        let url = format!("{}/api/authorize/{id}", provider.issuer());
+        async move { browser.get(url).send().await.unwrap().status() }
+    };
+    assert_eq!(pending(ids[0].clone()).await, StatusCode::OK);
+    let mut altered = ids[1].clone().into_bytes();
+    altered[20] = if altered[20] == b'A' { b'B' } else { b'A' };
+    assert_eq!(pending(String::from_utf8(altered).unwrap()).await, StatusCode::NOT_FOUND);
+    assert_eq!(pending("cualquier-cosa".into()).await, StatusCode::NOT_FOUND);
+    provider.app.clock.advance(31 * 60);
+    assert_eq!(pending(ids[2].clone()).await, StatusCode::NOT_FOUND, "expired after 30 minutes");
 }
