@@ -91,6 +91,9 @@ impl Application {
         let store = Store::connect(&settings.database_url(), settings.database_max_connections).await?;
         let clock = deps.clock.unwrap_or_else(|| Arc::new(SystemClock));
         crate::oidc::configure_clients(&store, &settings.oidc.clients, clock.now()).await?;
+        if settings.profile == Profile::Production {
+            crate::oidc::forget_sample_platform(&store).await?;
+        }
         let verifier = match deps.verifier {
             Some(verifier) => verifier,
             None => Arc::new(HttpDocumentVerifier::new(

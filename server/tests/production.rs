@@ -49,10 +49,32 @@ fn a_test_captcha_or_an_http_public_url_is_refused_in_production() {
     assert!(stderr.contains("TEST_ANSWER") && stderr.contains("not https"), "{stderr}");
 }
 
+/// A complete production configuration serves, and stops cleanly on SIGTERM. Its database was first opened by a
+/// development start (which registers the sample platform, whose secret is public): production never serves it.
 #[test]
 fn a_complete_production_configuration_serves_and_stops_on_sigterm() {
     let data = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut dev = clave_sence(data.path())
+        .env("CLAVE_PROFILE", "dev")
+        .env("CLAVE__HTTP__LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let sample = "/oauth2/authorize?client_id=plataforma-ejemplo&redirect_uri=http%3A%2F%2F127.0.0.1%3A8093%2Fcallback\
+                  &response_type=code&scope=openid&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM\
+                  &code_challenge_method=S256";
+    let served = loop {
+        if let Ok(answer) = http_get(port, sample) {
+            break answer;
+        }
+        assert!(Instant::now() < deadline, "the development start never answered");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(served.starts_with("HTTP/1.1 303") && served.contains("/ingresar/"), "dev serves it: {served}");
+    dev.kill().unwrap();
+    dev.wait().unwrap();
     let mut child = clave_sence(data.path())
         .env("CLAVE__HTTP__LISTEN", format!("127.0.0.1:{port}"))
         .env("CLAVE__PUBLIC_URL", "https://cus.sence.cl")
@@ -74,6 +96,8 @@ fn a_complete_production_configuration_serves_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(answer.ends_with("ok"), "{answer}");
+    let refused = http_get(port, sample).unwrap();
+    assert!(refused.starts_with("HTTP/1.1 400") && !refused.contains("/ingresar/"), "{refused}");
     // Metrics only for the scraper's token.
     assert!(http_get(port, "/metrics").unwrap().starts_with("HTTP/1.1 404"));
     let scraped = http_get_with(port, "/metrics", "Authorization: Bearer scrape-token\r\n").unwrap();

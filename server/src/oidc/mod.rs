@@ -618,6 +618,19 @@ pub async fn configure_clients(
     Ok(())
 }
 
+/// Removes the sample platform with its development secret, which a database keeps from any start in the
+/// development profile: its secret is public, so a production start never serves it, wherever it came from.
+pub async fn forget_sample_platform(store: &crate::store::Store) -> Result<(), OidcError> {
+    use crate::config::{DEV_PLATFORM_ID, DEV_PLATFORM_SECRET};
+    let Some(client) = table::find_client(store.db(), DEV_PLATFORM_ID).await? else { return Ok(()) };
+    let dev_secret = sha256_hex(DEV_PLATFORM_SECRET);
+    if client.secret_hash.as_deref().is_some_and(|h| same(h.as_bytes(), dev_secret.as_bytes())) {
+        table::delete_client(store.writer(), DEV_PLATFORM_ID).await?;
+        tracing::warn!(client = DEV_PLATFORM_ID, "removed the sample platform left by a development start");
+    }
+    Ok(())
+}
+
 /// A client as the operator registers it (`clave-sence clients add`); the secret is returned once.
 pub async fn register_client(
     app_store: &crate::store::Store,

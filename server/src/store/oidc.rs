@@ -65,6 +65,11 @@ pub async fn insert_client(db: Db<'_>, client: &Client, now: i64, replace: bool)
     Ok(written == 1)
 }
 
+/// Removes a client; whether it existed.
+pub async fn delete_client(db: Db<'_>, id: &str) -> Result<bool, StoreError> {
+    Ok(db.execute("DELETE FROM oidc_clients WHERE id = $1", params![id]).await? > 0)
+}
+
 pub async fn find_client(db: Db<'_>, id: &str) -> Result<Option<Client>, StoreError> {
     let row: Option<(String, String, Option<String>, String, String, String)> = db
         .fetch_optional(
