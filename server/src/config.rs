@@ -200,8 +200,10 @@ pub struct HttpSettings {
     pub shutdown_grace_seconds: u64,
     /// Connections open at once (also held below the process's file descriptor limit).
     pub max_connections: usize,
-    /// Connections open at once from one address (trusted proxies exempt).
+    /// Connections open at once from one address, an IPv6 /64 counting as one (trusted proxies exempt).
     pub max_connections_per_ip: usize,
+    /// Connections open at once from one IPv4 /24 (trusted proxies exempt).
+    pub max_connections_per_network: usize,
     /// Seconds a request's headers may take to arrive; also how long a keep-alive connection may idle.
     pub header_read_timeout_seconds: u64,
     /// Seconds a request's body may take to arrive.
@@ -289,6 +291,7 @@ impl Default for Settings {
                 shutdown_grace_seconds: 20,
                 max_connections: 10_000,
                 max_connections_per_ip: 256,
+                max_connections_per_network: 1_024,
                 header_read_timeout_seconds: 10,
                 body_timeout_seconds: 15,
                 metrics_token: None,

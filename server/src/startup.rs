@@ -132,9 +132,8 @@ impl Application {
         let dev_pages = settings.notifications.dev_sink.then(|| dev_sink::router(dev_sink_dir(&settings)));
         let router = api_router(state.clone(), limiter, dev_pages);
         let hsts = crate::http::headers::Hsts(settings.public_url.starts_with("https://"));
-        let body_timeout = Duration::from_secs(settings.http.body_timeout_seconds.max(1));
+        // The body's deadline is kept by the accept loop (`serve`), which also sees whether it was read.
         let router = crate::http::ui::serve(router, &settings.http.ui_dir)
-            .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_timeout))
             .layer(axum::middleware::from_fn_with_state(hsts, crate::http::headers::secure))
             .layer(tower_http::trace::TraceLayer::new_for_http());
         let listener = TcpListener::bind(settings.http.listen).await?;
