@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::unicode::nfc;
+use crate::unicode::{is_invisible, nfc};
 use crate::{ErrorCode, Rut};
 
 pub const MIN_CHARS: usize = 8;
@@ -77,19 +77,25 @@ impl ClaveSence {
 }
 
 /// Length and characters only (of the NFC form); the same rule the UI applies as the citizen types. Spaces
-/// count, but a CS of nothing but spaces is no secret.
+/// count, but a CS of nothing but spaces is no secret; characters that show nothing (zero-width spaces and
+/// other format characters) do not count towards the 8, and a CS of nothing but them is refused.
 pub fn check_shape(raw: &str) -> Result<(), ErrorCode> {
     if raw.is_empty() {
         return Err(ErrorCode::Required);
     }
-    if raw.chars().any(char::is_control) || raw.chars().all(char::is_whitespace) {
+    let blank = |c: char| c.is_whitespace() || is_invisible(c);
+    if raw.chars().any(char::is_control) || raw.chars().all(blank) {
         return Err(ErrorCode::CsInvalidCharacter);
     }
-    match nfc(raw).chars().count() {
-        n if n < MIN_CHARS => Err(ErrorCode::CsTooShort),
-        n if n > MAX_CHARS => Err(ErrorCode::CsTooLong),
-        _ => Ok(()),
+    let normalised = nfc(raw);
+    let visible = normalised.chars().filter(|c| !is_invisible(*c)).count();
+    if visible < MIN_CHARS {
+        return Err(ErrorCode::CsTooShort);
     }
+    if normalised.chars().count() > MAX_CHARS {
+        return Err(ErrorCode::CsTooLong);
+    }
+    Ok(())
 }
 
 /// A CS typed to authenticate (current or provisional). Not checked against the rules for new ones, since
@@ -142,6 +148,19 @@ mod tests {
         assert_eq!(presented.expose(), composed);
         assert_eq!(presented.expose_as_typed(), Some(decomposed));
         assert!(PresentedClave::parse(composed).map(|p| p.expose_as_typed().is_none()).unwrap_or(false));
+    }
+
+    #[test]
+    fn invisible_characters_count_for_nothing() {
+        let rut = Rut::parse("12.345.678-5").unwrap_or_else(|_| unreachable!());
+        let zero_width = "\u{200B}".repeat(8);
+        assert_eq!(ClaveSence::parse(&zero_width, rut).err(), Some(ErrorCode::CsInvalidCharacter));
+        assert_eq!(
+            ClaveSence::parse("\u{FEFF}\u{2060}\u{200D}\u{00AD}\u{202E}\u{2066}\u{E0041}\u{FE0F}", rut).err(),
+            Some(ErrorCode::CsInvalidCharacter)
+        );
+        assert_eq!(ClaveSence::parse("Qz7-vm\u{200B}\u{200B}", rut).err(), Some(ErrorCode::CsTooShort));
+        assert!(ClaveSence::parse("Qz7-vmr9\u{200D}", rut).is_ok(), "eight that show, and one that does not");
     }
 
     #[test]

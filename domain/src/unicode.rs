@@ -4,6 +4,36 @@
 //! (`String.prototype.normalize`), so the wasm UI asks the page instead of downloading the tables again (60 KB
 //! of the compressed wasm); both follow the Unicode standard, and the server parses everything again anyway.
 
+/// Characters that show nothing: format characters (zero-width space and joiners, directional marks and
+/// isolates, the byte-order mark, the soft hyphen, invisible operators, tags), variation selectors and the
+/// Hangul fillers. A Clave Sence made of them would be invisible to the citizen who typed it, so they count
+/// for nothing in its length. (Written out rather than taken from a Unicode table crate: the browser's wasm
+/// carries no table for one check.)
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
 /// The NFC form of `raw`.
 pub fn nfc(raw: &str) -> String {
     normalize(raw, Form::Nfc)

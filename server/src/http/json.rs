@@ -45,13 +45,19 @@ where
     }
 }
 
-/// `application/json` (with any parameters) or `application/<something>+json`, as axum's `Json` accepts.
+/// `application/json` or `application/<something>+json`, as axum's `Json` accepts, in UTF-8: a `charset`
+/// other than UTF-8 is refused, never read as if it were UTF-8 (RFC 8259 §8.1: JSON is UTF-8).
 fn is_json(headers: &axum::http::HeaderMap) -> bool {
     let Some(value) = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+    let utf8 = parts.filter_map(|p| p.split_once('=')).all(|(name, value)| {
+        !name.trim().eq_ignore_ascii_case("charset")
+            || matches!(value.trim().trim_matches('"').to_ascii_lowercase().as_str(), "utf-8" | "utf8")
+    });
+    utf8 && (essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")))
 }
 
 fn reject(rejection: &JsonRejection) -> ApiError {

@@ -239,6 +239,28 @@ async fn every_refusal_of_every_route_is_json() {
         }
     }
     assert!(checked > 500, "only {checked} refusals checked");
+    // JSON in another charset is refused, never read as UTF-8 (RFC 8259 §8.1).
+    for content_type in ["application/json; charset=utf-16", "application/json; charset=\"latin1\""] {
+        let response = app
+            .client
+            .post(format!("{}/api/login", app.address))
+            .header("content-type", content_type)
+            .body(r#"{"rut":"12.345.678-5","cs":"Mapocho#24"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{content_type}");
+        assert_eq!(response.json::<Value>().await.unwrap(), json!({ "code": "invalid_request" }), "{content_type}");
+    }
+    let utf8 = app
+        .client
+        .post(format!("{}/api/login", app.address))
+        .header("content-type", "application/json; charset=UTF-8")
+        .body(r#"{"rut":"12.345.678-5","cs":"Mapocho#24"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(utf8.status(), StatusCode::BAD_REQUEST, "UTF-8 declared is read");
     // A wrong method says so.
     let response = app.client.delete(format!("{}/api/login", app.address)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);

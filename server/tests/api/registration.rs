@@ -52,6 +52,15 @@ async fn wrong_check_digit_is_refused() {
     refused(|f| f.rut = "12.345.678-9".into(), "rut", "rut_check_digit").await;
 }
 
+/// Eight zero-width spaces are eight characters nobody can see: no Clave Sence.
+#[tokio::test]
+async fn a_clave_of_invisible_characters_is_refused() {
+    let invisible = "\u{200B}".repeat(8);
+    refused(|f| (f.cs, f.cs_repeat) = (invisible.clone(), invisible.clone()), "cs", "cs_invalid_character").await;
+    let padded = format!("Mapo#24{}", "\u{200B}".repeat(3));
+    refused(|f| (f.cs, f.cs_repeat) = (padded.clone(), padded.clone()), "cs", "cs_too_short").await;
+}
+
 #[tokio::test]
 async fn clave_of_seven_characters_is_refused() {
     refused(|f| (f.cs, f.cs_repeat) = ("Mapo#24".into(), "Mapo#24".into()), "cs", "cs_too_short").await;
