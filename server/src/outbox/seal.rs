@@ -1,7 +1,8 @@
-//! Sealing of message texts that carry a secret (the provisional CS) while they wait in the outbox: AES-256-GCM
-//! with a key that lives outside the database (`notifications.seal_key`). PostgreSQL keeps old row versions
-//! until vacuum, and backups keep everything: what they hold of a provisional key is ciphertext. The worker
-//! opens the text just before sending, then the row's text is replaced by a placeholder.
+//! Sealing of message texts, every one of which carries a secret (a provisional CS, a code, a link that
+//! freezes or confirms) while they wait in the outbox: AES-256-GCM with a key outside the database
+//! (`notifications.seal_key`). PostgreSQL keeps old row versions until vacuum, SQLite's freed pages keep old
+//! bytes, and backups keep everything: what they hold of a secret is ciphertext. The worker opens the text
+//! just before sending, then the row's text is replaced by a placeholder.
 //!
 //! The same key seals values the server hands out and must get back unchanged ([`Sealer::seal_value`]): a
 //! platform's pending login request travels in the login page's address instead of a table row anyone could

@@ -1,6 +1,7 @@
 //! Message templates, one folder per event under `server/templates/<event>/<channel>.<part>.<locale>`,
-//! compiled into the binary. `{{name}}` placeholders are filled from the variables given; a template never
-//! receives a secret other than the provisional CS itself (`{{clave}}` of `provisional_issued`).
+//! compiled into the binary. `{{name}}` placeholders are filled from the variables given. Every message carries
+//! a secret (a provisional CS, a code, or a link that acts on the account: "No fui yo" freezes it), so every
+//! text is sealed while it waits and wiped once sent (see `outbox::enqueue` and the worker).
 //! Every template exists in every [`Language`] (es, en, ht): the account's language picks one. SMS texts keep
 //! to the GSM-7 alphabet (160 characters per SMS instead of 70): Spanish without á/í/ó/ú, Kreyòl with è and ò,
 //! which GSM-7 has.
@@ -34,11 +35,6 @@ impl Event {
             Event::ContactCode => "contact_code",
             Event::EmailConfirmation => "email_confirmation",
         }
-    }
-
-    /// Whether the text carries a secret (a provisional CS, a code): sealed while it waits, wiped once sent.
-    pub const fn carries_secret(self) -> bool {
-        matches!(self, Event::ProvisionalIssued | Event::ContactCode)
     }
 
     /// Every event, for parsing and for checks over every template.

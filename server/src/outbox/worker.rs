@@ -130,8 +130,8 @@ impl Worker {
             Err(_) => Outcome::Failed,
         };
         let error = result.as_ref().err().map(|e| e.message.clone());
-        // Sent or given up, a provisional CS must not stay in the database.
-        let redact = (row.event.carries_secret() && !matches!(outcome, Outcome::Retry { .. })).then_some(REDACTED);
+        // Sent or given up, no secret (a provisional CS, a code, a link) stays in the database.
+        let redact = (!matches!(outcome, Outcome::Retry { .. })).then_some(REDACTED);
         let kept = table::record(&self.store, &row, &self.id, outcome, error.as_deref(), redact, now).await?;
         if !kept {
             // The lease ran out during the send and another worker took the row: it will send it again, with

@@ -362,3 +362,47 @@ async fn a_provisional_key_waits_in_the_outbox_sealed() {
         assert!(app.sealer.open(&stored.message.body).unwrap().contains(&key));
     }
 }
+
+/// The links of the notices are bearer secrets ("No fui yo" freezes the account): once the messages are sent,
+/// no link token is in clear anywhere in the database file, its write-ahead log included. The links table keeps
+/// a hash of each; the outbox kept the texts sealed, then wiped them.
+#[tokio::test]
+async fn no_link_token_is_in_clear_in_the_database_file() {
+    if std::env::var("CLAVE_TEST_POSTGRES").is_ok_and(|url| !url.is_empty()) {
+        return; // The raw file is SQLite's; PostgreSQL keeps the same sealed texts (the same code path).
+    }
+    let app = spawn_delivering().await;
+    app.register_default().await;
+    let (status, flow) = app.open("change", &json!({ "rut": RUT, "cs": CS })).await;
+    assert_eq!(status, StatusCode::CREATED, "{flow}");
+    let captcha = app.captcha().await;
+    let new = json!({ "cs": "Alameda-77", "cs_repeat": "Alameda-77", "captcha": captcha });
+    let (status, done) = app.step("change", &flow, "new-cs", &new).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    app.drain().await;
+    let mut tokens = Vec::new();
+    for mail in app.smtp.mails() {
+        let body = mail.body();
+        for prefix in ["http://127.0.0.1:8080/confirmar/", "http://127.0.0.1:8080/n/"] {
+            if let Some(start) = body.find(prefix) {
+                let token: String = body[start + prefix.len()..].chars().take_while(char::is_ascii_hexdigit).collect();
+                assert!(token.len() >= 32, "{body}");
+                tokens.push(token);
+            }
+        }
+    }
+    assert_eq!(tokens.len(), 2, "the confirmation link and the change's \"No fui yo\"");
+    let mut raw = Vec::new();
+    for file in ["clave-sence.sqlite", "clave-sence.sqlite-wal"] {
+        if let Ok(bytes) = std::fs::read(app.data.path().join(file)) {
+            raw.extend(bytes);
+        }
+    }
+    assert!(raw.len() > 4096, "the database file was read");
+    let text = String::from_utf8_lossy(&raw);
+    for token in &tokens {
+        assert!(!text.contains(token.as_str()), "a link token is in clear in the database file");
+    }
+    // Sent texts are wiped: the provisional-key test of the same kind holds for every message.
+    assert!(app.outbox().await.iter().all(|m| m.status != "sent" || !m.body.contains("http")), "sent texts wiped");
+}
