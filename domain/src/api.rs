@@ -426,6 +426,32 @@ impl Credentials {
     }
 }
 
+/// `POST /api/login`: what a citizen typed into a platform's own form, forwarded by the platform, with the
+/// citizen's address as the platform's server saw it. With the address, a stranger's wrong guesses through the
+/// platform lock only the stranger's address; without it, the RUT waits on that whole platform.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PlatformLogin {
+    pub rut: String,
+    pub cs: String,
+    /// The citizen's IP address (`203.0.113.7`, `2001:db8::7`), never the platform's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citizen_address: Option<String>,
+}
+
+impl PlatformLogin {
+    pub fn parse(&self) -> Result<(Rut, PresentedClave, Option<std::net::IpAddr>), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let rut = errors.check("rut", Rut::parse(&self.rut));
+        let cs = errors.check("cs", PresentedClave::parse(&self.cs));
+        let address = match self.citizen_address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            None => Some(None),
+            Some(raw) => errors.check("citizen_address", raw.parse().map(Some).map_err(|_| ErrorCode::InvalidRequest)),
+        };
+        errors.into_result(|| Some((rut?, cs?, address?)))
+    }
+}
+
 /// The login page's form ("Ingresar con Clave Sence", OpenID Connect).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

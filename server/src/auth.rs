@@ -13,6 +13,15 @@
 //!   look like failures while their hashes are computed.
 //!
 //! An IPv6 client counts as its /64, which one household or phone usually holds whole.
+//!
+//! Two sources are counted otherwise:
+//! - **the owner's known browser** (`crate::device`): its guesses on the RUT have their own per-RUT count, and
+//!   neither the 100 from every address nor the per-address count applies, so strangers' failures anywhere
+//!   never refuse the owner's right CS, answer or serial there;
+//! - **a platform's forwarded login** (`POST /api/login`): the platform's server is no citizen, so no count is
+//!   kept for its address; the citizen's address, when the platform sends it, stands in for the address, and
+//!   otherwise the RUT is counted per platform. Past the platform's allowance of failures, each further failure
+//!   it forwards makes that RUT wait (from that address) at once; the platform's right logins go through.
 
 use std::net::IpAddr;
 
@@ -59,6 +68,16 @@ async fn outcome(app: &AppState, rut: Rut, event: &str, outcome: &'static str) -
     Ok(())
 }
 
+/// Where a guess comes from, for its counts.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A citizen's browser or app at this address.
+    Address(IpAddr),
+    /// A platform's server forwarding what a citizen typed into its form, with the citizen's address when the
+    /// platform sent it.
+    Platform { id: String, citizen: Option<IpAddr> },
+}
+
 pub async fn authenticate(
     app: &AppState,
     rut: Rut,
@@ -67,20 +86,46 @@ pub async fn authenticate(
     event: &str,
     client: IpAddr,
 ) -> Result<Authenticated, Refusal> {
+    authenticate_from(app, rut, cs, provisional, event, &Source::Address(client)).await
+}
+
+async fn authenticate_from(
+    app: &AppState,
+    rut: Rut,
+    cs: &PresentedClave,
+    provisional: Provisional,
+    event: &str,
+    source: &Source,
+) -> Result<Authenticated, Refusal> {
     let subject = rut.canonical();
-    let pair = pair_subject(rut, client);
-    let address = address_subject(client);
+    let known = match source {
+        Source::Address(_) => crate::device::known_for(rut),
+        Source::Platform { .. } => None,
+    };
+    let citizen = match source {
+        Source::Address(ip) | Source::Platform { citizen: Some(ip), .. } => Some(*ip),
+        Source::Platform { citizen: None, .. } => None,
+    };
+    let pair = match (&known, citizen, source) {
+        (Some(device), _, _) => crate::device::subject(rut, device),
+        (None, Some(ip), _) => pair_subject(rut, ip),
+        (None, None, Source::Platform { id, .. }) => format!("{subject}|{}", platforms::subject(id)),
+        (None, None, Source::Address(ip)) => pair_subject(rut, *ip),
+    };
+    // The owner's known browser pays for no one else's failures, from its address or anywhere.
+    let address = citizen.filter(|_| known.is_none()).map(address_subject);
     let now = app.now();
     let policies = &app.policies;
-    if let Some(retry_after) = throttle::locked_for(app.store.db(), &address, Kind::LoginAddress, now).await? {
+    if let Some(address) = &address
+        && let Some(retry_after) = throttle::locked_for(app.store.db(), address, Kind::LoginAddress, now).await?
+    {
         outcome(app, rut, event, "locked").await?;
         return Err(Refusal::Throttled { code: ErrorCode::RateLimited, retry_after });
     }
-    let counts = [
-        Count { subject: &pair, kind: Kind::Login, policy: &policies.guess },
-        Count { subject: &subject, kind: Kind::LoginTotal, policy: &policies.total },
-    ];
-    let locks = match throttle::reserve_all(&app.store, &counts, now).await? {
+    let pair_count = Count { subject: &pair, kind: Kind::Login, policy: &policies.guess };
+    let total_count = Count { subject: &subject, kind: Kind::LoginTotal, policy: &policies.total };
+    let counts: &[Count<'_>] = if known.is_some() { &[pair_count] } else { &[pair_count, total_count] };
+    let locks = match throttle::reserve_all(&app.store, counts, now).await? {
         Ok(locks) => locks,
         Err((which, retry_after)) => {
             outcome(app, rut, event, "locked").await?;
@@ -135,10 +180,14 @@ pub async fn authenticate(
         return Ok(Authenticated { account: account.clone(), via_provisional: true });
     }
     outcome(app, rut, event, "invalid_credentials").await?;
-    let address_lock = match throttle::reserve(&app.store, &policies.address, &address, Kind::LoginAddress, now).await?
-    {
-        Reservation::Granted { lock_if_wrong } => lock_if_wrong,
-        Reservation::Locked { retry_after } => Some(retry_after),
+    let address_lock = match &address {
+        Some(address) => {
+            match throttle::reserve(&app.store, &policies.address, address, Kind::LoginAddress, now).await? {
+                Reservation::Granted { lock_if_wrong } => lock_if_wrong,
+                Reservation::Locked { retry_after } => Some(retry_after),
+            }
+        }
+        None => None,
     };
     let lock = |kind: &'static str| metrics::counter!(metric::LOCKOUTS, "kind" => kind).increment(1);
     Err(match (locks.first().copied().flatten(), locks.get(1).copied().flatten(), address_lock) {
@@ -159,15 +208,17 @@ pub async fn authenticate(
     })
 }
 
-/// `POST /api/login`: RUT + CS typed into a platform's own form and forwarded. Only a registered platform may
-/// ask (its client id and secret), so the endpoint is no open oracle for passwords, and its failures count
-/// per platform too: a form used for credential stuffing gets waits of its own, beside the citizen's.
+/// `POST /api/login`: RUT + CS typed into a platform's own form and forwarded, with the citizen's address
+/// (`citizen`) when the platform sends it. Only a registered platform may ask (its client id and secret), so the
+/// endpoint is no open oracle for passwords. Its failures count per platform too: past its allowance (a form
+/// used for credential stuffing), each further failure makes that RUT wait at once from that address (or on
+/// that platform, when it sends no address), while right logins go through.
 pub async fn platform_login(
     app: &AppState,
     platform: Option<(String, String)>,
     rut: Rut,
     cs: &PresentedClave,
-    client: IpAddr,
+    citizen: Option<IpAddr>,
 ) -> Result<Authenticated, Refusal> {
     let Some((id, secret)) = platform else { return Err(Refusal::Denied(ErrorCode::PlatformUnauthorized)) };
     let gate = app.platforms.gate(app, &id, &secret).await?;
@@ -175,13 +226,24 @@ pub async fn platform_login(
         return Err(Refusal::Denied(ErrorCode::PlatformUnauthorized));
     }
     audit::set_platform(&id);
-    if let Gate::Locked { retry_after } = gate {
-        outcome(app, rut, "login", "locked").await?;
-        return Err(Refusal::Throttled { code: ErrorCode::RateLimited, retry_after });
-    }
-    let result = authenticate(app, rut, cs, Provisional::Refuse, "login", client).await;
+    let source = Source::Platform { id: id.clone(), citizen };
+    let result = authenticate_from(app, rut, cs, Provisional::Refuse, "login", &source).await;
     if let Err(Refusal::Denied(ErrorCode::InvalidCredentials)) = &result {
         let now = app.now();
+        if let Gate::Locked { .. } = gate {
+            // Past the allowance: this RUT waits now, from this place (the guess policy with no free failure).
+            let pair = match citizen {
+                Some(ip) => pair_subject(rut, ip),
+                None => format!("{}|{}", rut.canonical(), platforms::subject(&id)),
+            };
+            let strict = throttle::Policy { free_failures: 0, ..app.policies.guess.clone() };
+            if let Reservation::Granted { lock_if_wrong: Some(wait) } | Reservation::Locked { retry_after: wait } =
+                throttle::reserve(&app.store, &strict, &pair, Kind::Login, now).await?
+            {
+                metrics::counter!(metric::LOCKOUTS, "kind" => "login_platform_strained").increment(1);
+                return Err(Refusal::Throttled { code: ErrorCode::AccountLocked, retry_after: wait });
+            }
+        }
         let subject = platforms::subject(&id);
         let wait =
             match throttle::reserve(&app.store, &app.policies.platform, &subject, Kind::LoginPlatform, now).await? {
@@ -231,7 +293,11 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<Option<Wrong>, Refusal>>,
 {
-    let subject = rut.canonical();
+    // The owner's known browser has its own count: a stranger's wrong answers or serials do not refuse its own.
+    let subject = match crate::device::known_for(rut) {
+        Some(device) => crate::device::subject(rut, &device),
+        None => rut.canonical(),
+    };
     let reservation = throttle::reserve(&app.store, &app.policies.guess, &subject, kind, app.now()).await?;
     let lock_if_wrong = match reservation {
         Reservation::Locked { retry_after } => {

@@ -12,6 +12,7 @@
 //! | `http` | one router per flow, `/health`, `/ready`, `/metrics`, OpenAPI, per-address limit, the UI's files |
 //! | `flows` | registration, recovery, change, update: one state type per kind |
 //! | `auth` | RUT + CS, and every guess counted before it is checked |
+//! | `device` | known browsers: the owner's guesses counted apart from strangers' |
 //! | `disavow` | "No fui yo": the notices' links that freeze an account |
 //! | `my_account` | "Mi Clave Sence": my data, my activity, the export, my sessions |
 //! | `email_confirmation` | the registration's e-mail, confirmed by a link |
@@ -28,6 +29,7 @@ pub mod auth;
 pub mod captcha;
 pub mod clock;
 pub mod config;
+pub mod device;
 pub mod disavow;
 pub mod email_confirmation;
 pub mod flows;

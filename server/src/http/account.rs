@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use super::error::ApiError;
 use super::json::AppJson;
-use super::oidc::{bearer, cookie, session_cookie};
+use super::oidc::{bearer, cookie, device_cookie, session_cookie};
 use super::rate_limit::ClientIp;
 use crate::state::AppState;
 use crate::{disavow, my_account};
@@ -56,7 +56,12 @@ pub async fn sign_in(
         response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
         return Ok(response);
     }
-    Ok(([(header::SET_COOKIE, session_cookie(&app, &session, false))], StatusCode::NO_CONTENT).into_response())
+    let mut response =
+        ([(header::SET_COOKIE, session_cookie(&app, &session, false))], StatusCode::NO_CONTENT).into_response();
+    if !form.kiosk {
+        response.headers_mut().append(header::SET_COOKIE, device_cookie(&app, rut));
+    }
+    Ok(response)
 }
 
 /// The session a request names: the cookie, or `Authorization: Bearer` (an app on another origin).

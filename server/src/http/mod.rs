@@ -93,7 +93,7 @@ pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter, extra: Option
     let api = api
         .fallback(|| async { ApiError(Refusal::Denied(ErrorCode::NotFound)) })
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn(origin::record))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), origin::record))
         .layer(axum::middleware::from_fn_with_state(limiter.clone(), rate_limit::limit))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(cors(&state.settings.http.cors_origins))
@@ -102,7 +102,9 @@ pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter, extra: Option
     if let Some(extra) = extra {
         limited = limited.merge(extra);
     }
-    let oidc = oidc::router().with_state(metrics_state.clone()).layer(axum::middleware::from_fn(origin::record));
+    let oidc = oidc::router()
+        .with_state(metrics_state.clone())
+        .layer(axum::middleware::from_fn_with_state(metrics_state.clone(), origin::record));
     Router::new()
         .merge(oidc.layer(axum::middleware::from_fn_with_state(limiter.clone(), rate_limit::limit)))
         .route("/health", get(|| async { "ok" }))

@@ -91,10 +91,28 @@ fn page_with(status: StatusCode, title: &str, body_html: &str) -> Response {
 }
 
 pub(super) fn cookie(headers: &HeaderMap) -> Option<String> {
+    cookie_named(headers, SESSION_COOKIE)
+}
+
+/// The value of the cookie `wanted`, if the request has a non-empty one.
+pub(super) fn cookie_named(headers: &HeaderMap, wanted: &str) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
         let (name, value) = pair.trim().split_once('=')?;
-        (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_owned())
+        (name == wanted && !value.is_empty()).then(|| value.to_owned())
     })
+}
+
+/// `Set-Cookie` that makes this browser known for `rut` (see [`crate::device`]): after a sign-in with RUT + CS,
+/// never at a kiosk.
+pub(super) fn device_cookie(app: &AppState, rut: domain::Rut) -> HeaderValue {
+    let secure = if app.public_url().starts_with("https://") { "; Secure" } else { "" };
+    let value = crate::device::after_sign_in(&app.sealer, rut);
+    let cookie = format!(
+        "{}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
+        crate::device::COOKIE,
+        crate::device::LASTS_SECONDS
+    );
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// `Set-Cookie` for the session: HttpOnly, SameSite=Lax (the platform's redirect to `/oauth2/authorize` is a
@@ -366,7 +384,11 @@ async fn login(
     let (session, redirect) =
         oidc::logged_in(&app, &pending, rut, request.kiosk, previous.as_deref()).await.map_err(internal)?;
     let mut response = no_store(Json(serde_json::json!({ "redirect": redirect })).into_response());
-    // At a kiosk the session has already ended: no cookie, and any left from before is removed.
+    // At a kiosk the session has already ended: no cookie, and any left from before is removed; nor does the
+    // kiosk become the citizen's known browser.
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&app, &session, request.kiosk));
+    if !request.kiosk {
+        response.headers_mut().append(header::SET_COOKIE, device_cookie(&app, rut));
+    }
     Ok(response)
 }

@@ -1,21 +1,26 @@
 //! Where a request came from, in the coarse words the citizen's activity page shows: the client's address
 //! masked to its network (the per-address limit has already taken it from a trusted proxy's header) and the
 //! browser and system named from the User-Agent. Set for each request, recorded with each of its audit events.
+//! Also which known browser sent the request (`crate::device`), from its sealed cookie.
 
 use std::net::IpAddr;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
 
 use super::rate_limit::ClientIp;
+use crate::state::AppState;
 use crate::store::audit::{self, Origin};
 
-pub async fn record(request: Request, next: Next) -> Response {
+pub async fn record(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let place = request.extensions().get::<ClientIp>().map(|ClientIp(ip)| masked(*ip));
     let device = request.headers().get(header::USER_AGENT).and_then(|ua| ua.to_str().ok()).map(device);
-    audit::with_origin(Origin { place, device, platform: None }, next.run(request)).await
+    let known = super::oidc::cookie_named(request.headers(), crate::device::COOKIE)
+        .and_then(|value| crate::device::open(&app.sealer, &value));
+    crate::device::with_known(known, audit::with_origin(Origin { place, device, platform: None }, next.run(request)))
+        .await
 }
 
 /// An IPv4 address as its /24, an IPv6 one as its /48: enough to tell a city's operator or an office from

@@ -11,6 +11,7 @@ mod connections;
 mod hygiene;
 mod languages;
 mod legacy;
+mod lockouts;
 mod login;
 mod my_account;
 mod notifications;
