@@ -82,6 +82,8 @@ error_codes! {
     NotSignedIn => "not_signed_in",
     LinkInvalid => "link_invalid",
     LinkUsed => "link_used",
+    // The registration's confirmation link, used again: the e-mail is confirmed already.
+    EmailAlreadyConfirmed => "email_already_confirmed",
     // Proof of a new e-mail or mobile.
     CodeWrong => "code_wrong",
     CodeExpired => "code_expired",

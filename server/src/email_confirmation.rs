@@ -50,7 +50,11 @@ pub async fn confirm(app: &AppState, token: &str) -> Result<(), Refusal> {
     let Some(link) = links::spend(tx.db(), &sha256_hex(token), Purpose::ConfirmEmail, now).await? else {
         drop(tx);
         let why = links::usable(app.store.db(), &sha256_hex(token), Purpose::ConfirmEmail, now).await?;
-        return Err(Refusal::Denied(why.err().unwrap_or(ErrorCode::LinkInvalid)));
+        // `link_used` is "No fui yo"'s ("the account is already frozen"): a confirmation says its own.
+        return Err(Refusal::Denied(match why.err() {
+            Some(ErrorCode::LinkUsed) => ErrorCode::EmailAlreadyConfirmed,
+            other => other.unwrap_or(ErrorCode::LinkInvalid),
+        }));
     };
     let email = Email::parse(&link.event).map_err(|_| Refusal::Internal(anyhow::anyhow!("bad e-mail in a link")))?;
     let confirmed = accounts::confirm_email(tx.db(), link.rut, &email, now).await?;

@@ -25,7 +25,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
         RutAlreadyRegistered | FlowWrongStep => StatusCode::CONFLICT,
         AccountNotFound | FlowNotFound | NotFound | LinkInvalid => StatusCode::NOT_FOUND,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-        FlowExpired | LinkUsed => StatusCode::GONE,
+        FlowExpired | LinkUsed | EmailAlreadyConfirmed => StatusCode::GONE,
         InvalidCredentials | PlatformUnauthorized | NotSignedIn => StatusCode::UNAUTHORIZED,
         ProvisionalMustChange | ProvisionalExpired | AccountNeedsRecovery | AccountFrozen | EmailUnconfirmed => {
             StatusCode::FORBIDDEN

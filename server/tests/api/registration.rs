@@ -279,7 +279,8 @@ async fn the_registration_email_is_confirmed_by_its_link() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(app.accounts().await[0].email_confirmed);
     let (status, body) = app.post(&format!("/api/confirmations/{token}"), &json!({})).await;
-    assert_eq!((status, &body["code"]), (StatusCode::GONE, &json!("link_used")));
+    // Used again: the e-mail is confirmed already ("link_used" is "No fui yo"'s: "the account is frozen").
+    assert_eq!((status, &body["code"]), (StatusCode::GONE, &json!("email_already_confirmed")));
     let (status, body) = app.post("/api/confirmations/0123456789abcdef0123456789abcdef", &json!({})).await;
     assert_eq!((status, &body["code"]), (StatusCode::NOT_FOUND, &json!("link_invalid")));
 
