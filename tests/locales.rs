@@ -100,8 +100,10 @@ fn dynamic() -> BTreeSet<String> {
     // "Mi Clave Sence" and "No fui yo": the words of the activity page and of the notices.
     let words =
         |prefix: &'static str, codes: &'static [&'static str]| codes.iter().map(move |c| format!("{prefix}{c}"));
-    let activity = words("my_account.event_", domain::activity::EVENTS)
-        .chain(words("my_account.outcome_", domain::activity::OUTCOMES))
+    let actions = domain::activity::Action::ALL.iter().map(|a| format!("my_account.event_{}", a.as_str()));
+    let outcomes = domain::activity::Outcome::ALL.iter().map(|o| format!("my_account.outcome_{}", o.as_str()));
+    let activity = actions
+        .chain(outcomes)
         .chain(words("my_account.request_kind_", domain::activity::REQUEST_KINDS))
         .chain(words("my_account.origin_", domain::activity::ORIGINS))
         .chain(words("disavow.event_", domain::activity::NOTICES));

@@ -32,7 +32,7 @@ use crate::platforms::{self, Gate};
 use crate::refusal::Refusal;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
-use crate::store::audit;
+use crate::store::audit::{self, Action, Outcome};
 use crate::store::throttle::{self, Count, Kind, Reservation};
 use crate::telemetry::metric;
 
@@ -62,8 +62,8 @@ pub fn credential_of(account: &Account, via_provisional: bool) -> Option<String>
     if via_provisional { account.provisional.as_ref().map(|p| p.hash.clone()) } else { account.cs_hash.clone() }
 }
 
-async fn outcome(app: &AppState, rut: Rut, event: &str, outcome: &'static str) -> Result<(), Refusal> {
-    metrics::counter!(metric::LOGINS, "outcome" => outcome).increment(1);
+async fn outcome(app: &AppState, rut: Rut, event: Action, outcome: Outcome) -> Result<(), Refusal> {
+    metrics::counter!(metric::LOGINS, "outcome" => outcome.as_str()).increment(1);
     audit::record(app.store.writer(), app.now(), Some(rut), event, outcome).await?;
     Ok(())
 }
@@ -83,7 +83,7 @@ pub async fn authenticate(
     rut: Rut,
     cs: &PresentedClave,
     provisional: Provisional,
-    event: &str,
+    event: Action,
     client: IpAddr,
 ) -> Result<Authenticated, Refusal> {
     authenticate_from(app, rut, cs, provisional, event, &Source::Address(client)).await
@@ -94,7 +94,7 @@ async fn authenticate_from(
     rut: Rut,
     cs: &PresentedClave,
     provisional: Provisional,
-    event: &str,
+    event: Action,
     source: &Source,
 ) -> Result<Authenticated, Refusal> {
     let subject = rut.canonical();
@@ -119,7 +119,7 @@ async fn authenticate_from(
     if let Some(address) = &address
         && let Some(retry_after) = throttle::locked_for(app.store.db(), address, Kind::LoginAddress, now).await?
     {
-        outcome(app, rut, event, "locked").await?;
+        outcome(app, rut, event, Outcome::Locked).await?;
         return Err(Refusal::Throttled { code: ErrorCode::RateLimited, retry_after });
     }
     let pair_count = Count { subject: &pair, kind: Kind::Login, policy: &policies.guess };
@@ -128,7 +128,7 @@ async fn authenticate_from(
     let locks = match throttle::reserve_all(&app.store, counts, now).await? {
         Ok(locks) => locks,
         Err((which, retry_after)) => {
-            outcome(app, rut, event, "locked").await?;
+            outcome(app, rut, event, Outcome::Locked).await?;
             return Err(match which {
                 0 => Refusal::Throttled { code: ErrorCode::AccountLocked, retry_after },
                 _ => Refusal::Denied(ErrorCode::AccountNeedsRecovery),
@@ -157,12 +157,12 @@ async fn authenticate_from(
         && account.frozen_at.is_some()
     {
         forget().await?;
-        outcome(app, rut, event, "frozen").await?;
+        outcome(app, rut, event, Outcome::Frozen).await?;
         return Err(Refusal::Denied(ErrorCode::AccountFrozen));
     }
     if let (true, Some(account)) = (cs_ok, &account) {
         forget().await?;
-        outcome(app, rut, event, "ok").await?;
+        outcome(app, rut, event, Outcome::Ok).await?;
         return Ok(Authenticated { account: account.clone(), via_provisional: false });
     }
     if let (true, Some(account), Some(key)) = (provisional_ok, &account, provisional_key) {
@@ -173,13 +173,18 @@ async fn authenticate_from(
             (false, Provisional::Refuse) => Some(ErrorCode::ProvisionalMustChange),
             (false, Provisional::Accept) => None,
         };
-        outcome(app, rut, event, refused.map_or("ok_provisional", ErrorCode::as_str)).await?;
+        let recorded = match refused {
+            None => Outcome::OkProvisional,
+            Some(ErrorCode::ProvisionalExpired) => Outcome::ProvisionalExpired,
+            Some(_) => Outcome::ProvisionalMustChange,
+        };
+        outcome(app, rut, event, recorded).await?;
         if let Some(code) = refused {
             return Err(Refusal::Denied(code));
         }
         return Ok(Authenticated { account: account.clone(), via_provisional: true });
     }
-    outcome(app, rut, event, "invalid_credentials").await?;
+    outcome(app, rut, event, Outcome::InvalidCredentials).await?;
     let address_lock = match &address {
         Some(address) => {
             match throttle::reserve(&app.store, &policies.address, address, Kind::LoginAddress, now).await? {
@@ -227,7 +232,7 @@ pub async fn platform_login(
     }
     audit::set_platform(&id);
     let source = Source::Platform { id: id.clone(), citizen };
-    let result = authenticate_from(app, rut, cs, Provisional::Refuse, "login", &source).await;
+    let result = authenticate_from(app, rut, cs, Provisional::Refuse, Action::Login, &source).await;
     if let Err(Refusal::Denied(ErrorCode::InvalidCredentials)) = &result {
         let now = app.now();
         if let Gate::Locked { .. } = gate {

@@ -13,6 +13,7 @@ use crate::outbox::Event;
 use crate::refusal::Refusal;
 use crate::secrets::{random_id, sha256_hex};
 use crate::state::AppState;
+use crate::store::audit::{Action, Outcome};
 use crate::store::links::{self, Link, Purpose, Undo};
 use crate::store::requests::{self, Kind};
 use crate::store::{self, Tx, accounts, audit};
@@ -63,12 +64,12 @@ pub async fn report(app: &AppState, token: &str) -> Result<(), Refusal> {
     store::flows::end_of(tx.db(), rut).await?;
     let detail = format!("event={} undone={}", link.event, link.undo.is_some());
     let outcome = match &link.undo {
-        Some(undo) if undo.contacts => "frozen_contacts_restored",
-        Some(undo) if undo.language.is_some() => "frozen_language_restored",
-        _ => "frozen",
+        Some(undo) if undo.contacts => Outcome::FrozenContactsRestored,
+        Some(undo) if undo.language.is_some() => Outcome::FrozenLanguageRestored,
+        _ => Outcome::Frozen,
     };
     requests::insert(tx.db(), rut, Kind::NoFuiYo, &detail, now).await?;
-    audit::record(tx.db(), now, Some(rut), "no_fui_yo", outcome).await?;
+    audit::record(tx.db(), now, Some(rut), Action::NoFuiYo, outcome).await?;
     store::commit(tx).await?;
     metrics::counter!(crate::telemetry::metric::DISAVOWALS).increment(1);
     tracing::warn!(rut = ?rut, event = %link.event, "\"No fui yo\": account frozen");

@@ -8,6 +8,7 @@ use crate::outbox::{self, Channel, Event, Vars};
 use crate::refusal::Refusal;
 use crate::secrets::{random_id, sha256_hex};
 use crate::state::AppState;
+use crate::store::audit::{Action, Outcome};
 use crate::store::links::{self, Link, Purpose};
 use crate::store::{self, Tx, accounts, audit};
 
@@ -58,7 +59,8 @@ pub async fn confirm(app: &AppState, token: &str) -> Result<(), Refusal> {
     };
     let email = Email::parse(&link.event).map_err(|_| Refusal::Internal(anyhow::anyhow!("bad e-mail in a link")))?;
     let confirmed = accounts::confirm_email(tx.db(), link.rut, &email, now).await?;
-    audit::record(tx.db(), now, Some(link.rut), "email_confirmed", if confirmed { "ok" } else { "replaced" }).await?;
+    let outcome = if confirmed { Outcome::Ok } else { Outcome::Replaced };
+    audit::record(tx.db(), now, Some(link.rut), Action::EmailConfirmed, outcome).await?;
     store::commit(tx).await?;
     if confirmed { Ok(()) } else { Err(Refusal::Denied(ErrorCode::LinkInvalid)) }
 }

@@ -14,6 +14,7 @@ use domain::{ErrorCode, Rut};
 use crate::auth::{Provisional, authenticate};
 use crate::refusal::Refusal;
 use crate::state::AppState;
+use crate::store::audit::{Action, Outcome};
 use crate::store::oidc as sessions;
 use crate::store::requests::{self, Kind};
 use crate::store::{self, accounts, audit};
@@ -34,7 +35,7 @@ pub async fn sign_in(
     client: IpAddr,
     previous: Option<&str>,
 ) -> Result<String, Refusal> {
-    authenticate(app, rut, cs, Provisional::Refuse, "account_login", client).await?;
+    authenticate(app, rut, cs, Provisional::Refuse, Action::AccountLogin, client).await?;
     let lasts = if kiosk { KIOSK_SESSION_SECONDS } else { app.settings.oidc.session_max_seconds };
     Ok(crate::oidc::open_session(app, rut, lasts, previous).await?)
 }
@@ -96,6 +97,15 @@ fn masked_digits(digits: &str) -> String {
 pub async fn activity(app: &AppState, rut: Rut) -> Result<Vec<ActivityItem>, Refusal> {
     let since = app.now() - ACTIVITY_SECONDS;
     let events = audit::activity(app.store.db(), rut, since, ACTIVITY_LINES).await?;
+    // A platform by the name its login page shows ("Plataforma SENCE de ejemplo"), not its client id; one that
+    // was removed since keeps its id.
+    let mut names = std::collections::HashMap::new();
+    for id in events.iter().filter_map(|e| e.origin.platform.as_deref()) {
+        if !names.contains_key(id) {
+            let name = sessions::find_client(app.store.db(), id).await?.map(|c| c.name);
+            names.insert(id.to_owned(), name.unwrap_or_else(|| id.to_owned()));
+        }
+    }
     Ok(events
         .into_iter()
         .map(|e| ActivityItem {
@@ -104,7 +114,7 @@ pub async fn activity(app: &AppState, rut: Rut) -> Result<Vec<ActivityItem>, Ref
             outcome: e.outcome,
             place: e.origin.place,
             device: e.origin.device,
-            platform: e.origin.platform,
+            platform: e.origin.platform.map(|id| names.get(&id).cloned().unwrap_or(id)),
         })
         .collect())
 }
@@ -116,7 +126,7 @@ pub const EXPORT_SCHEMA: &str = "https://clave.sence.cl/schemas/mis-datos-v1.jso
 pub async fn export(app: &AppState, rut: Rut) -> Result<serde_json::Value, Refusal> {
     let data = data(app, rut, true).await?;
     let activity = activity(app, rut).await?;
-    audit::record(app.store.writer(), app.now(), Some(rut), "export", "ok").await?;
+    audit::record(app.store.writer(), app.now(), Some(rut), Action::Export, Outcome::Ok).await?;
     Ok(serde_json::json!({
         "$schema": EXPORT_SCHEMA,
         "generated_at": app.now(),
@@ -133,20 +143,21 @@ pub async fn export(app: &AppState, rut: Rut) -> Result<serde_json::Value, Refus
 pub async fn end_sessions(app: &AppState, rut: Rut) -> Result<(), Refusal> {
     let mut tx = app.store.begin().await?;
     store::oidc::end_sessions_of(&mut tx, rut).await?;
-    audit::record(tx.db(), app.now(), Some(rut), "sessions_ended", "ok").await?;
+    audit::record(tx.db(), app.now(), Some(rut), Action::SessionsEnded, Outcome::Ok).await?;
     store::commit(tx).await?;
     Ok(())
 }
 
 /// A request to block or delete the account, recorded for SENCE staff.
 pub async fn request(app: &AppState, rut: Rut, kind: &str) -> Result<(), Refusal> {
-    let kind = match Kind::parse(kind) {
-        Some(kind @ (Kind::Block | Kind::Delete)) => kind,
+    let (kind, outcome) = match Kind::parse(kind) {
+        Some(Kind::Block) => (Kind::Block, Outcome::RequestBlock),
+        Some(Kind::Delete) => (Kind::Delete, Outcome::RequestDelete),
         _ => return Err(Refusal::field("kind", ErrorCode::InvalidRequest)),
     };
     let mut tx = app.store.begin().await?;
     requests::insert(tx.db(), rut, kind, "pedido en Mi Clave Sence", app.now()).await?;
-    audit::record(tx.db(), app.now(), Some(rut), "account_request", kind.as_str()).await?;
+    audit::record(tx.db(), app.now(), Some(rut), Action::AccountRequest, outcome).await?;
     store::commit(tx).await?;
     Ok(())
 }

@@ -7,21 +7,24 @@ use crate::auth::guess;
 use crate::refusal::Refusal;
 use crate::registro_civil::DocumentStatus;
 use crate::state::AppState;
-use crate::store::audit;
+use crate::store::audit::{self, Action, Outcome};
 use crate::store::throttle::Kind;
 use crate::telemetry::metric;
 
 /// Passes when `serial` is the vigente card of `rut`; refused on the `serial` field otherwise. `event` names
-/// the audit record (`registration_serial`, `recovery_serial`).
-pub async fn check(app: &AppState, rut: Rut, serial: &SerialNumber, event: &str) -> Result<(), Refusal> {
+/// the audit record (`RegistrationSerial`, `RecoverySerial`).
+pub async fn check(app: &AppState, rut: Rut, serial: &SerialNumber, event: Action) -> Result<(), Refusal> {
     guess(app, rut, Kind::Serial, || async {
         let started = std::time::Instant::now();
         let status = app.verifier.verify(rut, serial).await;
         let outcome = match &status {
-            Ok(status) => status.as_str(),
-            Err(_) => "unavailable",
+            Ok(DocumentStatus::Vigente) => Outcome::Vigente,
+            Ok(DocumentStatus::NoCoincide) => Outcome::NoCoincide,
+            Ok(DocumentStatus::NoVigente) => Outcome::NoVigente,
+            Err(_) => Outcome::Unavailable,
         };
-        metrics::histogram!(metric::REGISTRO_CIVIL, "outcome" => outcome).record(started.elapsed().as_secs_f64());
+        let elapsed = started.elapsed().as_secs_f64();
+        metrics::histogram!(metric::REGISTRO_CIVIL, "outcome" => outcome.as_str()).record(elapsed);
         audit::record(app.store.writer(), app.now(), Some(rut), event, outcome).await?;
         match status {
             Ok(DocumentStatus::Vigente) => Ok(None),

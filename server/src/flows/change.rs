@@ -12,6 +12,7 @@ use crate::outbox::{self, Channel, Event, Vars};
 use crate::refusal::Refusal;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
+use crate::store::audit::{Action, Outcome};
 use crate::store::{self, audit};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -74,7 +75,7 @@ pub async fn show(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView, R
 
 pub async fn start(app: &AppState, request: &Credentials, client: std::net::IpAddr) -> Result<FlowView, Refusal> {
     let (rut, cs) = request.parse()?;
-    let auth = authenticate(app, rut, &cs, Provisional::Accept, "change_start", client).await?;
+    let auth = authenticate(app, rut, &cs, Provisional::Accept, Action::ChangeStart, client).await?;
     let state = Change::NewCs { rut, credential: auth.credential(), via_provisional: auth.via_provisional };
     let (flow, key) = create(app, app.store.writer(), state).await?;
     Ok(FlowView { key: Some(key), ..view(&flow) })
@@ -114,8 +115,8 @@ pub async fn new_cs(app: &AppState, id: &str, key: &FlowKey, form: &NewClaveForm
     }
     let completion = Completion { sms: account.mobile.is_some(), email: true };
     advance(tx.db(), &mut flow, Change::Done { rut, completion }).await?;
-    let outcome = if via_provisional { "ok_from_provisional" } else { "ok" };
-    audit::record(tx.db(), now, Some(rut), "change", outcome).await?;
+    let outcome = if via_provisional { Outcome::OkFromProvisional } else { Outcome::Ok };
+    audit::record(tx.db(), now, Some(rut), Action::Change, outcome).await?;
     store::commit(tx).await?;
     app.wake_outbox();
     tracing::info!(rut = ?rut, "CS changed");

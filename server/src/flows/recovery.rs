@@ -23,6 +23,7 @@ use crate::refusal::Refusal;
 use crate::secrets::provisional_clave;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account, ProvisionalKey};
+use crate::store::audit::{Action, Outcome};
 use crate::store::links::Undo;
 use crate::store::throttle::{self, Kind, Reservation};
 use crate::store::{self, Tx, audit};
@@ -198,7 +199,8 @@ pub async fn start(app: &AppState, request: &RecoveryStart, client: std::net::Ip
     };
     let step = state.step();
     let (flow, key) = create(app, tx.db(), state).await?;
-    audit::record(tx.db(), now, Some(rut), "recovery_start", step.as_str()).await?;
+    let asked = if step == FlowStep::Serial { Outcome::AskedSerial } else { Outcome::AskedAnswer };
+    audit::record(tx.db(), now, Some(rut), Action::RecoveryStart, asked).await?;
     store::commit(tx).await?;
     Ok(FlowView { question, key: Some(key), ..bare_view(&flow) })
 }
@@ -230,7 +232,7 @@ pub async fn answer(app: &AppState, id: &str, key: &FlowKey, request: &RecoveryA
         let answer_hash = account.as_ref().and_then(|a| a.secret.as_ref()).map(|s| s.answer_hash.as_str());
         let right = app.hasher.verify_or_dummy(answer.expose(), answer_hash).await?;
         if !right {
-            audit::record(app.store.writer(), app.now(), Some(rut), "recovery_answer", "wrong").await?;
+            audit::record(app.store.writer(), app.now(), Some(rut), Action::RecoveryAnswer, Outcome::Wrong).await?;
         }
         Ok((!right).then_some(("answer", ErrorCode::AnswerWrong)))
     })
@@ -244,7 +246,7 @@ pub async fn serial(app: &AppState, id: &str, key: &FlowKey, request: &RecoveryS
     let mut flow = load::<Recovery>(app, id, key).await?;
     let Recovery::Serial { rut, .. } = flow.state else { return Err(wrong_step()) };
     let serial = request.parse()?;
-    super::card::check(app, rut, &serial, "recovery_serial").await?;
+    super::card::check(app, rut, &serial, Action::RecoverySerial).await?;
     let email_masked = accounts::find(app.store.db(), rut).await?.map(|a| a.email.masked());
     advance(app.store.writer(), &mut flow, Recovery::Contact { rut, email_masked }).await?;
     view(app, &flow).await
@@ -306,7 +308,7 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
     let account = account(app, rut).await?;
     // Never to an unconfirmed address alone: whoever registered the RUT with their own e-mail would get it.
     if replacement.is_none() && !account.email_confirmed && account.mobile.is_none() {
-        audit::record(app.store.writer(), now, Some(rut), "recovery", "email_unconfirmed").await?;
+        audit::record(app.store.writer(), now, Some(rut), Action::Recovery, Outcome::EmailUnconfirmed).await?;
         return Err(Refusal::Denied(ErrorCode::EmailUnconfirmed));
     }
     let clave = provisional_clave();
@@ -385,8 +387,8 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
     throttle::clear_prefix(tx.db(), &format!("{}|", rut.canonical()), Kind::RecoveryStart).await?;
     let completion = Completion { sms: mobile.is_some(), email: true };
     advance(tx.db(), &mut flow, Recovery::Done { rut, completion }).await?;
-    let outcome = if replacement.is_some() { "ok_contact_replaced" } else { "ok" };
-    audit::record(tx.db(), now, Some(rut), "recovery", outcome).await?;
+    let outcome = if replacement.is_some() { Outcome::OkContactReplaced } else { Outcome::Ok };
+    audit::record(tx.db(), now, Some(rut), Action::Recovery, outcome).await?;
     store::commit(tx).await?;
     app.wake_outbox();
     tracing::info!(rut = ?rut, sms = mobile.is_some(), "provisional CS issued");

@@ -9,6 +9,7 @@ use super::{Flow, FlowKey, FlowState, advance, bare_view, create, load, wrong_st
 use crate::refusal::Refusal;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account, Inserted, Origin, SecretOnFile};
+use crate::store::audit::{Action, Outcome};
 use crate::store::{self, audit};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,10 +63,16 @@ pub async fn submit(app: &AppState, id: &str, key: &FlowKey, form: &RegisterForm
     app.captchas.check(&form.captcha, Some(new.rut), now).await?.map_err(|code| Refusal::field("captcha", code))?;
     // The card before anything about the RUT: RUTs are public, and whether one has an account is told only to
     // whoever holds its card.
-    super::card::check(app, new.rut, &new.serial, "registration_serial").await?;
-    // Cheap early answer; the primary key still decides under concurrency.
+    super::card::check(app, new.rut, &new.serial, Action::RegistrationSerial).await?;
+    // Cheap early answer; the primary key still decides under concurrency. Recorded: the owner sees in Mi
+    // actividad that someone with their card tried to register their RUT, and that it was refused.
+    let refused = || async {
+        audit::record(app.store.writer(), now, Some(new.rut), Action::Registration, Outcome::RutAlreadyRegistered)
+            .await?;
+        Ok::<_, Refusal>(Refusal::Denied(ErrorCode::RutAlreadyRegistered))
+    };
     if accounts::exists(app.store.db(), new.rut).await? {
-        return Err(Refusal::Denied(ErrorCode::RutAlreadyRegistered));
+        return Err(refused().await?);
     }
     let cs_hash = app.hasher.hash(new.cs.expose()).await?;
     let answer_hash = app.hasher.hash(new.answer.expose()).await?;
@@ -85,11 +92,12 @@ pub async fn submit(app: &AppState, id: &str, key: &FlowKey, form: &RegisterForm
     };
     let mut tx = app.store.begin().await?;
     if accounts::insert(tx.db(), &account, Origin::Registration, now).await? == Inserted::RutTaken {
-        return Err(Refusal::Denied(ErrorCode::RutAlreadyRegistered));
+        drop(tx);
+        return Err(refused().await?);
     }
     crate::email_confirmation::send(app, &mut tx, new.rut, &account.email, account.language).await?;
     advance(tx.db(), &mut flow, Registration::Done { rut: new.rut }).await?;
-    audit::record(tx.db(), now, Some(new.rut), "registration", "ok").await?;
+    audit::record(tx.db(), now, Some(new.rut), Action::Registration, Outcome::Ok).await?;
     store::commit(tx).await?;
     app.wake_outbox();
     tracing::info!(rut = ?new.rut, "account registered");

@@ -19,6 +19,7 @@ use crate::outbox::{self, Channel, Event, Vars};
 use crate::refusal::Refusal;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account, SecretOnFile};
+use crate::store::audit::{Action, Outcome};
 use crate::store::links::Undo;
 use crate::store::throttle::Kind;
 use crate::store::{self, audit};
@@ -110,7 +111,7 @@ pub async fn show(app: &AppState, id: &str, key: &FlowKey) -> Result<FlowView, R
 
 pub async fn start(app: &AppState, request: &Credentials, client: std::net::IpAddr) -> Result<FlowView, Refusal> {
     let (rut, cs) = request.parse()?;
-    let auth = authenticate(app, rut, &cs, Provisional::Refuse, "update_start", client).await?;
+    let auth = authenticate(app, rut, &cs, Provisional::Refuse, Action::UpdateStart, client).await?;
     let (flow, key) = create(app, app.store.writer(), Update::Security { rut, credential: auth.credential() }).await?;
     let question = auth.account.secret.map(|s| s.question.code().to_owned());
     Ok(FlowView { question, key: Some(key), ..bare_view(&flow) })
@@ -129,7 +130,8 @@ pub async fn security(app: &AppState, id: &str, key: &FlowKey, form: &SecurityFo
             guess(app, rut, Kind::Answer, || async {
                 let right = app.hasher.verify(answer.expose(), &secret.answer_hash).await?;
                 if !right {
-                    audit::record(app.store.writer(), app.now(), Some(rut), "update_answer", "wrong").await?;
+                    audit::record(app.store.writer(), app.now(), Some(rut), Action::UpdateAnswer, Outcome::Wrong)
+                        .await?;
                 }
                 Ok((!right).then_some(("answer", ErrorCode::AnswerWrong)))
             })
@@ -315,7 +317,7 @@ async fn apply(
         outbox::enqueue(tx.db(), &app.sealer, Channel::Email, Event::DataUpdated, to, &vars, app.now_ms()).await?;
     }
     advance(tx.db(), &mut flow, Update::Done { rut, completion: Completion { sms: false, email: true } }).await?;
-    audit::record(tx.db(), now, Some(rut), "update", "ok").await?;
+    audit::record(tx.db(), now, Some(rut), Action::Update, Outcome::Ok).await?;
     store::commit(tx).await?;
     app.wake_outbox();
     tracing::info!(rut = ?rut, "personal data updated");

@@ -379,7 +379,7 @@ async fn login(
         return Err(ApiError(Refusal::Denied(ErrorCode::FlowNotFound)));
     };
     crate::store::audit::set_platform(&pending.client_id);
-    authenticate(&app, rut, &cs, Provisional::Refuse, "oidc_login", client.0).await?;
+    authenticate(&app, rut, &cs, Provisional::Refuse, crate::store::audit::Action::OidcLogin, client.0).await?;
     let previous = cookie(&headers);
     let (session, redirect) =
         oidc::logged_in(&app, &pending, rut, request.kiosk, previous.as_deref()).await.map_err(internal)?;

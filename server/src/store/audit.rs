@@ -8,6 +8,9 @@ use super::{Db, StoreError};
 use crate::params;
 use domain::Rut;
 
+/// What happened and how it ended: the names `audit_events` stores, shared with the UI's labels.
+pub use domain::activity::{Action, Outcome};
+
 /// Where the request being served came from. The HTTP layer sets it for each request
 /// (`http::origin`), so every event the request records carries it without each step passing it along.
 #[derive(Debug, Clone, Default)]
@@ -38,12 +41,18 @@ fn origin() -> Origin {
     ORIGIN.try_with(|origin| origin.borrow().clone()).unwrap_or_default()
 }
 
-pub async fn record(db: Db<'_>, now: i64, rut: Option<Rut>, event: &str, outcome: &str) -> Result<(), StoreError> {
+pub async fn record(
+    db: Db<'_>,
+    now: i64,
+    rut: Option<Rut>,
+    action: Action,
+    outcome: Outcome,
+) -> Result<(), StoreError> {
     let Origin { place, device, platform } = origin();
     db.execute(
         "INSERT INTO audit_events (at, rut, event, outcome, place, device, platform) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        params![now, rut.map(Rut::canonical), event, outcome, place, device, platform],
+        params![now, rut.map(Rut::canonical), action.as_str(), outcome.as_str(), place, device, platform],
     )
     .await?;
     Ok(())

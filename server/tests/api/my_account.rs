@@ -75,16 +75,27 @@ async fn a_citizen_sees_their_data_and_activity_after_signing_in() {
             .find(|l| l["event"] == event && l["outcome"] == outcome)
             .unwrap_or_else(|| panic!("{event} {outcome}: {activity}"))
     };
-    assert_eq!(line("login", "ok")["platform"], server::config::DEV_PLATFORM_ID);
+    // The platform by the name its login page shows, not its client id.
+    assert_eq!(line("login", "ok")["platform"], "Plataforma SENCE de ejemplo");
     assert_eq!(line("login", "invalid_credentials")["place"], "127.0.0.0/24");
     assert_eq!(line("account_login", "ok")["device"], "Chrome, Android");
     line("registration", "ok");
     line("registration_serial", "vigente");
     // Newest first.
     assert!(lines.windows(2).all(|w| w[0]["at"].as_i64() >= w[1]["at"].as_i64()));
+    // A stranger with the card who tries to register the RUT again: the attempt shows as refused.
+    let (status, _) = app.register(&register_form(&app.captcha().await)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, activity) = get(&app, &browser, "/api/account/activity").await;
+    let refused = activity
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["event"] == "registration" && l["outcome"] == "rut_already_registered");
+    assert!(refused, "{activity}");
     // Every event has a name on the page.
     for line in lines {
-        assert!(domain::activity::EVENTS.contains(&line["event"].as_str().unwrap()), "{line}");
+        assert!(domain::activity::Action::ALL.iter().any(|a| a.as_str() == line["event"]), "{line}");
     }
 }
 
@@ -206,7 +217,10 @@ async fn no_fui_yo_from_the_email_freezes_the_account_and_puts_back_the_replaced
     assert_eq!((status, &body["code"]), (StatusCode::FORBIDDEN, &json!("account_frozen")));
     let audit = server::store::audit::of(app.store.db(), domain::Rut::parse(RUT).unwrap()).await.unwrap();
     assert!(audit.contains(&("no_fui_yo".into(), "frozen_contacts_restored".into())), "{audit:?}");
-    assert!(audit.iter().all(|(event, _)| domain::activity::EVENTS.contains(&event.as_str())), "{audit:?}");
+    assert!(
+        audit.iter().all(|(event, _)| domain::activity::Action::ALL.iter().any(|a| a.as_str() == event)),
+        "{audit:?}"
+    );
 
     // The way back: a recovery with the card, even though a question is on file; then the account works.
     let (_, flow) = app.start_recovery(RUT).await;
