@@ -50,6 +50,14 @@ async fn a_citizen_registers_after_correcting_each_mistake() {
     b.select("Comuna *", "Santiago").await;
     b.fill("Email *", "juana.perez@example.cl").await;
     b.fill("Celular *", "98765432").await;
+    // "+56 9" shows once, before the box; the hint below says only "(8 Caracteres)", and a screen reader hears
+    // "+56 9 (8 Caracteres)" from it.
+    let shown = "const hint = document.getElementById('mobile-hint'); \
+                 const seen = [...hint.childNodes].filter(n => !(n.classList && n.classList.contains('visually-hidden'))); \
+                 return [document.getElementById('mobile').closest('.field').querySelector('.prefix').textContent, \
+                         seen.map(n => n.textContent).join('').trim(), hint.textContent.trim()];";
+    let texts = b.client.execute(shown, vec![]).await.unwrap();
+    assert_eq!(texts, serde_json::json!(["+56 9", "(8 Caracteres)", "+56 9 (8 Caracteres)"]));
     // "Sin Celular" ticked and unticked: what was typed is still there.
     b.check("Sin Celular").await;
     b.check("Sin Celular").await;
@@ -75,12 +83,15 @@ async fn a_citizen_registers_after_correcting_each_mistake() {
     b.click_button("Aceptar").await;
     b.wait_text("Persona Natural").await;
 
-    // The same RUT again: the refusal is on the RUT's field, not only in the banner by the button.
+    // The same RUT again, sent by Enter on the button: the refusal is on the RUT's field, not only in the
+    // banner by the button, and the focus goes there (the button, disabled while sending, dropped it).
     b.goto("/registro").await;
     b.wait_text("Registrar Persona Natural").await;
     b.fill_registration(RUT, "Mapocho#24").await;
-    b.click_button("Crear Cuenta").await;
+    b.key_press("Crear Cuenta", '\u{E007}').await;
     assert!(b.error_of("Rut *").await.contains("ya tiene"), "{}", b.error_of("Rut *").await);
+    let focused = b.eventually("return document.activeElement && document.activeElement.id", "rut".into()).await;
+    assert_eq!(focused, "rut", "the focus lands on the refused field");
     b.checkpoint("registro-rut-ya-registrado").await;
     b.close().await;
 }
@@ -113,10 +124,11 @@ async fn a_citizen_recovers_with_the_answer_changes_the_provisional_cs_and_updat
     assert!(!provisional.contains(['I', 'O', '0', '1']), "{provisional}");
     b.click_button("Aceptar").await;
 
-    // §4: "Aceptar" leads to the change, where the provisional CS is the current one.
+    // §4: "Aceptar" leads to the change, where the provisional CS is the current one; the RUT comes along.
     b.wait_text("Cambiar CS (Clave Sence) Persona Natural").await;
+    b.wait_text("Le enviamos una Clave Sence provisoria por SMS y e-mail").await;
     b.checkpoint("cambiar-validar").await;
-    b.fill("Rut *", RUT).await;
+    assert_eq!(b.value("Rut *").await, RUT);
     b.fill("CS Actual *", &provisional).await;
     b.click_button("Validar").await;
     // A reload keeps the flow: the new CS is asked for (the RUT and current CS are not shown back).
@@ -245,6 +257,8 @@ async fn a_citizen_recovers_with_the_id_card_serial_number() {
     b.checkpoint("olvido-codigos").await;
     b.click_button("Validar códigos").await;
     b.wait_text("Validación de seguridad anti-Robots").await;
+    // The same button comes back: the screen says the codes were accepted and what to press now.
+    b.wait_text("Códigos correctos: su nuevo email y celular quedaron comprobados").await;
     b.click_button("Recuperar Clave").await;
     b.wait_text("será enviada a su e-Mail").await;
     b.checkpoint("olvido-exito").await;
@@ -283,8 +297,16 @@ async fn the_browsers_language_comes_first_and_the_picker_changes_it() {
     assert_eq!(scrolled, 400, "the scroll of the screen returned to");
     assert_eq!(b.value("Lang pou avi yo (imèl ak SMS)").await, "ht");
     b.checkpoint("kreyol-registro").await;
+    // What was typed stays when the language changes, and the bot check is not asked for again.
+    b.fill("Imèl *", "juana.perez@example.cl").await;
+    let asked = "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('/api/captchas')).length";
+    b.eventually(&format!("{asked} > 0"), true.into()).await;
+    let before = b.client.execute(asked, vec![]).await.unwrap();
+    assert!(before.as_u64() > Some(0), "the registration asked for its bot check");
     b.select("Lang", "English").await;
     b.wait_text("Language of notices (e-mail and SMS)").await;
+    assert_eq!(b.value("Email *").await, "juana.perez@example.cl", "the field kept what was typed");
+    assert_eq!(b.client.execute(asked, vec![]).await.unwrap(), before, "no new bot check");
     b.select("Language", "Español").await;
     b.wait_text("Registrar Persona Natural").await;
     assert_eq!(b.page_lang().await, "es-CL");
@@ -893,7 +915,10 @@ async fn a_provisional_clave_leads_to_the_change_and_back_to_the_platform() {
     b.fill("Clave Sence *", &provisional).await;
     b.click_button("Ingresar").await;
     b.wait_text("Cambiar CS (Clave Sence) Persona Natural").await;
-    b.fill("Rut *", RUT).await;
+    // The RUT comes along (never the CS), and the screen says why the citizen is here.
+    b.wait_text("Ingresó una Clave Sence provisoria").await;
+    assert_eq!(b.value("Rut *").await, RUT);
+    assert_eq!(b.value("CS Actual *").await, "", "the CS is never carried");
     b.change_clave(&provisional, "Alameda-77").await;
     b.click_button("Aceptar").await;
     b.wait_text("le pide ingresar con su Clave Sence").await;

@@ -247,6 +247,7 @@ pub async fn captcha(rut: Option<String>) -> Result<CaptchaChallenge, Failure> {
 
 /// The text of a key computed at run time (`questions.<code>`, `errors.<code>`).
 pub fn text(key: &str) -> String {
+    crate::language::follow();
     rust_i18n::t!(key).into_owned()
 }
 
@@ -254,5 +255,6 @@ pub fn text(key: &str) -> String {
 pub fn message(code: ErrorCode, retry_after: Option<u64>) -> String {
     let minutes = retry_after.map(|s| s.div_ceil(60).max(1)).unwrap_or(1);
     let key = format!("errors.{}", code.as_str());
+    crate::language::follow();
     rust_i18n::t!(&key, minutes = minutes).into_owned()
 }

@@ -13,6 +13,13 @@ use wasm_bindgen::{JsCast, JsValue};
 /// The language on screen; the page's content is drawn afresh when it changes.
 pub static LANGUAGE: GlobalSignal<Language> = Signal::global(first);
 
+/// Makes the component being drawn follow the language: drawn again, its state kept (what was typed, the bot
+/// check's proof of work), when the citizen picks another. Called by every text lookup; outside a drawing it
+/// only reads.
+pub fn follow() {
+    let _ = LANGUAGE.read();
+}
+
 /// The first screen's language, settled by `start` before the UI is drawn.
 static FIRST: OnceLock<Language> = OnceLock::new();
 

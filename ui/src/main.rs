@@ -13,12 +13,13 @@ rust_i18n::i18n!(fallback = "es", backend = language::Texts);
 /// function: rust-i18n's lookup inlined at each of some 280 places cost ~40 KB of wasm.
 macro_rules! tr {
     ($key:literal) => { $crate::text($key) };
-    ($($arg:tt)*) => { rust_i18n::t!($($arg)*).into_owned() };
+    ($($arg:tt)*) => {{ $crate::language::follow(); rust_i18n::t!($($arg)*).into_owned() }};
 }
 
-/// The text of `key` in the language on screen.
+/// The text of `key` in the language on screen (the component drawing it is drawn again when it changes).
 #[inline(never)]
 fn text(key: &str) -> String {
+    language::follow();
     rust_i18n::t!(key).into_owned()
 }
 

@@ -35,6 +35,27 @@ globalThis.claveLocale = (code) => {
     .finally(() => clearTimeout(timer));
 };
 
+// After a refusal the submit button was disabled while the answer came, so the focus fell to the page: it goes
+// to the first refused field, or to the form's message when no field is refused (WCAG 3.3.1), once the UI has
+// drawn them. A citizen who moved the focus meanwhile keeps it where it is.
+globalThis.claveFocusRefusal = () => {
+  let tries = 0;
+  const attempt = () => {
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (!lost) return;
+    const field = document.querySelector('[aria-invalid="true"]:not([readonly])');
+    const banner = document.querySelector(".banner");
+    const target = field || banner;
+    if (target) {
+      if (target === banner) banner.tabIndex = -1;
+      target.focus();
+    } else if (++tries < 20) {
+      setTimeout(attempt, 25);
+    }
+  };
+  setTimeout(attempt, 0);
+};
+
 init({ module_or_path: new URL("./ui_bg.wasm", import.meta.url) });
 
 // The kiosk's on-screen keyboard types into the focused field as a physical keyboard would: the text at the

@@ -64,6 +64,7 @@ pub fn Field(
     let error = status.error(&field);
     let described = describedby(&id, hint.is_some(), error.is_some());
     let edited = field.clone();
+    let shown_prefix = prefix.clone();
     rsx! {
         div { class: "field",
             Label { id: id.clone(), text: label, required }
@@ -83,7 +84,14 @@ pub fn Field(
                     onblur: move |_| if let Some(handler) = onblur { handler.call(()) },
                 }
             }
-            if let Some(hint) = hint { p { id: "{id}-hint", class: "hint", "{hint}" } }
+            // The prefix shows once, before the box; a screen reader (which skips it there) hears it with the
+            // hint: "+56 9 (8 Caracteres)".
+            if let Some(hint) = hint {
+                p { id: "{id}-hint", class: "hint",
+                    if let Some(prefix) = &shown_prefix { span { class: "visually-hidden", "{prefix} " } }
+                    "{hint}"
+                }
+            }
             ErrorLine { id: id.clone(), field, status }
         }
     }

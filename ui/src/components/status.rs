@@ -81,6 +81,8 @@ impl FormStatus {
             }
             Failure::Network => self.banner.set(Some(tr!("common.network_error"))),
         }
+        // The disabled button dropped the focus: it goes where the refusal is (`main.js`).
+        crate::js::call("claveFocusRefusal", &[]);
     }
 
     /// Ends a submit with its answer: `Some` on success, `None` when refused (the refusal is then shown).

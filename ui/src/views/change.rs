@@ -2,6 +2,7 @@
 //! and "Cambiar Clave".
 
 use dioxus::prelude::*;
+use dioxus::router::Navigator;
 use domain::api::{Completion, Credentials, FlowKind, FlowView, NewClaveForm};
 use domain::{FieldErrors, Rut, clave};
 
@@ -13,12 +14,38 @@ use crate::components::{
     Banner, Field, FinalStep, Important, RutField, Section, SubmitButton, SuccessDialog, use_captcha, use_form_status,
 };
 
+/// Why a screen sent the citizen to "Cambiar CS", and the RUT it already knows (never a CS).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandOver {
+    pub rut: String,
+    pub why: Why,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Why {
+    /// A provisional CS was typed at a platform's login page.
+    ProvisionalTyped,
+    /// A recovery just sent a provisional CS ("Aceptar" of its dialog).
+    ProvisionalSent,
+}
+
+/// Set by the screen that leads here, taken (once) by the change screen; in memory only, like every field.
+pub static HANDED: GlobalSignal<Option<HandOver>> = Signal::global(|| None);
+
+/// Sends the citizen to "Cambiar CS" with `rut` typed and `why` said.
+pub fn hand_over(navigator: Navigator, rut: String, why: Why) {
+    *HANDED.write() = Some(HandOver { rut, why });
+    navigator.push(Route::Change { flow: FlowId::START });
+}
+
 #[component]
 pub fn Change(flow: FlowId) -> Element {
     // The URL's flow id; `flow` below is the flow itself.
     let url = flow;
     let mut status = use_form_status();
-    let rut = use_signal(String::new);
+    let handed = use_hook(|| HANDED.write().take());
+    let why = handed.as_ref().map(|h| h.why);
+    let rut = use_signal(|| handed.map(|h| h.rut).unwrap_or_default());
     let current = use_signal(String::new);
     let cs = use_signal(String::new);
     let cs_repeat = use_signal(String::new);
@@ -88,6 +115,11 @@ pub fn Change(flow: FlowId) -> Element {
 
     rsx! {
         h1 { {tr!("change.heading")} }
+        match why {
+            Some(Why::ProvisionalTyped) => rsx! { p { class: "important", role: "status", {tr!("change.from_provisional")} } },
+            Some(Why::ProvisionalSent) => rsx! { p { class: "important", role: "status", {tr!("change.from_recovery")} } },
+            None => rsx! {},
+        }
         p { {tr!("change.intro")} }
         Important { text: tr!("change.important") }
         form { novalidate: true, onsubmit: validate,

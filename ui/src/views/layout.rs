@@ -33,8 +33,6 @@ pub fn Layout() -> Element {
             focus_content();
         }
     }));
-    // Another language draws the page afresh (its texts are read once, as it is drawn).
-    let language = crate::language::LANGUAGE().code();
     rsx! {
         div { class: "app",
             // Activity for the kiosk's idle wipe: a touch, a click (also by Enter or Space), focus moving (Tab)
@@ -59,8 +57,9 @@ pub fn Layout() -> Element {
                     }
                 }
                 main { id: "contenido", tabindex: "-1",
-                    // A keyed list of one: a new key mounts the page afresh.
-                    for key in [page] { Outlet::<Route> { key: "{key}-{language}" } }
+                    // A keyed list of one: a new key mounts the page afresh. Not the language: each text lookup
+                    // makes its component follow it, and what the citizen typed stays.
+                    for key in [page] { Outlet::<Route> { key: "{key}" } }
                 }
                 if kiosk.is_some() { Handoff {} }
                 footer { class: "bottom",

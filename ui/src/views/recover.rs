@@ -24,6 +24,7 @@ pub fn Recover(flow: FlowId) -> Element {
     let url = flow;
     let mut status = use_form_status();
     let rut = use_signal(String::new);
+    let mut codes_accepted = use_signal(|| false);
     let answer = use_signal(String::new);
     let forgot = use_signal(|| false);
     let serial = use_signal(String::new);
@@ -261,6 +262,10 @@ pub fn Recover(flow: FlowId) -> Element {
                     }
                 }
                 if codes.is_none() {
+                    // After "Validar códigos" the same button comes back: say why (§3.1/§3.2 "No").
+                    if codes_accepted() && step == Some(FlowStep::Captcha) {
+                        p { class: "ok", role: "status", {tr!("codes.accepted")} }
+                    }
                     FinalStep { captcha, status, label: tr!("recover.submit") }
                 }
             }
@@ -268,6 +273,7 @@ pub fn Recover(flow: FlowId) -> Element {
                 ContactCodes { kind: "recovery", id, targets,
                     on_done: move |view: FlowView| {
                         captcha.refresh_for(rut.peek().clone());
+                        codes_accepted.set(true);
                         flow.set(Some(view));
                     },
                 }
@@ -284,7 +290,9 @@ pub fn Recover(flow: FlowId) -> Element {
                     lines.push(tr!("recover.reminder"));
                     lines
                 },
-                on_accept: move |_| { navigator.push(Route::Change { flow: FlowId::START }); },
+                on_accept: move |_| {
+                    super::change::hand_over(navigator, rut.peek().clone(), super::change::Why::ProvisionalSent);
+                },
             }
         }
     }

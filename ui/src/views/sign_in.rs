@@ -42,8 +42,10 @@ pub fn after_flow() -> Route {
     if let Some(storage) = storage {
         let _ = storage.remove_item(RETURN);
     }
+    // The server seals the platform's request into the id (base64url): anything else is not one of ours.
+    let base64url = |id: &str| id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     match id {
-        Some(id) if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) => Route::SignIn { id },
+        Some(id) if (32..=4096).contains(&id.len()) && base64url(&id) => Route::SignIn { id },
         _ => Route::Home {},
     }
 }
@@ -78,7 +80,7 @@ pub fn SignIn(id: String) -> Element {
             // A provisional CS: straight into "Cambie su CS", and back here when it is changed.
             if matches!(&answer, Err(Failure::Refused(body)) if body.code == ErrorCode::ProvisionalMustChange) {
                 remember_return(&id);
-                navigator.push(Route::Change { flow: FlowId::START });
+                super::change::hand_over(navigator, rut.peek().clone(), super::change::Why::ProvisionalTyped);
                 return;
             }
             // Expired or used meanwhile: only the platform can start a new one.
