@@ -305,7 +305,7 @@ async fn the_browsers_language_comes_first_and_the_picker_changes_it() {
     assert!(before.as_u64() > Some(0), "the registration asked for its bot check");
     b.select("Lang", "English").await;
     b.wait_text("Language of notices (e-mail and SMS)").await;
-    assert_eq!(b.value("Email *").await, "juana.perez@example.cl", "the field kept what was typed");
+    assert_eq!(b.value("E-mail *").await, "juana.perez@example.cl", "the field kept what was typed");
     assert_eq!(b.client.execute(asked, vec![]).await.unwrap(), before, "no new bot check");
     b.select("Language", "Español").await;
     b.wait_text("Registrar Persona Natural").await;
