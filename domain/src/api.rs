@@ -446,7 +446,13 @@ impl PlatformLogin {
         let cs = errors.check("cs", PresentedClave::parse(&self.cs));
         let address = match self.citizen_address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
             None => Some(None),
-            Some(raw) => errors.check("citizen_address", raw.parse().map(Some).map_err(|_| ErrorCode::InvalidRequest)),
+            // `::ffff:203.0.113.7` (what dual-stack servers report) is the IPv4 address, not one shared IPv6 /64.
+            Some(raw) => errors.check(
+                "citizen_address",
+                raw.parse::<std::net::IpAddr>()
+                    .map(|ip| Some(ip.to_canonical()))
+                    .map_err(|_| ErrorCode::InvalidRequest),
+            ),
         };
         errors.into_result(|| Some((rut?, cs?, address?)))
     }

@@ -21,7 +21,8 @@
 //! - **a platform's forwarded login** (`POST /api/login`): the platform's server is no citizen, so no count is
 //!   kept for its address; the citizen's address, when the platform sends it, stands in for the address, and
 //!   otherwise the RUT is counted per platform. Past the platform's allowance of failures, each further failure
-//!   it forwards makes that RUT wait (from that address) at once; the platform's right logins go through.
+//!   it forwards makes that RUT wait at once on that platform, whatever address it names; the platform's right
+//!   logins of other RUTs go through.
 
 use std::net::IpAddr;
 
@@ -98,8 +99,11 @@ async fn authenticate_from(
     source: &Source,
 ) -> Result<Authenticated, Refusal> {
     let subject = rut.canonical();
+    let now = app.now();
+    // Read before the counts: a known browser is known for the CS now on file.
+    let account = accounts::find(app.store.db(), rut).await?;
     let known = match source {
-        Source::Address(_) => crate::device::known_for(rut),
+        Source::Address(_) => crate::device::known_for(rut, account.as_ref().and_then(|a| a.cs_hash.as_deref()), now),
         Source::Platform { .. } => None,
     };
     let citizen = match source {
@@ -114,7 +118,6 @@ async fn authenticate_from(
     };
     // The owner's known browser pays for no one else's failures, from its address or anywhere.
     let address = citizen.filter(|_| known.is_none()).map(address_subject);
-    let now = app.now();
     let policies = &app.policies;
     if let Some(address) = &address
         && let Some(retry_after) = throttle::locked_for(app.store.db(), address, Kind::LoginAddress, now).await?
@@ -135,7 +138,6 @@ async fn authenticate_from(
             });
         }
     };
-    let account = accounts::find(app.store.db(), rut).await?;
     let cs_hash = account.as_ref().and_then(|a| a.cs_hash.as_deref());
     let provisional_key = account.as_ref().and_then(|a| a.provisional.as_ref());
     // One Argon2id computation checks both (the provisional key shares the CS's salt), or a dummy one when the
@@ -231,19 +233,24 @@ pub async fn platform_login(
         return Err(Refusal::Denied(ErrorCode::PlatformUnauthorized));
     }
     audit::set_platform(&id);
+    // Past the platform's allowance, a RUT that failed through it waits at once, whatever address the platform
+    // says (an attacker holding the form could name a new one each time): checked before the hash.
+    let strained = format!("{}|{}:strained", rut.canonical(), platforms::subject(&id));
+    if let Gate::Locked { .. } = gate
+        && let Some(retry_after) = throttle::locked_for(app.store.db(), &strained, Kind::Login, app.now()).await?
+    {
+        outcome(app, rut, Action::Login, Outcome::Locked).await?;
+        return Err(Refusal::Throttled { code: ErrorCode::AccountLocked, retry_after });
+    }
     let source = Source::Platform { id: id.clone(), citizen };
     let result = authenticate_from(app, rut, cs, Provisional::Refuse, Action::Login, &source).await;
     if let Err(Refusal::Denied(ErrorCode::InvalidCredentials)) = &result {
         let now = app.now();
         if let Gate::Locked { .. } = gate {
-            // Past the allowance: this RUT waits now, from this place (the guess policy with no free failure).
-            let pair = match citizen {
-                Some(ip) => pair_subject(rut, ip),
-                None => format!("{}|{}", rut.canonical(), platforms::subject(&id)),
-            };
+            // Its own row (no failure counted twice): the guess policy without free failures.
             let strict = throttle::Policy { free_failures: 0, ..app.policies.guess.clone() };
             if let Reservation::Granted { lock_if_wrong: Some(wait) } | Reservation::Locked { retry_after: wait } =
-                throttle::reserve(&app.store, &strict, &pair, Kind::Login, now).await?
+                throttle::reserve(&app.store, &strict, &strained, Kind::Login, now).await?
             {
                 metrics::counter!(metric::LOCKOUTS, "kind" => "login_platform_strained").increment(1);
                 return Err(Refusal::Throttled { code: ErrorCode::AccountLocked, retry_after: wait });
@@ -264,9 +271,9 @@ pub async fn platform_login(
     result
 }
 
-/// What an address counts as: itself (IPv4), or its /64 (IPv6).
+/// What an address counts as: itself (IPv4, also mapped into IPv6), or its /64 (IPv6).
 pub fn address_subject(client: IpAddr) -> String {
-    match client {
+    match client.to_canonical() {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => {
             let s = v6.segments();
@@ -299,7 +306,8 @@ where
     Fut: std::future::Future<Output = Result<Option<Wrong>, Refusal>>,
 {
     // The owner's known browser has its own count: a stranger's wrong answers or serials do not refuse its own.
-    let subject = match crate::device::known_for(rut) {
+    let on_file = accounts::find(app.store.db(), rut).await?.and_then(|a| a.cs_hash);
+    let subject = match crate::device::known_for(rut, on_file.as_deref(), app.now()) {
         Some(device) => crate::device::subject(rut, &device),
         None => rut.canonical(),
     };

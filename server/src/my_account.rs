@@ -26,7 +26,8 @@ const ACTIVITY_LINES: i64 = 1_000;
 /// A kiosk's session: long enough to look, ended by the kiosk's idle wipe or this.
 const KIOSK_SESSION_SECONDS: i64 = 15 * 60;
 
-/// RUT + CS: opens a session; its id goes in the cookie. A session the browser had is replaced.
+/// RUT + CS: opens a session; its id goes in the cookie. A session the browser had is replaced. Also the hash of
+/// the CS on file, which a known-browser cookie names (`crate::device`).
 pub async fn sign_in(
     app: &AppState,
     rut: Rut,
@@ -34,10 +35,10 @@ pub async fn sign_in(
     kiosk: bool,
     client: IpAddr,
     previous: Option<&str>,
-) -> Result<String, Refusal> {
-    authenticate(app, rut, cs, Provisional::Refuse, Action::AccountLogin, client).await?;
+) -> Result<(String, Option<String>), Refusal> {
+    let signed_in = authenticate(app, rut, cs, Provisional::Refuse, Action::AccountLogin, client).await?;
     let lasts = if kiosk { KIOSK_SESSION_SECONDS } else { app.settings.oidc.session_max_seconds };
-    Ok(crate::oidc::open_session(app, rut, lasts, previous).await?)
+    Ok((crate::oidc::open_session(app, rut, lasts, previous).await?, signed_in.account.cs_hash))
 }
 
 /// The citizen whose live session the cookie names (its use extends the idle timeout).

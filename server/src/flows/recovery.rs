@@ -383,6 +383,8 @@ pub async fn finish(app: &AppState, id: &str, key: &FlowKey, request: &CaptchaSt
     }
     for kind in [Kind::Answer, Kind::Serial] {
         throttle::clear(tx.db(), &rut.canonical(), kind).await?;
+        // And the known browsers' own counts (`rut|device:…`).
+        throttle::clear_prefix(tx.db(), &format!("{}|", rut.canonical()), kind).await?;
     }
     throttle::clear_prefix(tx.db(), &format!("{}|", rut.canonical()), Kind::RecoveryStart).await?;
     let completion = Completion { sms: mobile.is_some(), email: true };

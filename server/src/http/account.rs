@@ -50,7 +50,8 @@ pub async fn sign_in(
     AppJson(form): AppJson<SignInForm>,
 ) -> Result<Response, ApiError> {
     let (rut, cs) = form.parse()?;
-    let session = my_account::sign_in(&app, rut, &cs, form.kiosk, client.0, session_of(&headers).as_deref()).await?;
+    let (session, cs_hash) =
+        my_account::sign_in(&app, rut, &cs, form.kiosk, client.0, session_of(&headers).as_deref()).await?;
     if form.bearer {
         let mut response = axum::Json(serde_json::json!({ "session": session })).into_response();
         response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
@@ -58,8 +59,8 @@ pub async fn sign_in(
     }
     let mut response =
         ([(header::SET_COOKIE, session_cookie(&app, &session, false))], StatusCode::NO_CONTENT).into_response();
-    if !form.kiosk {
-        response.headers_mut().append(header::SET_COOKIE, device_cookie(&app, rut));
+    if let Some(known) = device_cookie(&app, rut, cs_hash.as_deref()).filter(|_| !form.kiosk) {
+        response.headers_mut().append(header::SET_COOKIE, known);
     }
     Ok(response)
 }

@@ -12,8 +12,11 @@ use utoipa_axum::routes;
 
 use super::error::ApiError;
 use super::json::AppJson;
+use super::rate_limit::Deferred;
 use crate::auth::platform_login;
+use crate::refusal::Refusal;
 use crate::state::AppState;
+use domain::ErrorCode;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(login))
@@ -27,10 +30,31 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 429, description = "account_locked (Retry-After)", body = domain::api::ErrorBody)))]
 pub async fn login(
     State(app): State<AppState>,
+    deferred: Option<axum::Extension<Deferred>>,
     headers: axum::http::HeaderMap,
-    AppJson(request): AppJson<PlatformLogin>,
+    request: Result<AppJson<PlatformLogin>, ApiError>,
 ) -> Result<AppJson<LoginOk>, ApiError> {
-    let (rut, cs, citizen) = request.parse()?;
-    platform_login(&app, super::oidc::basic(&headers), rut, &cs, citizen).await?;
-    Ok(AppJson(LoginOk { rut: rut.to_string() }))
+    let result = match request.map(|AppJson(r)| r.parse()) {
+        Ok(Ok((rut, cs, citizen))) => platform_login(&app, super::oidc::basic(&headers), rut, &cs, citizen)
+            .await
+            .map(|_| LoginOk { rut: rut.to_string() })
+            .map_err(ApiError),
+        Ok(Err(fields)) => Err(ApiError(Refusal::Fields(fields))),
+        Err(unreadable) => Err(unreadable),
+    };
+    // Before a platform authenticated (an unreadable or malformed body, wrong credentials) the request was the
+    // caller's own: it counts at the caller's address like any other.
+    let callers_own = match &result {
+        Err(ApiError(Refusal::Fields(_))) => true,
+        Err(ApiError(Refusal::Denied(code))) => {
+            matches!(code, ErrorCode::PlatformUnauthorized | ErrorCode::InvalidRequest | ErrorCode::PayloadTooLarge)
+        }
+        _ => false,
+    };
+    if let (true, Some(axum::Extension(deferred))) = (callers_own, deferred)
+        && let Err(retry_after) = deferred.hit()
+    {
+        return Err(ApiError(Refusal::Throttled { code: ErrorCode::RateLimited, retry_after }));
+    }
+    result.map(AppJson)
 }

@@ -102,17 +102,17 @@ pub(super) fn cookie_named(headers: &HeaderMap, wanted: &str) -> Option<String> 
     })
 }
 
-/// `Set-Cookie` that makes this browser known for `rut` (see [`crate::device`]): after a sign-in with RUT + CS,
-/// never at a kiosk.
-pub(super) fn device_cookie(app: &AppState, rut: domain::Rut) -> HeaderValue {
+/// `Set-Cookie` that makes this browser known for `rut` with the CS whose hash is `cs_hash` (see
+/// [`crate::device`]): after a sign-in with RUT + CS, never at a kiosk.
+pub(super) fn device_cookie(app: &AppState, rut: domain::Rut, cs_hash: Option<&str>) -> Option<HeaderValue> {
     let secure = if app.public_url().starts_with("https://") { "; Secure" } else { "" };
-    let value = crate::device::after_sign_in(&app.sealer, rut);
+    let value = crate::device::after_sign_in(&app.sealer, rut, cs_hash?, app.now());
     let cookie = format!(
         "{}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
         crate::device::COOKIE,
         crate::device::LASTS_SECONDS
     );
-    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+    HeaderValue::from_str(&cookie).ok()
 }
 
 /// `Set-Cookie` for the session: HttpOnly, SameSite=Lax (the platform's redirect to `/oauth2/authorize` is a
@@ -337,6 +337,22 @@ fn confirm_page(params: &LogoutParams) -> Response {
 async fn logged_out(app: &AppState, headers: &HeaderMap, params: LogoutParams, confirmed: bool) -> Response {
     let mut response = match oidc::logout(app, params.clone(), cookie(headers).as_deref(), confirmed).await {
         Ok(LoggedOut::Confirm) => return confirm_page(&params),
+        // Our page's form posted here, and the page's CSP (`form-action 'self'`) also binds the redirect that
+        // answers it: the way back to the platform is a link, followed at once by `Refresh`.
+        Ok(LoggedOut::Redirect(url)) if confirmed => {
+            let mut page = page_with(
+                StatusCode::OK,
+                "Sesión cerrada",
+                &format!(
+                    "<p>Cerró su sesión de Clave Sence.</p><p><a href=\"{u}\">Volver a la plataforma</a></p>",
+                    u = escape(&url)
+                ),
+            );
+            if let Ok(refresh) = HeaderValue::from_str(&format!("0; url={url}")) {
+                page.headers_mut().insert(header::REFRESH, refresh);
+            }
+            page
+        }
         Ok(LoggedOut::Redirect(url)) => Redirect::to(&url).into_response(),
         Ok(LoggedOut::Closed) => {
             page(StatusCode::OK, "Sesión cerrada", "Cerró su sesión de Clave Sence. Ya puede cerrar esta ventana.")
@@ -379,7 +395,8 @@ async fn login(
         return Err(ApiError(Refusal::Denied(ErrorCode::FlowNotFound)));
     };
     crate::store::audit::set_platform(&pending.client_id);
-    authenticate(&app, rut, &cs, Provisional::Refuse, crate::store::audit::Action::OidcLogin, client.0).await?;
+    let signed_in =
+        authenticate(&app, rut, &cs, Provisional::Refuse, crate::store::audit::Action::OidcLogin, client.0).await?;
     let previous = cookie(&headers);
     let (session, redirect) =
         oidc::logged_in(&app, &pending, rut, request.kiosk, previous.as_deref()).await.map_err(internal)?;
@@ -387,8 +404,8 @@ async fn login(
     // At a kiosk the session has already ended: no cookie, and any left from before is removed; nor does the
     // kiosk become the citizen's known browser.
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&app, &session, request.kiosk));
-    if !request.kiosk {
-        response.headers_mut().append(header::SET_COOKIE, device_cookie(&app, rut));
+    if let Some(known) = device_cookie(&app, rut, signed_in.account.cs_hash.as_deref()).filter(|_| !request.kiosk) {
+        response.headers_mut().append(header::SET_COOKIE, known);
     }
     Ok(response)
 }

@@ -8,6 +8,10 @@
 //!   configured total; a balancer that pins a client to one replica gives it that share.
 //!
 //! Per-RUT guess counts live in the database (`store::throttle`); this layer only stops floods.
+//!
+//! A platform's forwarded logins (`POST /api/login` with HTTP Basic) all come from the platform's server, on
+//! behalf of every citizen of the platform: that address is not held to a citizen's share. The request is
+//! counted only if the platform's credentials turn out wrong ([`Deferred`], settled by the login handler).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -117,6 +121,32 @@ impl IpLimiter {
     }
 }
 
+/// `POST /api/login` that names a platform (HTTP Basic): the handler checks the credentials.
+fn is_platform_login(request: &Request) -> bool {
+    let path = request.uri().path();
+    let login = path == "/login" || path == "/api/login";
+    let basic = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .is_some_and(|value| value.as_bytes().get(..6).is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"basic ")));
+    login && request.method() == axum::http::Method::POST && basic
+}
+
+/// The per-address count of a platform's login, left to the handler: counted (and refused past the limit)
+/// only when the platform's credentials are wrong.
+#[derive(Clone)]
+pub struct Deferred {
+    limiter: IpLimiter,
+    client: IpAddr,
+}
+
+impl Deferred {
+    /// Counts the request as the client's own; `Err(seconds)` to wait when over the limit.
+    pub fn hit(&self) -> Result<(), i64> {
+        self.limiter.hit(self.client)
+    }
+}
+
 /// The client's address as this layer worked it out (behind trusted proxies: from `X-Forwarded-For`), for the
 /// counts of guesses per address.
 #[derive(Debug, Clone, Copy)]
@@ -137,6 +167,10 @@ pub async fn limit(State(limiter): State<IpLimiter>, mut request: Request, next:
     if let Some(peer) = peer {
         let client = limiter.trusted.client_ip(peer, request.headers());
         request.extensions_mut().insert(ClientIp(client));
+        if is_platform_login(&request) {
+            request.extensions_mut().insert(Deferred { limiter: limiter.clone(), client });
+            return next.run(request).await;
+        }
         if let Err(retry_after) = limiter.hit(client) {
             tracing::info!(client = %client, "per-address limit reached");
             return ApiError(Refusal::Throttled { code: ErrorCode::RateLimited, retry_after }).into_response();

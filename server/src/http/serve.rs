@@ -8,10 +8,12 @@
 //! - **Room for real clients**: at the total cap, a new connection closes the oldest one that is not in the
 //!   middle of a request (one that never sent a request, or idles between two) instead of being refused, so
 //!   connections held open by a crowd of addresses cannot keep `/health` or a citizen out.
-//! - **Timeouts**: a connection must send its first byte, and each request its headers, within
-//!   `header_read_timeout_seconds` (hyper's own clock starts only once bytes arrive, so the first byte is waited
-//!   for here); a keep-alive connection idle that long is closed; a request's whole body must arrive within
-//!   `body_timeout_seconds` from its headers, however it is trickled.
+//! - **Timeouts**: a connection must send its first byte and begin its first request within
+//!   `header_read_timeout_seconds` (hyper's own clock starts only once it knows the protocol, so both are
+//!   waited for here), and each later request its headers within it; an HTTP/1 keep-alive connection idle that
+//!   long is closed; a request's whole body must arrive within `body_timeout_seconds` from its headers, however
+//!   it is trickled. (HTTP/2 connections get pings every 30 s, and no idle limit: a TLS-terminating proxy
+//!   is where HTTP/2 is expected to come from.)
 //! - **A refused body**: a request answered before its body was read to the end (a refusal that did not need
 //!   it) is answered with `Connection: close`, so the client never sends its next request on a connection
 //!   that is about to close.
@@ -59,26 +61,27 @@ fn open_files_limit() -> Option<usize> {
     line.split_whitespace().nth(3)?.parse().ok()
 }
 
-/// The key of the per-address cap: an IPv4 address, or an IPv6 /64 (one host's block).
+/// The key of the per-address cap: an IPv4 address (also when mapped into IPv6 by a dual-stack listener), or an
+/// IPv6 /64 (one host's block).
 fn host_of(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
+    match ip.to_canonical() {
         IpAddr::V6(v6) => {
             let mut octets = v6.octets();
             octets[8..].fill(0);
             IpAddr::from(octets)
         }
+        v4 => v4,
     }
 }
 
 /// The key of the per-network cap: an IPv4 /24; IPv6 hosts are already a /64 each.
 fn network_of(ip: IpAddr) -> IpAddr {
-    match ip {
+    match ip.to_canonical() {
         IpAddr::V4(v4) => {
             let [a, b, c, _] = v4.octets();
             IpAddr::from([a, b, c, 0])
         }
-        IpAddr::V6(_) => host_of(ip),
+        IpAddr::V6(v6) => host_of(IpAddr::V6(v6)),
     }
 }
 
@@ -212,6 +215,33 @@ impl Drop for Busy {
     }
 }
 
+/// A response body that keeps its request counted as in progress until it is sent (or dropped): a connection
+/// still downloading (the wasm bundle on a slow phone) is not idle.
+struct BusyBody {
+    inner: Body,
+    _busy: Busy,
+}
+
+impl hyper::body::Body for BusyBody {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
 /// A request body that must arrive whole before its deadline, and says whether it was read to the end.
 struct GuardedBody {
     inner: Incoming,
@@ -295,21 +325,25 @@ pub async fn serve(
         let _ = tcp.set_nodelay(true);
         let router = router.clone();
         let busy = slot.busy.clone();
+        let served = Arc::new(AtomicBool::new(false));
+        let first_request = served.clone();
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             let working = Busy::start(&busy);
+            first_request.store(true, Ordering::Release);
             let router = router.clone();
             async move {
+                let http1 = request.version() < axum::http::Version::HTTP_2;
                 let finished = Arc::new(AtomicBool::new(request.body().is_end_stream()));
                 let deadline = Box::pin(tokio::time::sleep(body_timeout));
                 let mut request =
                     request.map(|inner| Body::new(GuardedBody { inner, deadline, finished: finished.clone() }));
                 request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
                 let mut response = router.oneshot(request).await.unwrap_or_else(|e| match e {});
-                if !finished.load(Ordering::Acquire) {
+                // HTTP/2 has no `Connection` header: an unread body there resets its stream only.
+                if http1 && !finished.load(Ordering::Acquire) {
                     response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
                 }
-                drop(working);
-                Ok::<_, Infallible>(response)
+                Ok::<_, Infallible>(response.map(|inner| Body::new(BusyBody { inner, _busy: working })))
             }
         });
         let graceful_watch = graceful.watcher();
@@ -325,9 +359,18 @@ pub async fn serve(
             if spoke {
                 let connection = builder.serve_connection_with_upgrades(TokioIo::new(tcp), service).into_owned();
                 let connection = graceful_watch.watch(connection);
+                // The first request must begin within the header timeout too: hyper's own clock does not run
+                // while the protocol is being recognised (a byte, then nothing).
+                let late = async {
+                    tokio::time::sleep(header_timeout).await;
+                    if served.load(Ordering::Acquire) {
+                        std::future::pending::<()>().await;
+                    }
+                };
                 tokio::select! {
                     _ = connection => {}
                     _ = close.notified() => {}
+                    _ = late => {}
                 }
             }
             drop(slot);

@@ -128,6 +128,10 @@ pub async fn authorize(app: &AppState, p: AuthorizeParams, session: Option<&str>
     if p.request_uri.is_some() {
         return refuse("request_uri_not_supported", "request_uri is not supported");
     }
+    // They travel in the login page's address, sealed: bounded, so the address stays one a browser keeps.
+    if [&p.state, &p.nonce].iter().any(|v| v.as_ref().is_some_and(|v| v.len() > MAX_STATE_CHARS)) {
+        return refuse("invalid_request", "state and nonce are at most 512 characters");
+    }
     if p.response_type.as_deref() != Some("code") {
         return refuse("unsupported_response_type", "only response_type=code");
     }
@@ -141,6 +145,7 @@ pub async fn authorize(app: &AppState, p: AuthorizeParams, session: Option<&str>
     // Scopes we do not offer (`profile`, asked by default by several libraries) are ignored (OpenID Connect Core
     // §5.4: "unrecognized scope values SHOULD be ignored"); one we offer but this client may not have is refused.
     scope.retain(|s| SCOPES.contains(&s.as_str()));
+    scope.sort();
     scope.dedup();
     if let Some(extra) = scope.iter().find(|s| !client.scopes.contains(s)) {
         return refuse("invalid_scope", &format!("scope {extra} is not allowed for this client"));
@@ -180,9 +185,11 @@ pub async fn authorize(app: &AppState, p: AuthorizeParams, session: Option<&str>
     // app that claims its redirect scheme must not get a code without the citizen seeing a page (RFC 8252 §8.6).
     if !force_login && client.secret_hash.is_some() {
         if let Some((session_hash, session)) = live_session(app, session, now).await? {
+            // OpenID Connect Core §3.1.2.1: the hint names the End-User (a token of an earlier session of the
+            // same citizen is as good); another citizen's, or one that is not ours, never reuses this session.
             let same_citizen = match p.id_token_hint.as_deref() {
                 None => true,
-                Some(hint) => hint_names(app, hint, &session_hash, session.rut, now).await?,
+                Some(hint) => hint_is_citizen(app, hint, session.rut, now).await?,
             };
             if same_citizen && max_age.is_none_or(|age| now - session.auth_time <= age) {
                 let redirect = issue_code(app, &request, session.rut, &session_hash, session.auth_time).await?;
@@ -196,14 +203,16 @@ pub async fn authorize(app: &AppState, p: AuthorizeParams, session: Option<&str>
     Ok(Authorized::Login(seal_request(app, &request, now + app.settings.oidc.request_ttl_seconds)))
 }
 
-/// Whether a valid ID token of ours (`hint`) names this session (its `sid`) or, for tokens issued before `sid`,
-/// this citizen (its `sub`). Anything else (another citizen, a token that is not ours) is `false`.
-async fn hint_names(app: &AppState, hint: &str, session_hash: &str, rut: Rut, now: i64) -> Result<bool, StoreError> {
+/// Whether a valid ID token of ours (`hint`) was issued to the citizen `rut` (its `sub`). Anything else
+/// (another citizen, a token that is not ours) is `false`.
+async fn hint_is_citizen(app: &AppState, hint: &str, rut: Rut, now: i64) -> Result<bool, StoreError> {
     let Some(claims) = keys::verify_hint(app, hint, now).await else { return Ok(false) };
-    claims_name(app, &claims, session_hash, rut).await
+    let subject = table::find_subject(app.store.db(), rut).await?;
+    Ok(subject.is_some_and(|sub| claims["sub"].as_str() == Some(sub.as_str())))
 }
 
-/// Whether verified ID token claims name this session or its citizen (see [`hint_names`]).
+/// Whether verified ID token claims name this session (its `sid`) or, for tokens issued before `sid`, its
+/// citizen (its `sub`): what a logout may end without asking.
 async fn claims_name(
     app: &AppState,
     claims: &serde_json::Value,
@@ -216,6 +225,9 @@ async fn claims_name(
     let subject = table::find_subject(app.store.db(), rut).await?;
     Ok(subject.is_some_and(|sub| claims["sub"].as_str() == Some(sub.as_str())))
 }
+
+/// The longest `state` or `nonce` accepted (libraries send 22 to 64).
+const MAX_STATE_CHARS: usize = 512;
 
 /// Associated data of a sealed pending request: it opens as nothing else.
 const REQUEST_PURPOSE: &[u8] = b"clave-sence oidc pending request v1";

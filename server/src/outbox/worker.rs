@@ -26,7 +26,7 @@ use crate::store::outbox::{self as table, Outcome, Queued};
 use crate::telemetry::metric;
 
 /// What replaces a provisional CS message body once it is sent: the key must not stay in the database.
-const REDACTED: &str = "[mensaje enviado; la clave provisoria se eliminó del registro]";
+const REDACTED: &str = "[mensaje enviado; su clave provisoria, código o enlace se eliminó del registro]";
 
 /// The channels a worker sends through.
 #[derive(Clone)]

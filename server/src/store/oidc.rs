@@ -162,7 +162,8 @@ pub async fn subject(db: Db<'_>, rut_: Rut, candidate: &str) -> Result<String, S
     Ok(sub)
 }
 
-/// What a platform asked for in `/oauth2/authorize`, kept while the citizen logs in.
+/// What a platform asked for in `/oauth2/authorize`, sealed into the login page's address while the citizen
+/// logs in (`oidc::pending`; the `oidc_requests` table of earlier versions is only purged).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthRequest {
     pub client_id: String,
@@ -175,27 +176,6 @@ pub struct AuthRequest {
     pub max_age: Option<i64>,
     /// `prompt=login`: the citizen types the CS again even with a session.
     pub force_login: bool,
-}
-
-pub async fn insert_request(db: Db<'_>, id: &str, request: &AuthRequest, expires_at: i64) -> Result<(), StoreError> {
-    db.execute(
-        "INSERT INTO oidc_requests (id, client_id, request, expires_at) VALUES ($1, $2, $3, $4)",
-        params![id, &request.client_id, json(request)?, expires_at],
-    )
-    .await?;
-    Ok(())
-}
-
-pub async fn find_request(db: Db<'_>, id: &str, now: i64) -> Result<Option<AuthRequest>, StoreError> {
-    let row: Option<(String,)> = db
-        .fetch_optional("SELECT request FROM oidc_requests WHERE id = $1 AND expires_at > $2", params![id, now])
-        .await?;
-    row.map(|(text,)| parse("oidc request", &text)).transpose()
-}
-
-pub async fn delete_request(db: Db<'_>, id: &str) -> Result<(), StoreError> {
-    db.execute("DELETE FROM oidc_requests WHERE id = $1", params![id]).await?;
-    Ok(())
 }
 
 /// A single sign-on session.

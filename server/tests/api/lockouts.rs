@@ -75,6 +75,12 @@ async fn strangers_failures_from_many_addresses_do_not_refuse_the_owners_known_b
     for _ in 0..5 {
         sign_in(&app, &shared_place, "nope-nope").await;
     }
+    let (status, body) = sign_in(&app, &browser_from([127, 0, 0, 2]), CS).await;
+    assert_eq!(
+        (status, &body["code"]),
+        (StatusCode::TOO_MANY_REQUESTS, &json!("account_locked")),
+        "without the cookie"
+    );
     let owner_there = browser_from([127, 0, 0, 2]);
     let cookie = owner_cookie(&app, &owner).await;
     let response = owner_there
@@ -171,6 +177,12 @@ async fn a_platforms_forwarded_failures_never_refuse_another_citizen_of_it() {
         login(rut, "nope-nope", "203.0.113.99").await;
     }
     assert_eq!(login(RUT, CS, "198.51.100.21").await.0, StatusCode::OK);
+    // An IPv4 address as a dual-stack server reports it is that address, not one IPv6 block shared by all.
+    for _ in 0..6 {
+        login(RUT, "nope-nope", "::ffff:203.0.113.50").await;
+    }
+    assert_eq!(login(RUT, CS, "::ffff:203.0.113.51").await.0, StatusCode::OK);
+    assert_eq!(login(RUT, CS, "203.0.113.50").await.0, StatusCode::TOO_MANY_REQUESTS, "the same address");
     let (status, body) = login(RUT, "bad", "not an address").await;
     assert_eq!(
         (status, &body["fields"]["citizen_address"]),
@@ -190,5 +202,61 @@ async fn past_its_allowance_a_platforms_good_logins_still_go_through() {
     assert_eq!(app.login(RUT, CS).await.0, StatusCode::OK, "a right login, past the allowance");
     let (status, body) = app.login("9.876.543-3", "Wrong-pass1").await;
     assert_eq!((status, &body["code"]), (StatusCode::TOO_MANY_REQUESTS, &json!("account_locked")), "{body}");
+    // Another address named by the platform does not escape that RUT's wait on the platform.
+    let elsewhere = as_platform(app.client.post(format!("{}/api/login", app.address)))
+        .json(&json!({ "rut": "9.876.543-3", "cs": "Wrong-pass2", "citizen_address": "198.51.100.77" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(app.login(RUT, CS).await.0, StatusCode::OK, "and still");
+}
+
+/// Every forwarded login comes from the platform's one server: that address is not held to a citizen's share of
+/// requests a minute. A caller with wrong platform credentials is.
+#[tokio::test]
+async fn a_platforms_server_is_not_held_to_one_citizens_share_of_requests() {
+    let app = spawn_app_with(|s| s.http.requests_per_minute_per_ip = 5).await;
+    app.register_default().await;
+    for _ in 0..12 {
+        assert_eq!(app.login(RUT, CS).await.0, StatusCode::OK);
+    }
+    let url = format!("{}/api/login", app.address);
+    let caller = browser_from([127, 0, 0, 7]);
+    let mut statuses = Vec::new();
+    // Twelve, so that a minute's boundary crossed midway still leaves one window past the limit.
+    for _ in 0..12 {
+        let response = caller
+            .post(&url)
+            .basic_auth("plataforma-ejemplo", Some("not-the-secret"))
+            .json(&json!({ "rut": RUT, "cs": CS }))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses[0], 401, "{statuses:?}");
+    assert!(statuses.contains(&429), "wrong credentials count at the caller's address: {statuses:?}");
+}
+
+/// A known browser is known for the CS it signed in with: once the CS is changed (or recovered), it counts as a
+/// stranger's until the citizen signs in there again, so whoever had taken the account keeps no privileged
+/// browser after the owner takes it back.
+#[tokio::test]
+async fn a_changed_clave_makes_a_known_browser_a_stranger_again() {
+    let app = spawn_app_with(|s| s.security.max_consecutive_failures = 4).await;
+    app.register_default().await;
+    let taker = browser_from([127, 0, 0, 9]);
+    assert_eq!(sign_in(&app, &taker, CS).await.0, StatusCode::NO_CONTENT);
+    // The owner changes the CS elsewhere.
+    let (status, flow) = app.open("change", &json!({ "rut": RUT, "cs": CS })).await;
+    assert_eq!(status, StatusCode::CREATED, "{flow}");
+    let new = json!({ "cs": "Alameda-77", "cs_repeat": "Alameda-77", "captcha": app.captcha().await });
+    assert_eq!(app.step("change", &flow, "new-cs", &new).await.0, StatusCode::OK);
+    // The old browser's guesses now count with everyone's: the 100 (here 4) from everywhere apply to it.
+    for _ in 0..4 {
+        sign_in(&app, &taker, "nope-nope").await;
+    }
+    let (status, body) = sign_in(&app, &browser_from([127, 0, 0, 10]), "Alameda-77").await;
+    assert_eq!((status, &body["code"]), (StatusCode::FORBIDDEN, &json!("account_needs_recovery")), "{body}");
 }
