@@ -257,7 +257,7 @@ pub fn provisional_clave() -> SecretString {
 }
 
 /// SHA-256 in hex: how random secrets (flow keys, client secrets, codes, tokens, session ids) are stored. They
-/// carry 128 random bits or more, so a fast hash is enough; a chosen password never goes through this.
+/// carry 122 random bits or more (a UUID v4), so a fast hash is enough; a chosen password never goes through this.
 pub fn sha256_hex(secret: &str) -> String {
     use sha2::Digest as _;
     sha2::Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
@@ -268,7 +268,7 @@ pub fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// An unguessable identifier (flows, captchas, outbox rows): 128 random bits.
+/// An unguessable identifier (flows, captchas, outbox rows): a UUID v4, 122 random bits.
 pub fn random_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }

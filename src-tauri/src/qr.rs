@@ -1,6 +1,6 @@
 //! The kiosk's "Continúe en su celular" QR code: the public address of the flow in progress, drawn as a PNG
 //! data URL. Only the UI's known paths are accepted, so no personal data can ever be put in it: a flow's
-//! path, and once the flow is open its id (32 hex digits, 128 random bits, e.g. `/recuperar/<id>`), which may
+//! path, and once the flow is open its id (32 hex digits, 122 random bits, e.g. `/recuperar/<id>`), which may
 //! be followed by the flow's key in the fragment (`/recuperar/<id>#k=<key>`, 32 hex digits too), so that the
 //! phone may continue the flow.
 

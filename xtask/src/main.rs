@@ -283,36 +283,77 @@ fn desktop_session(cargo_command: &str, env: &[(&str, PathBuf)]) -> Result<(bool
     Ok((ok, totals))
 }
 
+/// How long each phase of `cargo xtask test` took (wall clock), printed at the end: where a newcomer's first
+/// run spends its time (builds and installs included, since a phase's first run builds what it needs).
+struct Phases {
+    last: std::time::Instant,
+    done: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Phases {
+    fn new() -> Phases {
+        Phases { last: std::time::Instant::now(), done: Vec::new() }
+    }
+
+    /// Ends the phase running since the previous mark, as `name`.
+    fn mark(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        self.done.push((name, now - self.last));
+        self.last = now;
+    }
+
+    fn print(&self) {
+        println!("== time per phase (wall clock)");
+        let total: std::time::Duration = self.done.iter().map(|(_, d)| *d).sum();
+        for (name, took) in &self.done {
+            println!("{:>8.1} s  {name}", took.as_secs_f64());
+        }
+        println!("{:>8.1} s  total", total.as_secs_f64());
+    }
+}
+
 fn test() -> Result<()> {
+    let mut phases = Phases::new();
     setup::ensure(setup::Purpose::Test)?;
+    phases.mark("installs (apt, wasm target, pinned tools, npm)");
     ui::build()?;
+    phases.mark("UI build (wasm, release)");
     let mut totals = Totals::default();
     let mut ok = true;
     println!("== domain builds for wasm32-unknown-unknown (the UI's target)");
     ok &= cargo().args(["build", "-p", "domain", "--target", "wasm32-unknown-unknown"]).status()?.success();
+    phases.mark("domain for wasm32");
     println!("== unit, property, API, notification and browser tests");
     // The app embeds ui/dist at compile time, so it is built after the UI.
     status(cargo().args(["build", "-p", "clave-sence-app"]))?;
+    phases.mark("desktop app build (debug)");
     // The UI crate is wasm-only; the browser tests (package e2e) drive its build from ui/dist. The app is
     // tested on its own: in the workspace-wide run its dependencies would get other features and the whole
     // Tauri tree would compile a second time.
     ok &=
         cargo_test(&["--workspace", "--exclude", "ui", "--exclude", "clave-sence-app", "--no-fail-fast"], &mut totals)?;
+    phases.mark("workspace tests: build + unit, API (SQLite), browser");
     ok &= cargo_test(&["-p", "clave-sence-app"], &mut totals)?;
+    phases.mark("desktop app unit tests");
     println!("== OpenID Connect: a relying party written with Python's Authlib");
     let mut authlib = cargo();
     authlib.args(["test", "-p", "server", "--test", "api", "oidc::a_platform_written_with_authlib", "--", "--ignored"]);
     authlib.env("CLAVE_AUTHLIB_PYTHON", setup::authlib()?);
     ok &= counted(authlib, &mut totals)?;
+    phases.mark("Authlib relying party");
     println!("== Schemathesis against the served OpenAPI document, every check on");
     let mut schemathesis = cargo();
     schemathesis.args(["test", "-p", "server", "--test", "schemathesis", "--", "--ignored", "--nocapture"]);
     schemathesis.env("CLAVE_SCHEMATHESIS", setup::schemathesis()?);
     ok &= counted(schemathesis, &mut totals)?;
+    phases.mark("Schemathesis");
     println!("== the API and notification suite again on PostgreSQL, and two replicas behind nginx");
     ok &= postgres_tests(&mut totals)?;
+    phases.mark("PostgreSQL: API suite and replicas behind nginx");
     println!("== desktop window tests (Xvfb, tauri-driver, gnome-keyring)");
     ok &= desktop_tests(&mut totals)?;
+    phases.mark("desktop window tests");
+    phases.print();
     println!("{} passed, {} failed, {} skipped", totals.passed, totals.failed, totals.ignored);
     if !ok || totals.failed > 0 {
         bail!("some tests failed");
