@@ -81,5 +81,7 @@ async fn four_hundred_failed_logins_leave_memory_where_it_started() {
     println!("RSS: {start:.0} MiB at start, {peak:.0} MiB at peak, {idle:.0} MiB idle after 400 failed logins");
     assert_eq!(refused, 400, "every login was checked and refused");
     assert!(peak <= 200.0, "peak {peak:.0} MiB");
-    assert!(idle <= start + 25.0, "idle {idle:.0} MiB after starting at {start:.0} MiB");
+    // Less than one Argon2id block (19 MiB): a block allocated per request and kept, or one more hashing
+    // thread's, would fail this.
+    assert!(idle <= start + 8.0, "idle {idle:.0} MiB after starting at {start:.0} MiB");
 }
