@@ -68,6 +68,8 @@ pub fn run(args: &[String]) -> Result<()> {
         let log = String::from_utf8_lossy(&output.stderr);
         let seconds = started.elapsed().as_secs_f64();
         let done = runs_done(&log);
+        // libFuzzer prints its seed as it starts: without it the target never ran (it did not build).
+        let built = log.contains("INFO: Seed:");
         let crashed = !output.status.success();
         if crashed {
             eprintln!(
@@ -75,18 +77,22 @@ pub fn run(args: &[String]) -> Result<()> {
                 log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
             );
         }
-        println!(
-            "   {target}: {} executions in {seconds:.0} s, {}",
-            done.unwrap_or(0),
-            if crashed { "CRASH" } else { "0 crashes" }
-        );
-        rows.push((target, done.unwrap_or(0), seconds, crashed));
+        let verdict = match (built, crashed) {
+            (false, _) => "BUILD FAILED",
+            (true, true) => "CRASH",
+            (true, false) => "0 crashes",
+        };
+        println!("   {target}: {} executions in {seconds:.0} s, {verdict}", done.unwrap_or(0));
+        rows.push((target, done.unwrap_or(0), seconds, verdict));
     }
-    println!("\n| target | executions | seconds | executions/s | crashes |\n|---|---|---|---|---|");
-    for (target, done, seconds, crashed) in &rows {
-        println!("| {target} | {done} | {seconds:.0} | {:.0} | {} |", *done as f64 / seconds, u8::from(*crashed));
+    println!("\n| target | executions | seconds | executions/s | result |\n|---|---|---|---|---|");
+    for (target, done, seconds, verdict) in &rows {
+        println!("| {target} | {done} | {seconds:.0} | {:.0} | {verdict} |", *done as f64 / seconds);
     }
-    if rows.iter().any(|r| r.3) {
+    if rows.iter().any(|r| r.3 == "BUILD FAILED") {
+        bail!("a fuzz target did not build (its errors are above)");
+    }
+    if rows.iter().any(|r| r.3 == "CRASH") {
         bail!("a fuzz target crashed (its input is under fuzz/artifacts/)");
     }
     Ok(())
