@@ -458,6 +458,26 @@ impl PlatformLogin {
     }
 }
 
+/// What the login page shows of a platform's pending request (`GET /api/authorize/{request}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PendingLogin {
+    /// The request, as in the path.
+    pub id: String,
+    /// The platform, by the name it was registered with.
+    pub client_name: String,
+    /// What the platform will receive (`openid`, `rut`, `email`).
+    pub scope: Vec<String>,
+}
+
+/// Where the login page sends the browser once RUT + CS were accepted: the platform's redirect URI with
+/// `code`, `state` and `iss` (`POST /api/authorize/{request}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LoginRedirect {
+    pub redirect: String,
+}
+
 /// The login page's form ("Ingresar con Clave Sence", OpenID Connect).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -88,6 +88,7 @@ pub fn api_router(state: AppState, limiter: rate_limit::IpLimiter, extra: Option
         .merge(update::router())
         .merge(login::router())
         .merge(account::router())
+        .merge(oidc::api_router())
         .split_for_parts();
     let doc = openapi::complete(doc);
     let api = api

@@ -1,7 +1,7 @@
 //! The OpenID Connect provider's HTTP face (see [`crate::oidc`]): discovery, `/oauth2/*`, and the two calls of
-//! the UI's login page (`/api/authorize/{id}`). Protocol errors are answered as RFC 6749 says
-//! (`{error, error_description}`, 400; 401 for a client or token that does not authenticate); errors a browser
-//! meets before the platform's redirect URI is known good get a short page in Spanish instead.
+//! the UI's login page (`/api/authorize/{request}`, in the API's OpenAPI document). Protocol errors are answered
+//! as RFC 6749 says (`{error, error_description}`, 400; 401 for a client or token that does not authenticate);
+//! errors a browser meets before the platform's redirect URI is known good get a short page in Spanish instead.
 
 use axum::Router;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Json};
 use base64::Engine as _;
-use domain::api::SignInForm;
+use domain::api::{LoginRedirect, PendingLogin, SignInForm};
 
 use super::error::ApiError;
 use super::json::AppJson;
@@ -34,7 +34,11 @@ pub fn router() -> Router<AppState> {
         .route("/oauth2/jwks", get(jwks))
         .route("/oauth2/logout", get(logout).post(logout_form))
         .route("/oauth2/revoke", axum::routing::post(revoke))
-        .route("/api/authorize/{id}", get(pending).post(login))
+}
+
+/// The login page's two calls, in the API (and its OpenAPI document): `/api/authorize/{request}`.
+pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(pending, login))
 }
 
 impl IntoResponse for OidcError {
@@ -368,12 +372,30 @@ async fn logged_out(app: &AppState, headers: &HeaderMap, params: LogoutParams, c
     response
 }
 
-/// What the login page shows of a pending request.
-async fn pending(State(app): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+/// The `{request}` of the login page's path; anything unreadable is an unknown request, in JSON.
+struct RequestId(String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(id)) => Ok(RequestId(id)),
+            Err(_) => Err(ApiError(Refusal::Denied(ErrorCode::FlowNotFound))),
+        }
+    }
+}
+
+/// What the login page shows of a platform's pending request.
+#[utoipa::path(get, path = "/authorize/{request}", tag = "authorize",
+    params(("request" = String, Path, description = "The pending request, sealed (from `/oauth2/authorize`'s redirect)")),
+    responses((status = 200, body = PendingLogin),
+        (status = 404, description = "flow_not_found: not a request of ours, or expired", body = domain::api::ErrorBody)))]
+async fn pending(State(app): State<AppState>, RequestId(id): RequestId) -> Result<Json<PendingLogin>, ApiError> {
     let Some((client, request)) = oidc::pending(&app, &id).await.map_err(internal)? else {
         return Err(ApiError(Refusal::Denied(ErrorCode::FlowNotFound)));
     };
-    Ok(Json(serde_json::json!({ "id": id, "client_name": client.name, "scope": request.scope })).into_response())
+    Ok(Json(PendingLogin { id, client_name: client.name, scope: request.scope }))
 }
 
 fn internal(error: OidcError) -> ApiError {
@@ -383,9 +405,15 @@ fn internal(error: OidcError) -> ApiError {
 
 /// The login page's RUT + CS: the same checks, counts and refusals as `POST /api/login`; then the session
 /// cookie (none at a kiosk) and where to send the browser.
+#[utoipa::path(post, path = "/authorize/{request}", tag = "authorize", request_body = SignInForm,
+    params(("request" = String, Path, description = "The pending request, sealed")),
+    responses((status = 200, body = LoginRedirect, description = "signed in: the session cookie is set (not at a kiosk)"),
+        (status = 401, description = "invalid_credentials", body = domain::api::ErrorBody),
+        (status = 403, description = "account_frozen, account_needs_recovery, provisional_must_change, provisional_expired", body = domain::api::ErrorBody),
+        (status = 404, description = "flow_not_found: not a request of ours, or expired", body = domain::api::ErrorBody)))]
 async fn login(
     State(app): State<AppState>,
-    Path(id): Path<String>,
+    RequestId(id): RequestId,
     client: ClientIp,
     headers: HeaderMap,
     AppJson(request): AppJson<SignInForm>,
@@ -400,7 +428,7 @@ async fn login(
     let previous = cookie(&headers);
     let (session, redirect) =
         oidc::logged_in(&app, &pending, rut, request.kiosk, previous.as_deref()).await.map_err(internal)?;
-    let mut response = no_store(Json(serde_json::json!({ "redirect": redirect })).into_response());
+    let mut response = no_store(Json(LoginRedirect { redirect }).into_response());
     // At a kiosk the session has already ended: no cookie, and any left from before is removed; nor does the
     // kiosk become the citizen's known browser.
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&app, &session, request.kiosk));

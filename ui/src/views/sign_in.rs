@@ -4,26 +4,13 @@
 
 use dioxus::prelude::*;
 use domain::ErrorCode;
-use domain::api::SignInForm;
+use domain::api::{LoginRedirect, PendingLogin, SignInForm};
 use rust_i18n::t;
-use serde::Deserialize;
 
 use super::FlowId;
 use crate::Route;
 use crate::api::{self, Failure};
 use crate::components::{CredentialsForm, use_form_status};
-
-/// What the server says of the platform's request.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-struct Pending {
-    client_name: String,
-    scope: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-struct Back {
-    redirect: String,
-}
 
 /// Where the tab keeps the platform's pending login while the citizen registers, recovers or changes the CS.
 const RETURN: &str = "clave.signin";
@@ -61,7 +48,7 @@ pub fn SignIn(id: String) -> Element {
     let mut expired = use_signal(|| false);
     let pending = use_resource(move || {
         let request = request.clone();
-        async move { api::get::<Pending>(&format!("/api/authorize/{request}")).await }
+        async move { api::get::<PendingLogin>(&format!("/api/authorize/{request}")).await }
     });
     let submit = move |e: FormEvent| {
         e.prevent_default();
@@ -76,7 +63,7 @@ pub fn SignIn(id: String) -> Element {
         }
         let id = id.clone();
         spawn(async move {
-            let answer = api::post::<_, Back>(&format!("/api/authorize/{id}"), &credentials).await;
+            let answer = api::post::<_, LoginRedirect>(&format!("/api/authorize/{id}"), &credentials).await;
             // A provisional CS: straight into "Cambie su CS", and back here when it is changed.
             if matches!(&answer, Err(Failure::Refused(body)) if body.code == ErrorCode::ProvisionalMustChange) {
                 remember_return(&id);
